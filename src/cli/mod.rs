@@ -1,0 +1,133 @@
+//! Non-interactive commands: thin shells over the engine. Flags follow
+//! kubectl's, because kubectl forwards everything after the plugin name.
+
+pub mod can_reach;
+pub mod connectivity;
+pub mod input;
+pub mod output;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-netpol_tui",
+    bin_name = "kubectl netpol-tui",
+    version,
+    about = "Explore Kubernetes NetworkPolicy: who can talk to whom, why, and what breaks if you apply a change",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the cluster state comes from. Without -f or --demo: the live
+/// cluster of the current kubeconfig context.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Manifests to read instead of a live cluster: a file, a directory
+    /// (recursive; .yaml/.yml/.json) or - for stdin. Repeatable.
+    #[arg(short = 'f', long = "filename", visible_alias = "file", global = true, value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Use the embedded demo cluster (no cluster needed).
+    #[arg(long, global = true, conflicts_with = "files")]
+    pub demo: bool,
+    /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Focus on one namespace (policies elsewhere still count).
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// All namespaces (the default for reports).
+    #[arg(short = 'A', long, global = true, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// How long to wait for the API server, e.g. 10s, 1m (0: no limit).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Who can connect to whom, on which protocols and ports.
+    Connectivity(connectivity::ConnectivityArgs),
+    /// Can FROM open a connection to TO? Prints the verdict and why.
+    /// Exit status: 0 allowed, 1 denied, 2 error.
+    CanReach(can_reach::CanReachArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum By {
+    #[default]
+    Pod,
+    Workload,
+}
+
+/// Parses kubectl-style durations: `30s`, `1m`, `2m30s`, `500ms`, or bare seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(n));
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let v: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        let secs = match unit.as_str() {
+            "ms" => v / 1000.0,
+            "s" => v,
+            "m" => v * 60.0,
+            "h" => v * 3600.0,
+            _ => return Err(format!("invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m, h)")),
+        };
+        total += Duration::from_secs_f64(secs);
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!("invalid duration {s:?}: a unit is required, e.g. 30s or 1m"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m30s"), Ok(Duration::from_secs(150)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("5m3").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

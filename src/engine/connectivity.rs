@@ -1,0 +1,449 @@
+//! Full connectivity: every allowed (client, server, ports) triple, computed
+//! over equivalence classes and expanded to pods or workloads for output.
+//!
+//! Each rule's peers are compiled once into a target set (whole namespaces,
+//! explicit classes, ipBlocks), so the pair loop only does membership tests.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use super::index::{ClassId, Index};
+use super::ipblock::{partition, Family, IpRange};
+use super::model::{IpBlock, LabelSelector, Peer, PodKey, PolicyPort, PortRef, Rule};
+use super::ports::{rule_port_set, PortSet};
+
+/// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
+struct Target<'a> {
+    all: bool,
+    /// Namespace ids whose every pod matches.
+    namespaces: Vec<u32>,
+    /// Individually matched classes, sorted.
+    classes: Vec<ClassId>,
+    blocks: Vec<&'a IpBlock>,
+}
+
+impl Target<'_> {
+    fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
+        self.all
+            || self.namespaces.binary_search(&class_ns[c as usize]).is_ok()
+            || self.classes.binary_search(&c).is_ok()
+    }
+    fn contains_range(&self, r: &IpRange) -> bool {
+        self.all || self.blocks.iter().any(|b| b.contains_range(r))
+    }
+}
+
+struct CompiledRule<'a> {
+    target: Target<'a>,
+    ports: &'a [PolicyPort],
+    /// The port set when it does not depend on the destination (no named ports).
+    fixed: Option<PortSet>,
+}
+
+fn has_named(ports: &[PolicyPort]) -> bool {
+    ports.iter().any(|p| matches!(p.port, Some(PortRef::Name(_))))
+}
+
+/// Everything the pair loop needs, computed once per run.
+struct Compiled<'a> {
+    idx: &'a Index,
+    class_ns: Vec<u32>,
+    ns_classes: Vec<Vec<ClassId>>,
+    /// Non-hostNetwork classes, sorted.
+    classes: Vec<ClassId>,
+    /// Per class: None = not isolated; Some(rule ids) into `rules`.
+    egress: Vec<Option<Vec<usize>>>,
+    ingress: Vec<Option<Vec<usize>>>,
+    rules: Vec<CompiledRule<'a>>,
+}
+
+impl<'a> Compiled<'a> {
+    fn new(idx: &'a Index) -> Self {
+        let ns_names = idx.namespace_names();
+        let ns_id: HashMap<&str, u32> = ns_names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        let cap = idx.class_capacity();
+        let mut class_ns = vec![u32::MAX; cap];
+        let mut ns_classes = vec![Vec::new(); ns_names.len()];
+        let mut classes = Vec::new();
+        let mut class_ips: Vec<(ClassId, Vec<IpAddr>)> = Vec::new();
+        for (id, c) in idx.classes() {
+            if c.host_network {
+                continue;
+            }
+            let n = ns_id[c.namespace.as_str()];
+            class_ns[id as usize] = n;
+            ns_classes[n as usize].push(id);
+            classes.push(id);
+            if !c.ip_sig.is_empty() {
+                class_ips.push((id, idx.class_ips(id)));
+            }
+        }
+        classes.sort_unstable();
+        for v in &mut ns_classes {
+            v.sort_unstable();
+        }
+
+        let mut ns_memo: HashMap<&LabelSelector, Vec<u32>> = HashMap::new();
+        let mut rules: Vec<CompiledRule<'a>> = Vec::new();
+        let mut egress = vec![None; cap];
+        let mut ingress = vec![None; cap];
+        for p in idx.policies() {
+            let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else { continue };
+            let selected: Vec<ClassId> = ns_classes[own_ns as usize]
+                .iter()
+                .copied()
+                .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
+                .collect();
+            for (is_ingress, enabled, rule_list) in
+                [(true, p.ingress_type, &p.ingress), (false, p.egress_type, &p.egress)]
+            {
+                if !enabled {
+                    continue;
+                }
+                let first = rules.len();
+                for rule in rule_list {
+                    let target = compile_target(rule, own_ns, idx, &ns_id, &ns_classes, &class_ips, &mut ns_memo);
+                    let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
+                    rules.push(CompiledRule { target, ports: &rule.ports, fixed });
+                }
+                let ids: Vec<usize> = (first..rules.len()).collect();
+                let table = if is_ingress { &mut ingress } else { &mut egress };
+                for &c in &selected {
+                    // Selected with no rules still isolates: Some(empty).
+                    table[c as usize].get_or_insert_with(Vec::new).extend(ids.iter().copied());
+                }
+            }
+        }
+        Compiled { idx, class_ns, ns_classes, classes, egress, ingress, rules }
+    }
+
+    fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
+        match &r.fixed {
+            Some(s) => s.clone(),
+            None => rule_port_set(r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
+        }
+    }
+
+    /// What `server`'s ingress side allows from class `client`.
+    fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
+        match &self.ingress[server as usize] {
+            None => PortSet::all(),
+            Some(ids) => {
+                let mut s = PortSet::none();
+                for &i in ids {
+                    let r = &self.rules[i];
+                    if r.target.contains_class(client, &self.class_ns) {
+                        s.union_with(&self.rule_ports(r, Some(server)));
+                    }
+                }
+                s
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_target<'a>(
+    rule: &'a Rule,
+    own_ns: u32,
+    idx: &Index,
+    ns_id: &HashMap<&str, u32>,
+    ns_classes: &[Vec<ClassId>],
+    class_ips: &[(ClassId, Vec<IpAddr>)],
+    ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
+) -> Target<'a> {
+    let mut t = Target { all: rule.peers.is_empty(), namespaces: vec![], classes: vec![], blocks: vec![] };
+    for peer in &rule.peers {
+        match peer {
+            Peer::IpBlock(b) => {
+                t.blocks.push(b);
+                t.classes.extend(
+                    class_ips.iter().filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip))).map(|(c, _)| *c),
+                );
+            }
+            Peer::Pods { namespace_selector, pod_selector } => {
+                let nss: Vec<u32> = match namespace_selector {
+                    None => vec![own_ns],
+                    Some(sel) => ns_memo
+                        .entry(sel)
+                        .or_insert_with(|| {
+                            ns_id
+                                .iter()
+                                .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
+                                .map(|(_, &i)| i)
+                                .collect()
+                        })
+                        .clone(),
+                };
+                match pod_selector {
+                    None => t.namespaces.extend(nss),
+                    Some(ps) if ps.is_empty() => t.namespaces.extend(nss),
+                    Some(ps) => {
+                        for n in nss {
+                            t.classes.extend(
+                                ns_classes[n as usize].iter().copied().filter(|&c| ps.matches(&idx.class(c).labels)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    t.namespaces.sort_unstable();
+    t.namespaces.dedup();
+    t.classes.sort_unstable();
+    t.classes.dedup();
+    t
+}
+
+/// Allowed connectivity between classes and with external IP ranges.
+#[derive(Debug, Clone, Default)]
+pub struct ClassConnectivity {
+    /// (client, server, ports), client == server included (distinct pods of one class).
+    pub pairs: Vec<(ClassId, ClassId, PortSet)>,
+    pub to_external: Vec<(ClassId, IpRange, PortSet)>,
+    pub from_external: Vec<(IpRange, ClassId, PortSet)>,
+    /// The partitions used for external ranges.
+    pub dst_ranges: Vec<IpRange>,
+    pub src_ranges: Vec<IpRange>,
+}
+
+/// The families external ranges are reported for: IPv4 always, IPv6 when
+/// some policy mentions an IPv6 CIDR (otherwise every pod would get an
+/// extra `::/0` line that says nothing new).
+fn families(idx: &Index) -> Vec<Family> {
+    let mut f = vec![Family::V4];
+    if idx.ip_nets().iter().any(|n| matches!(n, ipnet::IpNet::V6(_))) {
+        f.push(Family::V6);
+    }
+    f
+}
+
+/// The partitions of the address space for external destinations (cut at
+/// egress ipBlocks) and external sources (cut at ingress ipBlocks).
+pub fn external_partitions(idx: &Index) -> (Vec<IpRange>, Vec<IpRange>) {
+    let fams = families(idx);
+    let nets_of = |ingress: bool| -> Vec<ipnet::IpNet> {
+        idx.policies()
+            .flat_map(|p| if ingress { p.ingress.iter() } else { p.egress.iter() })
+            .flat_map(|r| r.peers.iter())
+            .filter_map(|p| match p {
+                Peer::IpBlock(b) => Some(b.nets().copied().collect::<Vec<_>>()),
+                Peer::Pods { .. } => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let dst = partition(nets_of(false).iter(), &fams);
+    let src = partition(nets_of(true).iter(), &fams);
+    (dst, src)
+}
+
+pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
+    let cc = Compiled::new(idx);
+    let (dst_ranges, src_ranges) = external_partitions(idx);
+    let mut out = ClassConnectivity { dst_ranges, src_ranges, ..Default::default() };
+
+    // Pod to pod.
+    let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
+    let mut touched: Vec<ClassId> = Vec::new();
+    for &a in &cc.classes {
+        match &cc.egress[a as usize] {
+            None => {
+                for &b in &cc.classes {
+                    let i = cc.ingress_from_class(b, a);
+                    if !i.is_empty() {
+                        out.pairs.push((a, b, i));
+                    }
+                }
+            }
+            Some(ids) => {
+                for &ri in ids {
+                    let r = &cc.rules[ri];
+                    let mut visit = |b: ClassId| {
+                        let ports = cc.rule_ports(r, Some(b));
+                        if ports.is_empty() {
+                            return;
+                        }
+                        let slot = &mut acc[b as usize];
+                        match slot {
+                            Some(s) => s.union_with(&ports),
+                            None => {
+                                *slot = Some(ports);
+                                touched.push(b);
+                            }
+                        }
+                    };
+                    if r.target.all {
+                        cc.classes.iter().for_each(|&b| visit(b));
+                    } else {
+                        for &n in &r.target.namespaces {
+                            cc.ns_classes[n as usize].iter().for_each(|&b| visit(b));
+                        }
+                        r.target.classes.iter().for_each(|&b| visit(b));
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(e) = acc[b as usize].take() {
+                        let allowed = e.intersect(&cc.ingress_from_class(b, a));
+                        if !allowed.is_empty() {
+                            out.pairs.push((a, b, allowed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Pod to external: only the client's egress side applies.
+    for &a in &cc.classes {
+        for r in &out.dst_ranges {
+            let ports = match &cc.egress[a as usize] {
+                None => PortSet::all(),
+                Some(ids) => {
+                    let mut s = PortSet::none();
+                    for &ri in ids {
+                        let rule = &cc.rules[ri];
+                        if rule.target.contains_range(r) {
+                            s.union_with(&cc.rule_ports(rule, None));
+                        }
+                    }
+                    s
+                }
+            };
+            if !ports.is_empty() {
+                out.to_external.push((a, *r, ports));
+            }
+        }
+    }
+    // External to pod: only the server's ingress side applies.
+    for &b in &cc.classes {
+        for r in &out.src_ranges {
+            let ports = match &cc.ingress[b as usize] {
+                None => PortSet::all(),
+                Some(ids) => {
+                    let mut s = PortSet::none();
+                    for &ri in ids {
+                        let rule = &cc.rules[ri];
+                        if rule.target.contains_range(r) {
+                            s.union_with(&cc.rule_ports(rule, Some(b)));
+                        }
+                    }
+                    s
+                }
+            };
+            if !ports.is_empty() {
+                out.from_external.push((*r, b, ports));
+            }
+        }
+    }
+    out
+}
+
+/// How results are grouped for output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Granularity {
+    /// `ns/name` per pod.
+    Pod,
+    /// `ns/name[Kind]` per workload (pods grouped by owner).
+    Workload,
+}
+
+/// One allowed connection, named for output.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConnRow {
+    pub src: String,
+    pub dst: String,
+    pub ports: PortSet,
+}
+
+/// Connectivity as named rows, ready for any output format.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every pod (or workload) of the input, sorted, hostNetwork ones included.
+    pub endpoints: Vec<String>,
+    /// The hostNetwork pods (or workloads): in no row.
+    pub host_network: Vec<String>,
+    /// Pod-to-pod (or workload-to-workload) rows, sorted by src then dst.
+    pub internal: Vec<ConnRow>,
+    /// Rows with an external range on one side (`A-B[External]`), sorted.
+    pub external: Vec<ConnRow>,
+}
+
+impl Report {
+    /// Internal and external rows merged in netpol-analyzer's order (plain
+    /// byte order of src, then dst).
+    pub fn all_rows(&self) -> Vec<&ConnRow> {
+        let mut v: Vec<&ConnRow> = self.internal.iter().chain(self.external.iter()).collect();
+        v.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+        v
+    }
+}
+
+pub fn external_name(r: &IpRange) -> String {
+    format!("{r}[External]")
+}
+
+/// Names of the members of a class at the given granularity.
+fn member_names(idx: &Index, c: ClassId, g: Granularity) -> BTreeSet<String> {
+    let class = idx.class(c);
+    class
+        .members
+        .iter()
+        .map(|m| {
+            let k = PodKey::new(&class.namespace, m);
+            match g {
+                Granularity::Pod => k.to_string(),
+                Granularity::Workload => idx.workload_of(&k),
+            }
+        })
+        .collect()
+}
+
+pub fn report(idx: &Index, g: Granularity) -> Report {
+    let cc = class_connectivity(idx);
+    let mut names: HashMap<ClassId, BTreeSet<String>> = HashMap::new();
+    let mut endpoints = BTreeSet::new();
+    let mut host = BTreeSet::new();
+    for (id, c) in idx.classes() {
+        let n = member_names(idx, id, g);
+        if c.host_network {
+            host.extend(n.iter().cloned());
+        }
+        endpoints.extend(n.iter().cloned());
+        names.insert(id, n);
+    }
+    // Workloads whose pods differ land in several classes: merge with union.
+    let mut internal: BTreeMap<(String, String), PortSet> = BTreeMap::new();
+    for (a, b, ports) in &cc.pairs {
+        for s in &names[a] {
+            for d in &names[b] {
+                if s == d {
+                    continue; // no self-connections
+                }
+                internal.entry((s.clone(), d.clone())).or_default().union_with(ports);
+            }
+        }
+    }
+    let mut external: BTreeMap<(String, String), PortSet> = BTreeMap::new();
+    for (a, r, ports) in &cc.to_external {
+        for s in &names[a] {
+            external.entry((s.clone(), external_name(r))).or_default().union_with(ports);
+        }
+    }
+    for (r, b, ports) in &cc.from_external {
+        for d in &names[b] {
+            external.entry((external_name(r), d.clone())).or_default().union_with(ports);
+        }
+    }
+    let rows = |m: BTreeMap<(String, String), PortSet>| -> Vec<ConnRow> {
+        m.into_iter().map(|((src, dst), ports)| ConnRow { src, dst, ports }).collect()
+    };
+    Report {
+        endpoints: endpoints.into_iter().collect(),
+        host_network: host.into_iter().collect(),
+        internal: rows(internal),
+        external: rows(external),
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure policy engine: model, Kubernetes NetworkPolicy semantics, index,
+//! verdicts and explanations. No terminal, no network, no async in here.
+
+pub mod connectivity;
+pub mod convert;
+pub mod explain;
+pub mod index;
+pub mod ipblock;
+pub mod model;
+pub mod ports;
+pub mod selector;
+pub mod verdict;

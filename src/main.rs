@@ -1,0 +1,55 @@
+//! `kubectl-netpol_tui`: wiring only. Parse flags, pick a source, run a
+//! command (or the TUI when no command is given).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use netpol_tui::cli::{self, Cli, Command};
+
+fn main() -> ExitCode {
+    // Errors are shown as one clear message, never a stack trace.
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(s: &str) -> color_eyre::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+fn run(cli: Cli) -> color_eyre::Result<u8> {
+    let Some(command) = cli.command else {
+        return netpol_tui::tui::run(&cli.global);
+    };
+    let input = cli::input::load(&cli.global)?;
+    input.report_diagnostics();
+    let focus = input.focus.as_deref();
+    match command {
+        Command::Connectivity(args) => {
+            print(&cli::connectivity::run(&input.index, &args, focus)?)?;
+            Ok(0)
+        }
+        Command::CanReach(args) => {
+            let (text, allowed) = cli::can_reach::run(&input.index, &args, focus)?;
+            print(&text)?;
+            Ok(if allowed { 0 } else { 1 })
+        }
+    }
+}
