@@ -38,6 +38,10 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
     let Some(command) = cli.command else {
         return netpol_tui::tui::run(&cli.global);
     };
+    if let Command::Bench(args) = &command {
+        print(&cli::bench::run(args)?)?;
+        return Ok(0);
+    }
     let input = cli::input::load(&cli.global)?;
     input.report_diagnostics();
     let focus = input.focus.as_deref();
@@ -51,5 +55,6 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             print(&text)?;
             Ok(if allowed { 0 } else { 1 })
         }
+        Command::Bench(_) => unreachable!("handled before loading input"),
     }
 }

@@ -1,6 +1,7 @@
 //! Non-interactive commands: thin shells over the engine. Flags follow
 //! kubectl's, because kubectl forwards everything after the plugin name.
 
+pub mod bench;
 pub mod can_reach;
 pub mod connectivity;
 pub mod input;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Can FROM open a connection to TO? Prints the verdict and why.
     /// Exit status: 0 allowed, 1 denied, 2 error.
     CanReach(can_reach::CanReachArgs),
+    /// Measure the engine on synthetic clusters (build time, connectivity
+    /// time, peak memory).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

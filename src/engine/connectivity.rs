@@ -55,6 +55,14 @@ struct Compiled<'a> {
     egress: Vec<Option<Vec<usize>>>,
     ingress: Vec<Option<Vec<usize>>>,
     rules: Vec<CompiledRule<'a>>,
+    /// Reverse index of ingress rules by who they admit: rules admitting
+    /// everyone, whole namespaces (by ns id), or single classes.
+    ing_all: Vec<usize>,
+    ing_by_ns: Vec<Vec<usize>>,
+    ing_by_class: Vec<Vec<usize>>,
+    /// For each rule id: the classes its policy selects (the servers of an
+    /// ingress rule, the clients of an egress rule).
+    owners: Vec<std::rc::Rc<Vec<ClassId>>>,
 }
 
 impl<'a> Compiled<'a> {
@@ -84,16 +92,20 @@ impl<'a> Compiled<'a> {
         }
 
         let mut ns_memo: HashMap<&LabelSelector, Vec<u32>> = HashMap::new();
+        let mut ip_memo: HashMap<&IpBlock, Vec<ClassId>> = HashMap::new();
         let mut rules: Vec<CompiledRule<'a>> = Vec::new();
         let mut egress = vec![None; cap];
         let mut ingress = vec![None; cap];
+        let mut owners = Vec::new();
         for p in idx.policies() {
             let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else { continue };
-            let selected: Vec<ClassId> = ns_classes[own_ns as usize]
-                .iter()
-                .copied()
-                .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
-                .collect();
+            let selected: std::rc::Rc<Vec<ClassId>> = std::rc::Rc::new(
+                ns_classes[own_ns as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
+                    .collect(),
+            );
             for (is_ingress, enabled, rule_list) in
                 [(true, p.ingress_type, &p.ingress), (false, p.egress_type, &p.egress)]
             {
@@ -102,19 +114,44 @@ impl<'a> Compiled<'a> {
                 }
                 let first = rules.len();
                 for rule in rule_list {
-                    let target = compile_target(rule, own_ns, idx, &ns_id, &ns_classes, &class_ips, &mut ns_memo);
+                    let target = compile_target(rule, own_ns, idx, &ns_id, &ns_classes, &class_ips, &mut ns_memo, &mut ip_memo);
                     let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
                     rules.push(CompiledRule { target, ports: &rule.ports, fixed });
+                    owners.push(selected.clone());
                 }
                 let ids: Vec<usize> = (first..rules.len()).collect();
                 let table = if is_ingress { &mut ingress } else { &mut egress };
-                for &c in &selected {
+                for &c in selected.iter() {
                     // Selected with no rules still isolates: Some(empty).
                     table[c as usize].get_or_insert_with(Vec::new).extend(ids.iter().copied());
                 }
             }
         }
-        Compiled { idx, class_ns, ns_classes, classes, egress, ingress, rules }
+        let mut ing_all = Vec::new();
+        let mut ing_by_ns = vec![Vec::new(); ns_names.len()];
+        let mut ing_by_class = vec![Vec::new(); cap];
+        let mut is_ingress_rule = vec![false; rules.len()];
+        for ids in ingress.iter().flatten() {
+            for &i in ids {
+                is_ingress_rule[i] = true;
+            }
+        }
+        for (i, r) in rules.iter().enumerate() {
+            if !is_ingress_rule[i] {
+                continue;
+            }
+            if r.target.all {
+                ing_all.push(i);
+                continue;
+            }
+            for &n in &r.target.namespaces {
+                ing_by_ns[n as usize].push(i);
+            }
+            for &c in &r.target.classes {
+                ing_by_class[c as usize].push(i);
+            }
+        }
+        Compiled { idx, class_ns, ns_classes, classes, egress, ingress, rules, ing_all, ing_by_ns, ing_by_class, owners }
     }
 
     fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
@@ -151,15 +188,17 @@ fn compile_target<'a>(
     ns_classes: &[Vec<ClassId>],
     class_ips: &[(ClassId, Vec<IpAddr>)],
     ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
+    ip_memo: &mut HashMap<&'a IpBlock, Vec<ClassId>>,
 ) -> Target<'a> {
     let mut t = Target { all: rule.peers.is_empty(), namespaces: vec![], classes: vec![], blocks: vec![] };
     for peer in &rule.peers {
         match peer {
             Peer::IpBlock(b) => {
                 t.blocks.push(b);
-                t.classes.extend(
-                    class_ips.iter().filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip))).map(|(c, _)| *c),
-                );
+                // Identical ipBlocks recur across policies: match pods once.
+                t.classes.extend(ip_memo.entry(b).or_insert_with(|| {
+                    class_ips.iter().filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip))).map(|(c, _)| *c).collect()
+                }).iter().copied());
             }
             Peer::Pods { namespace_selector, pod_selector } => {
                 let nss: Vec<u32> = match namespace_selector {
@@ -199,8 +238,14 @@ fn compile_target<'a>(
 /// Allowed connectivity between classes and with external IP ranges.
 #[derive(Debug, Clone, Default)]
 pub struct ClassConnectivity {
-    /// (client, server, ports), client == server included (distinct pods of one class).
+    /// (client, server, ports), client == server included (distinct pods of
+    /// one class), for every pair where at least one side is isolated.
     pub pairs: Vec<(ClassId, ClassId, PortSet)>,
+    /// Classes not isolated for egress / ingress. Every pair of an
+    /// egress-open client and an ingress-open server is allowed everything;
+    /// that block is kept implicit because it is quadratic in size.
+    pub open_egress: Vec<ClassId>,
+    pub open_ingress: Vec<ClassId>,
     pub to_external: Vec<(ClassId, IpRange, PortSet)>,
     pub from_external: Vec<(IpRange, ClassId, PortSet)>,
     /// The partitions used for external ranges.
@@ -239,6 +284,22 @@ pub fn external_partitions(idx: &Index) -> (Vec<IpRange>, Vec<IpRange>) {
     (dst, src)
 }
 
+impl ClassConnectivity {
+    /// Number of allowed class pairs, implicit ones included.
+    pub fn pair_count(&self) -> usize {
+        self.pairs.len() + self.open_egress.len() * self.open_ingress.len()
+    }
+
+    /// Every allowed class pair: the explicit ones, then the open block.
+    pub fn all_pairs(&self) -> impl Iterator<Item = (ClassId, ClassId, std::borrow::Cow<'_, PortSet>)> + '_ {
+        self.pairs.iter().map(|(a, b, p)| (*a, *b, std::borrow::Cow::Borrowed(p))).chain(
+            self.open_egress
+                .iter()
+                .flat_map(move |&a| self.open_ingress.iter().map(move |&b| (a, b, std::borrow::Cow::Owned(PortSet::all())))),
+        )
+    }
+}
+
 pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
     let cc = Compiled::new(idx);
     let (dst_ranges, src_ranges) = external_partitions(idx);
@@ -250,10 +311,30 @@ pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
     for &a in &cc.classes {
         match &cc.egress[a as usize] {
             None => {
-                for &b in &cc.classes {
-                    let i = cc.ingress_from_class(b, a);
-                    if !i.is_empty() {
-                        out.pairs.push((a, b, i));
+                // Egress open: only ingress-isolated servers need work, and
+                // only through the ingress rules that admit `a`.
+                out.open_egress.push(a);
+                let n = cc.class_ns[a as usize] as usize;
+                for &ri in cc.ing_all.iter().chain(&cc.ing_by_ns[n]).chain(&cc.ing_by_class[a as usize]) {
+                    let r = &cc.rules[ri];
+                    for &b in cc.owners[ri].iter() {
+                        let ports = cc.rule_ports(r, Some(b));
+                        if ports.is_empty() {
+                            continue;
+                        }
+                        match &mut acc[b as usize] {
+                            Some(s) => s.union_with(&ports),
+                            slot @ None => {
+                                *slot = Some(ports);
+                                touched.push(b);
+                            }
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(p) = acc[b as usize].take() {
+                        out.pairs.push((a, b, p));
                     }
                 }
             }
@@ -295,6 +376,8 @@ pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
             }
         }
     }
+
+    out.open_ingress = cc.classes.iter().copied().filter(|&b| cc.ingress[b as usize].is_none()).collect();
 
     // Pod to external: only the client's egress side applies.
     for &a in &cc.classes {
@@ -416,13 +499,13 @@ pub fn report(idx: &Index, g: Granularity) -> Report {
     }
     // Workloads whose pods differ land in several classes: merge with union.
     let mut internal: BTreeMap<(String, String), PortSet> = BTreeMap::new();
-    for (a, b, ports) in &cc.pairs {
-        for s in &names[a] {
-            for d in &names[b] {
+    for (a, b, ports) in cc.all_pairs() {
+        for s in &names[&a] {
+            for d in &names[&b] {
                 if s == d {
                     continue; // no self-connections
                 }
-                internal.entry((s.clone(), d.clone())).or_default().union_with(ports);
+                internal.entry((s.clone(), d.clone())).or_default().union_with(&ports);
             }
         }
     }
