@@ -8,5 +8,6 @@ pub mod index;
 pub mod ipblock;
 pub mod model;
 pub mod ports;
+pub mod posture;
 pub mod selector;
 pub mod verdict;
