@@ -55,6 +55,11 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             print(&text)?;
             Ok(if allowed { 0 } else { 1 })
         }
+        Command::Lint(args) => {
+            let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;
+            print(&text)?;
+            Ok(code)
+        }
         Command::Bench(_) => unreachable!("handled before loading input"),
     }
 }

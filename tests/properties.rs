@@ -113,15 +113,16 @@ fn policy_strategy(i: usize) -> impl Strategy<Value = Policy> {
 }
 
 fn pod_strategy(i: usize) -> impl Strategy<Value = Pod> {
-    (0..3usize, labels_strategy(), 0..3usize, proptest::option::of(0..4u8), proptest::bool::weighted(0.1)).prop_map(
-        move |(ns, labels, ports, ip, host)| {
+    (0..3usize, labels_strategy(), 0..3usize, proptest::option::of(0..4u8), proptest::bool::weighted(0.1), proptest::option::of(0..2u8)).prop_map(
+        move |(ns, labels, ports, ip, host, owner)| {
             let ports = match ports {
                 0 => vec![],
                 1 => vec![ContainerPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp }],
                 _ => vec![ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Udp }],
             };
             let ips = ip.map(|o| vec![IpAddr::from([10, 0, o, 1])]).unwrap_or_default();
-            Pod { namespace: format!("n{ns}"), name: format!("pod{i}"), labels, ports, ips, host_network: host, owner: None }
+            let owner = owner.map(|o| Owner { kind: "Deployment".into(), name: format!("d{o}") });
+            Pod { namespace: format!("n{ns}"), name: format!("pod{i}"), labels, ports, ips, host_network: host, owner }
         },
     )
 }
@@ -317,5 +318,53 @@ proptest! {
         let fresh = Index::from_snapshot(b);
         prop_assert_eq!(engine_all(&idx), engine_all(&fresh));
         prop_assert_eq!(idx.class_count(), fresh.class_count());
+    }
+}
+
+// ---- what-if -----------------------------------------------------------
+
+fn change_strategy() -> impl Strategy<Value = Vec<Event>> {
+    let ev = prop_oneof![
+        policy_strategy(7).prop_map(Event::UpsertPolicy),
+        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PodKey::new(&format!("n{ns}"), &format!("p{i}")))),
+        pod_strategy(2).prop_map(Event::UpsertPod),
+        pod_strategy(9).prop_map(Event::UpsertPod),
+        (0..3usize, 0..7usize).prop_map(|(ns, i)| Event::DeletePod(PodKey::new(&format!("n{ns}"), &format!("pod{i}")))),
+        (0..3usize, 0..3usize).prop_map(|(i, t)| Event::UpsertNamespace(Namespace::new(
+            format!("n{i}"),
+            Labels::from([("team".to_string(), format!("t{t}"))])
+        ))),
+    ];
+    proptest::collection::vec(ev, 1..4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_what_if_equals_a_full_diff(s in snapshot_strategy(), changes in change_strategy(), workload in proptest::bool::ANY) {
+        use netpol_tui::engine::diff::{diff_reports, what_if};
+        let g = if workload { Granularity::Workload } else { Granularity::Pod };
+        let mut idx = Index::from_snapshot(s.clone());
+        let before_snapshot = idx.snapshot();
+        let d = what_if(&mut idx, &changes, g, None);
+        // The index is restored exactly.
+        let restored = idx.snapshot();
+        prop_assert_eq!(format!("{:?}", restored), format!("{:?}", before_snapshot));
+
+        let mut after = Index::from_snapshot(s.clone());
+        after.apply_all(changes.iter().cloned());
+        let mut before_r = report(&Index::from_snapshot(s.clone()), g);
+        let mut after_r = report(&after, g);
+        before_r.external.clear();
+        after_r.external.clear();
+        let full = diff_reports(&before_r, &after_r);
+        let got: Vec<(String, String, String, String)> = d.entries.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
+        let want: Vec<(String, String, String, String)> = full.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
+        prop_assert_eq!(got, want);
+        if !workload {
+            let unchanged = before_r.internal.iter().filter(|r| after_r.internal.iter().any(|x| x.src == r.src && x.dst == r.dst && x.ports == r.ports)).count() as u64;
+            prop_assert_eq!(d.unchanged_pairs, unchanged);
+        }
     }
 }

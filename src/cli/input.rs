@@ -13,6 +13,9 @@ pub struct Input {
 
 impl Input {
     pub fn report_diagnostics(&self) {}
+    pub fn cni_info(&self) -> Option<crate::engine::findings::CniInfo> {
+        None
+    }
 }
 
 pub fn load(_g: &GlobalArgs) -> Result<Input> {

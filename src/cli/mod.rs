@@ -5,6 +5,7 @@ pub mod bench;
 pub mod can_reach;
 pub mod connectivity;
 pub mod input;
+pub mod lint;
 pub mod output;
 
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Can FROM open a connection to TO? Prints the verdict and why.
     /// Exit status: 0 allowed, 1 denied, 2 error.
     CanReach(can_reach::CanReachArgs),
+    /// Find the ways NetworkPolicies go wrong, with why and the fix.
+    /// Exit status: 1 when a finding at or above --fail-on exists.
+    Lint(lint::LintArgs),
     /// Measure the engine on synthetic clusters (build time, connectivity
     /// time, peak memory).
     Bench(bench::BenchArgs),

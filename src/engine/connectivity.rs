@@ -161,6 +161,96 @@ impl<'a> Compiled<'a> {
         }
     }
 
+    /// What `client`'s egress side allows towards class `server`.
+    fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
+        match &self.egress[client as usize] {
+            None => PortSet::all(),
+            Some(ids) => {
+                let mut s = PortSet::none();
+                for &i in ids {
+                    let r = &self.rules[i];
+                    if r.target.contains_class(server, &self.class_ns) {
+                        s.union_with(&self.rule_ports(r, Some(server)));
+                    }
+                }
+                s
+            }
+        }
+    }
+
+    /// Every allowed pair with client `a`. With `with_open` false, pairs of
+    /// an egress-open `a` and an ingress-open server are left implicit.
+    fn client_pairs(
+        &self,
+        a: ClassId,
+        with_open: bool,
+        acc: &mut [Option<PortSet>],
+        touched: &mut Vec<ClassId>,
+        out: &mut Vec<(ClassId, ClassId, PortSet)>,
+    ) {
+        let add = |b: ClassId, ports: PortSet, acc: &mut [Option<PortSet>], touched: &mut Vec<ClassId>| {
+            if ports.is_empty() {
+                return;
+            }
+            match &mut acc[b as usize] {
+                Some(s) => s.union_with(&ports),
+                slot @ None => {
+                    *slot = Some(ports);
+                    touched.push(b);
+                }
+            }
+        };
+        match &self.egress[a as usize] {
+            None => {
+                // Egress open: ingress-isolated servers admit `a` only
+                // through the ingress rules that name it.
+                let n = self.class_ns[a as usize] as usize;
+                for &ri in self.ing_all.iter().chain(&self.ing_by_ns[n]).chain(&self.ing_by_class[a as usize]) {
+                    let r = &self.rules[ri];
+                    for &b in self.owners[ri].iter() {
+                        add(b, self.rule_ports(r, Some(b)), acc, touched);
+                    }
+                }
+                if with_open {
+                    for &b in &self.classes {
+                        if self.ingress[b as usize].is_none() {
+                            add(b, PortSet::all(), acc, touched);
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(p) = acc[b as usize].take() {
+                        out.push((a, b, p));
+                    }
+                }
+            }
+            Some(ids) => {
+                for &ri in ids {
+                    let r = &self.rules[ri];
+                    let mut visit = |b: ClassId| add(b, self.rule_ports(r, Some(b)), acc, touched);
+                    if r.target.all {
+                        self.classes.iter().for_each(|&b| visit(b));
+                    } else {
+                        for &n in &r.target.namespaces {
+                            self.ns_classes[n as usize].iter().for_each(|&b| visit(b));
+                        }
+                        r.target.classes.iter().for_each(|&b| visit(b));
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(e) = acc[b as usize].take() {
+                        let allowed = e.intersect(&self.ingress_from_class(b, a));
+                        if !allowed.is_empty() {
+                            out.push((a, b, allowed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// What `server`'s ingress side allows from class `client`.
     fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
         match &self.ingress[server as usize] {
@@ -309,74 +399,11 @@ pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
     let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
     let mut touched: Vec<ClassId> = Vec::new();
     for &a in &cc.classes {
-        match &cc.egress[a as usize] {
-            None => {
-                // Egress open: only ingress-isolated servers need work, and
-                // only through the ingress rules that admit `a`.
-                out.open_egress.push(a);
-                let n = cc.class_ns[a as usize] as usize;
-                for &ri in cc.ing_all.iter().chain(&cc.ing_by_ns[n]).chain(&cc.ing_by_class[a as usize]) {
-                    let r = &cc.rules[ri];
-                    for &b in cc.owners[ri].iter() {
-                        let ports = cc.rule_ports(r, Some(b));
-                        if ports.is_empty() {
-                            continue;
-                        }
-                        match &mut acc[b as usize] {
-                            Some(s) => s.union_with(&ports),
-                            slot @ None => {
-                                *slot = Some(ports);
-                                touched.push(b);
-                            }
-                        }
-                    }
-                }
-                touched.sort_unstable();
-                for b in touched.drain(..) {
-                    if let Some(p) = acc[b as usize].take() {
-                        out.pairs.push((a, b, p));
-                    }
-                }
-            }
-            Some(ids) => {
-                for &ri in ids {
-                    let r = &cc.rules[ri];
-                    let mut visit = |b: ClassId| {
-                        let ports = cc.rule_ports(r, Some(b));
-                        if ports.is_empty() {
-                            return;
-                        }
-                        let slot = &mut acc[b as usize];
-                        match slot {
-                            Some(s) => s.union_with(&ports),
-                            None => {
-                                *slot = Some(ports);
-                                touched.push(b);
-                            }
-                        }
-                    };
-                    if r.target.all {
-                        cc.classes.iter().for_each(|&b| visit(b));
-                    } else {
-                        for &n in &r.target.namespaces {
-                            cc.ns_classes[n as usize].iter().for_each(|&b| visit(b));
-                        }
-                        r.target.classes.iter().for_each(|&b| visit(b));
-                    }
-                }
-                touched.sort_unstable();
-                for b in touched.drain(..) {
-                    if let Some(e) = acc[b as usize].take() {
-                        let allowed = e.intersect(&cc.ingress_from_class(b, a));
-                        if !allowed.is_empty() {
-                            out.pairs.push((a, b, allowed));
-                        }
-                    }
-                }
-            }
+        if cc.egress[a as usize].is_none() {
+            out.open_egress.push(a);
         }
+        cc.client_pairs(a, false, &mut acc, &mut touched, &mut out.pairs);
     }
-
     out.open_ingress = cc.classes.iter().copied().filter(|&b| cc.ingress[b as usize].is_none()).collect();
 
     // Pod to external: only the client's egress side applies.
@@ -422,6 +449,55 @@ pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
         }
     }
     out
+}
+
+/// Every allowed pair whose client is in `clients` or whose server is in
+/// `servers` (explicitly, open pairs included): what a change touching
+/// those classes can alter. Cost is proportional to the classes named, not
+/// to the cluster's pairs.
+pub fn pairs_touching(idx: &Index, clients: &[ClassId], servers: &[ClassId]) -> Vec<(ClassId, ClassId, PortSet)> {
+    let cc = Compiled::new(idx);
+    let mut out = Vec::new();
+    let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
+    let mut touched = Vec::new();
+    let live = |c: &ClassId| cc.class_ns.get(*c as usize).is_some_and(|n| *n != u32::MAX);
+    let mut cl: Vec<ClassId> = clients.iter().copied().filter(live).collect();
+    cl.sort_unstable();
+    cl.dedup();
+    for &a in &cl {
+        cc.client_pairs(a, true, &mut acc, &mut touched, &mut out);
+    }
+    let mut sv: Vec<ClassId> = servers.iter().copied().filter(live).collect();
+    sv.sort_unstable();
+    sv.dedup();
+    for &b in &sv {
+        for &a in &cc.classes {
+            if cl.binary_search(&a).is_ok() {
+                continue; // already complete above
+            }
+            let e = cc.egress_to_class(a, b);
+            if e.is_empty() {
+                continue;
+            }
+            let allowed = e.intersect(&cc.ingress_from_class(b, a));
+            if !allowed.is_empty() {
+                out.push((a, b, allowed));
+            }
+        }
+    }
+    out
+}
+
+/// Number of allowed ordered pod pairs (self-pairs excluded), computed on
+/// classes without expanding them.
+pub fn pod_pair_count(idx: &Index, cc: &ClassConnectivity) -> u64 {
+    let size = |c: ClassId| idx.class(c).members.len() as u64;
+    let pairs = |a: ClassId, b: ClassId| if a == b { size(a) * size(a).saturating_sub(1) } else { size(a) * size(b) };
+    let explicit: u64 = cc.pairs.iter().map(|(a, b, _)| pairs(*a, *b)).sum();
+    let open_e: u64 = cc.open_egress.iter().map(|&a| size(a)).sum();
+    let open_i: u64 = cc.open_ingress.iter().map(|&b| size(b)).sum();
+    let open_both: u64 = cc.open_egress.iter().filter(|a| cc.open_ingress.binary_search(a).is_ok()).map(|&a| size(a)).sum();
+    explicit + open_e * open_i - open_both
 }
 
 /// How results are grouped for output.

@@ -3,7 +3,9 @@
 
 pub mod connectivity;
 pub mod convert;
+pub mod diff;
 pub mod explain;
+pub mod findings;
 pub mod index;
 pub mod ipblock;
 pub mod model;
