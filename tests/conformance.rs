@@ -44,11 +44,14 @@ fn strip_newlines(s: &str) -> String {
 
 /// netpol-analyzer's json: an array of {src, dst, conn}, 2-space indented.
 fn analyzer_json(r: &Report) -> String {
-    let rows: Vec<Value> = r
-        .all_rows()
-        .iter()
-        .map(|row| serde_json::json!({"src": row.src, "dst": row.dst, "conn": row.ports.to_string()}))
-        .collect();
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        src: &'a str,
+        dst: &'a str,
+        conn: String,
+    }
+    let rows: Vec<Row> =
+        r.all_rows().iter().map(|row| Row { src: &row.src, dst: &row.dst, conn: row.ports.to_string() }).collect();
     serde_json::to_string_pretty(&rows).expect("json")
 }
 
@@ -90,9 +93,56 @@ fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
         })
 }
 
-/// Cases where we knowingly differ from netpol-analyzer, each with the spec
-/// text that justifies it. Empty: we agree with every core case.
-const KNOWN_DEVIATIONS: &[(&str, &str)] = &[];
+/// Cases where we knowingly differ from netpol-analyzer: the golden file,
+/// the endpoints we leave out on purpose, and the spec text that says so.
+/// Such a case passes only if the golden output, less exactly the lines that
+/// name those endpoints, equals ours.
+const KNOWN_DEVIATIONS: &[(&str, &[&str], &str)] = &[(
+    "test_outputs/connlist/minikube_resources_connlist_output.txt",
+    &["ingress-nginx/ingress-nginx-admission-create[Job]", "ingress-nginx/ingress-nginx-admission-patch[Job]"],
+    "the only pods of these Jobs are in phase Succeeded. Pod lifecycle (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle): \
+     'Succeeded: All containers in the Pod have terminated in success, and will not be restarted.' A pod with no running \
+     container neither opens nor accepts connections, and its IP is released for reuse, so we ignore finished pods; \
+     netpol-analyzer lists them.",
+)];
+
+/// The golden text without the lines that name any of `left_out`.
+fn without_endpoints(golden: &str, left_out: &[&str]) -> (String, usize) {
+    let mut removed = 0;
+    let kept: Vec<&str> = golden
+        .lines()
+        .filter(|l| {
+            let (src, rest) = l.split_once(" => ").unwrap_or((l, ""));
+            let dst = rest.split(" : ").next().unwrap_or(rest);
+            let drop = left_out.contains(&src) || left_out.contains(&dst);
+            removed += usize::from(drop);
+            !drop
+        })
+        .collect();
+    (kept.join("\n"), removed)
+}
+
+/// netpol-analyzer evaluates `hostNetwork: true` pods like any other pod.
+/// We do not, following the Kubernetes documentation (Network Policies,
+/// "NetworkPolicy and hostNetwork pods"): "NetworkPolicy behaviour for
+/// hostNetwork pods is undefined [...] The network plugin cannot properly
+/// distinguish hostNetwork pod traffic, and so it ignores hostNetwork pods
+/// when matching podSelector and namespaceSelector. Traffic to/from
+/// hostNetwork pods is treated the same as all other traffic to/from the
+/// node IP. (This is the most common implementation.)" and our contract
+/// (connectivity-json.md: hostNetwork pods "appear in no connection").
+/// To still check every other rule on those scenarios, this test compares
+/// in netpol-analyzer's model: hostNetwork pods are made ordinary pods.
+fn as_netpol_analyzer_sees_it(mut s: netpol_tui::engine::model::Snapshot) -> (netpol_tui::engine::model::Snapshot, usize) {
+    let mut n = 0;
+    for p in &mut s.pods {
+        if p.host_network {
+            p.host_network = false;
+            n += 1;
+        }
+    }
+    (s, n)
+}
 
 #[test]
 fn netpol_analyzer_core_connlist_cases() {
@@ -115,14 +165,28 @@ fn netpol_analyzer_core_connlist_cases() {
         let rep = cache.entry(inputs.clone()).or_insert_with(|| {
             let paths: Vec<PathBuf> = inputs.iter().map(|i| dir.join(i)).collect();
             let loaded = load_paths(&paths);
-            report(&Index::from_snapshot(loaded.snapshot), Granularity::Workload)
+            let (snapshot, host) = as_netpol_analyzer_sees_it(loaded.snapshot);
+            if host > 0 {
+                eprintln!("{}: {host} hostNetwork pods compared as ordinary pods (netpol-analyzer's model)", inputs.join(","));
+            }
+            report(&Index::from_snapshot(snapshot), Granularity::Workload)
         });
         let got = render(rep, case["format"].as_str().expect("format"));
         let want = std::fs::read_to_string(dir.join(expected_path)).expect("golden file");
+        // Debug aid: NETPOL_CONFORMANCE_DUMP=DIR writes what we produced.
+        if let Ok(dump) = std::env::var("NETPOL_CONFORMANCE_DUMP") {
+            let f = Path::new(&dump).join(expected_path.replace('/', "__"));
+            let _ = std::fs::create_dir_all(&dump);
+            let _ = std::fs::write(f, &got);
+        }
         if strip_newlines(&got) == strip_newlines(&want) {
             pass += 1;
-        } else if let Some((_, why)) = KNOWN_DEVIATIONS.iter().find(|(c, _)| *c == expected_path) {
-            eprintln!("known deviation {expected_path}: {why}");
+        } else if let Some((_, left_out, why)) = KNOWN_DEVIATIONS.iter().find(|(c, _, _)| *c == expected_path)
+            && let (expected, removed) = without_endpoints(&want, left_out)
+            && removed > 0
+            && strip_newlines(&expected) == strip_newlines(&got)
+        {
+            println!("known deviation {expected_path} ({removed} lines naming {} left out): {why}", left_out.join(", "));
             pass += 1;
         } else {
             failures.push(format!("{expected_path}\n--- want\n{}\n--- got\n{}", clip(&want), clip(&got)));

@@ -358,19 +358,18 @@ fn families(idx: &Index) -> Vec<Family> {
 /// egress ipBlocks) and external sources (cut at ingress ipBlocks).
 pub fn external_partitions(idx: &Index) -> (Vec<IpRange>, Vec<IpRange>) {
     let fams = families(idx);
-    let nets_of = |ingress: bool| -> Vec<ipnet::IpNet> {
+    let blocks_of = |ingress: bool| -> Vec<&IpBlock> {
         idx.policies()
             .flat_map(|p| if ingress { p.ingress.iter() } else { p.egress.iter() })
             .flat_map(|r| r.peers.iter())
             .filter_map(|p| match p {
-                Peer::IpBlock(b) => Some(b.nets().copied().collect::<Vec<_>>()),
+                Peer::IpBlock(b) => Some(b),
                 Peer::Pods { .. } => None,
             })
-            .flatten()
             .collect()
     };
-    let dst = partition(nets_of(false).iter(), &fams);
-    let src = partition(nets_of(true).iter(), &fams);
+    let dst = partition(blocks_of(false), &fams);
+    let src = partition(blocks_of(true), &fams);
     (dst, src)
 }
 

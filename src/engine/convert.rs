@@ -114,6 +114,8 @@ pub fn pod_from_api(pod: &core::Pod) -> (Result<Option<Pod>, Vec<FieldError>>, V
         .flatten()
         .find(|o| o.controller == Some(true))
         .or_else(|| pod.metadata.owner_references.iter().flatten().next())
+        // Static (mirror) pods are "owned" by their Node: they stand alone.
+        .filter(|o| o.kind != "Node")
         .map(|o| Owner {
             kind: o.kind.clone(),
             name: o.name.clone(),

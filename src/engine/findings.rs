@@ -80,6 +80,9 @@ pub struct CniInfo {
     pub enforcing: Option<String>,
     /// Other network plugins found (e.g. flannel).
     pub others: Vec<String>,
+    /// The plugins found are known not to enforce policy (flannel alone);
+    /// false when nothing was recognised or enforcement depends on config.
+    pub known_not_enforcing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -191,7 +194,8 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
         let others = if cni.others.is_empty() { "no network plugin was recognised".to_string() } else { format!("found {}", cni.others.join(", ")) };
         out.push(Finding {
             id: NO_ENFORCING_CNI,
-            severity: Severity::High,
+            // Unrecognised plugins (managed clusters) may still enforce.
+            severity: if cni.known_not_enforcing { Severity::High } else { Severity::Medium },
             namespace: None,
             policy: None,
             pod: None,

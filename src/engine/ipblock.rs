@@ -91,6 +91,31 @@ impl IpBlock {
             && !self.except.iter().any(|e| IpRange::of_net(e).overlaps(r))
     }
 
+    /// The addresses it matches, as maximal ranges (cidr minus the excepts,
+    /// adjacent excepts merged into one hole).
+    pub fn ranges(&self) -> Vec<IpRange> {
+        let whole = IpRange::of_net(&self.cidr);
+        let mut holes: Vec<IpRange> = self.except.iter().map(IpRange::of_net).filter(|e| e.overlaps(&whole)).collect();
+        holes.sort();
+        let mut out = Vec::new();
+        let mut cur = whole.lo;
+        let mut done = false;
+        for h in holes {
+            if h.lo > cur {
+                out.push(IpRange { family: whole.family, lo: cur, hi: h.lo - 1 });
+            }
+            if h.hi >= whole.hi {
+                done = true;
+                break;
+            }
+            cur = cur.max(h.hi + 1);
+        }
+        if !done && cur <= whole.hi {
+            out.push(IpRange { family: whole.family, lo: cur, hi: whole.hi });
+        }
+        out
+    }
+
     pub fn nets(&self) -> impl Iterator<Item = &IpNet> {
         std::iter::once(&self.cidr).chain(self.except.iter())
     }
@@ -107,16 +132,17 @@ impl fmt::Display for IpBlock {
     }
 }
 
-/// Cuts the given families' address spaces at every boundary of `nets`.
-/// The result is sorted (IPv4 first) and covers each family exactly once.
-pub fn partition<'a>(nets: impl IntoIterator<Item = &'a IpNet>, families: &[Family]) -> Vec<IpRange> {
+/// Cuts the given families' address spaces at the boundaries of the
+/// address sets of `blocks` (netpol-analyzer cuts the same way), so that
+/// every resulting range is wholly inside or outside each block. Sorted
+/// (IPv4 first); covers each family exactly once.
+pub fn partition<'a>(blocks: impl IntoIterator<Item = &'a IpBlock>, families: &[Family]) -> Vec<IpRange> {
+    let ranges: Vec<IpRange> = blocks.into_iter().flat_map(IpBlock::ranges).collect();
     let mut out = Vec::new();
-    let nets: Vec<IpRange> = nets.into_iter().map(IpRange::of_net).collect();
     for &f in families {
-        // Cut points are range starts: the start of each net and the address
-        // after its end.
+        // Cut points are range starts: each start, and the address after each end.
         let mut cuts: Vec<u128> = vec![0];
-        for r in nets.iter().filter(|r| r.family == f) {
+        for r in ranges.iter().filter(|r| r.family == f) {
             cuts.push(r.lo);
             if r.hi < family_max(f) {
                 cuts.push(r.hi + 1);
@@ -149,10 +175,14 @@ mod tests {
         assert!(!b.contains_ip("::1".parse().expect("ip")));
     }
 
+    fn block(cidr: &str, except: &[&str]) -> IpBlock {
+        IpBlock { cidr: net(cidr), except: except.iter().map(|e| net(e)).collect() }
+    }
+
     #[test]
-    fn partition_cuts_at_every_boundary() {
-        let nets = [net("10.0.0.0/8"), net("10.1.0.0/16")];
-        let p: Vec<String> = partition(nets.iter(), &[Family::V4]).iter().map(|r| r.to_string()).collect();
+    fn partition_cuts_at_the_boundaries_of_each_blocks_set() {
+        let b = [block("10.0.0.0/8", &["10.1.0.0/16"])];
+        let p: Vec<String> = partition(b.iter(), &[Family::V4]).iter().map(|r| r.to_string()).collect();
         assert_eq!(
             p,
             [
@@ -163,13 +193,25 @@ mod tests {
                 "11.0.0.0-255.255.255.255"
             ]
         );
-        let all = partition([net("0.0.0.0/0")].iter(), &[Family::V4]);
+        // Adjacent excepts make one hole: no cut between them.
+        let b = [block("0.0.0.0/0", &["10.0.0.0/9", "10.128.0.0/9"])];
+        let p: Vec<String> = partition(b.iter(), &[Family::V4]).iter().map(|r| r.to_string()).collect();
+        assert_eq!(p, ["0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"]);
+        let all = partition([block("0.0.0.0/0", &[])].iter(), &[Family::V4]);
         assert_eq!(all, vec![IpRange::universe(Family::V4)]);
     }
 
     #[test]
+    fn block_ranges() {
+        let r = block("10.0.0.0/8", &["10.0.0.0/9", "10.255.0.0/16"]).ranges();
+        let s: Vec<String> = r.iter().map(|r| r.to_string()).collect();
+        assert_eq!(s, ["10.128.0.0-10.254.255.255"]);
+        assert!(block("10.0.0.0/8", &["10.0.0.0/9", "10.128.0.0/9"]).ranges().is_empty());
+    }
+
+    #[test]
     fn ipv6_ranges() {
-        let p = partition([net("fd00::/8")].iter(), &[Family::V6]);
+        let p = partition([block("fd00::/8", &[])].iter(), &[Family::V6]);
         assert_eq!(p.len(), 3);
         assert_eq!(p[1].to_string(), "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
         let b = IpBlock { cidr: net("::/0"), except: vec![net("fd00:ec2::254/128")] };

@@ -1,0 +1,8 @@
+//! Where cluster state comes from: YAML files, the embedded demo, or a live
+//! cluster. Every source produces engine events; none computes verdicts.
+
+pub mod demo;
+pub mod files;
+pub mod live;
+pub mod synth;
+pub mod yaml;
