@@ -198,11 +198,15 @@ fn no_enforcing_cni_only_when_live_detection_says_so() {
     let idx = index(&good_namespace().join("---\n"));
     let mut o = LintOptions::default();
     assert!(lint(&idx, &o).iter().all(|f| f.id != NO_ENFORCING_CNI));
-    o.cni = Some(CniInfo { enforcing: None, others: vec!["flannel".into()] });
+    o.cni = Some(CniInfo { enforcing: None, others: vec!["flannel".into()], known_not_enforcing: true });
     let f = lint(&idx, &o);
     assert_eq!(ids(&f), [NO_ENFORCING_CNI]);
     assert!(f[0].message.contains("flannel"));
-    o.cni = Some(CniInfo { enforcing: Some("Calico".into()), others: vec![] });
+    assert_eq!(f[0].severity, Severity::High);
+    // Nothing recognised: reported, but enforcement is only unknown.
+    o.cni = Some(CniInfo { enforcing: None, others: vec![], known_not_enforcing: false });
+    assert_eq!(lint(&idx, &o)[0].severity, Severity::Medium);
+    o.cni = Some(CniInfo { enforcing: Some("Calico".into()), others: vec![], known_not_enforcing: false });
     assert!(lint(&idx, &o).is_empty());
 }
 
