@@ -42,9 +42,17 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         print(&cli::bench::run(args)?)?;
         return Ok(0);
     }
-    let input = cli::input::load(&cli.global)?;
+    if let Command::Diff(args) = &command
+        && args.base.is_some()
+    {
+        let (text, code) = cli::diff::run(None, args, &Default::default())?;
+        print(&text)?;
+        return Ok(code);
+    }
+    let mut input = cli::input::load(&cli.global)?;
     input.report_diagnostics();
-    let focus = input.focus.as_deref();
+    let focus = input.focus.clone();
+    let focus = focus.as_deref();
     match command {
         Command::Connectivity(args) => {
             print(&cli::connectivity::run(&input.index, &args, focus)?)?;
@@ -57,6 +65,12 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         }
         Command::Lint(args) => {
             let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;
+            print(&text)?;
+            Ok(code)
+        }
+        Command::Diff(args) => {
+            let lint = netpol_tui::engine::findings::LintOptions { cni: input.cni_info(), ..Default::default() };
+            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint)?;
             print(&text)?;
             Ok(code)
         }

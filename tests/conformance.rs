@@ -205,3 +205,141 @@ fn clip(s: &str) -> String {
         format!("{}\n... ({} lines)", lines[..40].join("\n"), lines.len())
     }
 }
+
+// ---- diff -----------------------------------------------------------------
+
+fn is_core_diff(case: &Value, scenarios: &Value) -> bool {
+    case["analysis"] == "diff"
+        && !case["multiple_networks"].as_bool().unwrap_or(false)
+        && str_list(&case["inputs"]).iter().all(|inp| {
+            let name = inp.strip_prefix("tests/").unwrap_or(inp);
+            !str_list(&scenarios[name]["features"]).iter().any(|f| NON_CORE.contains(&f.as_str()))
+        })
+}
+
+fn load_index(dir: &Path, input: &str) -> Index {
+    let loaded = load_paths(&[dir.join(input)]);
+    let (snapshot, _) = as_netpol_analyzer_sees_it(loaded.snapshot);
+    Index::from_snapshot(snapshot)
+}
+
+/// netpol-analyzer's diff rendering of our diff entries.
+fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)) -> String {
+    use netpol_tui::engine::diff::diff_reports;
+    let entries = diff_reports(before, after);
+    let is_ep = |r: &Report, n: &str| n.ends_with("[External]") || r.endpoints.iter().any(|e| e == n);
+    let mut groups: [Vec<[String; 6]>; 3] = Default::default();
+    for e in &entries {
+        let (kind, g) = if e.before.is_empty() {
+            ("added", 1)
+        } else if e.after.is_empty() {
+            ("removed", 2)
+        } else {
+            ("changed", 0)
+        };
+        let info = match kind {
+            "added" => {
+                let new: Vec<&str> = [&e.src, &e.dst].into_iter().filter(|n| !is_ep(before, n)).map(String::as_str).collect();
+                match new.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("workload {one} added"),
+                    [a, b] => format!("workload {a} and {b} added"),
+                    _ => unreachable!(),
+                }
+            }
+            "removed" => {
+                let gone: Vec<&str> = [&e.src, &e.dst].into_iter().filter(|n| !is_ep(after, n)).map(String::as_str).collect();
+                match gone.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("workload {one} removed"),
+                    [a, b] => format!("workload {a} and {b} removed"),
+                    _ => unreachable!(),
+                }
+            }
+            _ => String::new(),
+        };
+        groups[g].push([kind.to_string(), e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string(), info]);
+    }
+    let mut rows = Vec::new();
+    for mut g in groups {
+        g.sort_by_key(|r| render_diff_line(r, "txt", refs));
+        rows.extend(g);
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = match format {
+        "txt" => "Connectivity diff:\n".to_string(),
+        "csv" => format!("diff-type,source,destination,{},{},workloads-diff-info\n", refs.0, refs.1),
+        "md" => format!(
+            "| diff-type | source | destination | {} | {} | workloads-diff-info |\n|-----------|--------|-------------|------|------|---------------------|\n",
+            refs.0, refs.1
+        ),
+        other => panic!("format {other}"),
+    };
+    for r in &rows {
+        out.push_str(&render_diff_line(r, format, refs));
+        out.push('\n');
+    }
+    out
+}
+
+fn render_diff_line(r: &[String; 6], format: &str, refs: (&str, &str)) -> String {
+    let [kind, src, dst, b, a, info] = r;
+    match format {
+        "txt" => {
+            let mut l = format!("diff-type: {kind}, source: {src}, destination: {dst}, {}: {b}, {}: {a}", refs.0, refs.1);
+            if !info.is_empty() {
+                l.push_str(&format!(", workloads-diff-info: {info}"));
+            }
+            l
+        }
+        "csv" => [kind, src, dst, b, a, info].iter().map(|f| netpol_tui::cli::output::csv_field(f)).collect::<Vec<_>>().join(","),
+        "md" => format!("| {kind} | {src} | {dst} | {b} | {a} | {info} |"),
+        other => panic!("format {other}"),
+    }
+}
+
+#[test]
+fn netpol_analyzer_core_diff_cases() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("netpol-analyzer corpus not found next to the repo: skipped");
+        return;
+    };
+    let cases = read_json(&dir.join("cases.json"));
+    let scenarios = read_json(&dir.join("scenarios.json"));
+    let mut indexes: BTreeMap<String, Index> = BTreeMap::new();
+    let (mut total, mut pass) = (0, 0);
+    let mut failures = Vec::new();
+    for case in cases.as_array().expect("cases.json is an array") {
+        if !is_core_diff(case, &scenarios) {
+            continue;
+        }
+        total += 1;
+        let expected_path = case["expected"].as_str().expect("expected");
+        let d1 = case["dir1"].as_str().expect("dir1").to_string();
+        let d2 = case["dir2"].as_str().expect("dir2").to_string();
+        for d in [&d1, &d2] {
+            if !indexes.contains_key(d) {
+                indexes.insert(d.clone(), load_index(&dir, d));
+            }
+        }
+        let (before, after) = netpol_tui::engine::connectivity::report_pair(&indexes[&d1], &indexes[&d2], Granularity::Workload);
+        let refs = str_list(&case["ref_names"]);
+        let refs = (refs.first().map_or("ref1", String::as_str), refs.get(1).map_or("ref2", String::as_str));
+        let got = render_diff(&before, &after, case["format"].as_str().expect("format"), refs);
+        let want = std::fs::read_to_string(dir.join(expected_path)).expect("golden file");
+        if let Ok(dump) = std::env::var("NETPOL_CONFORMANCE_DUMP") {
+            let _ = std::fs::create_dir_all(&dump);
+            let _ = std::fs::write(Path::new(&dump).join(expected_path.replace('/', "__")), &got);
+        }
+        if strip_newlines(&got) == strip_newlines(&want) {
+            pass += 1;
+        } else {
+            failures.push(format!("{expected_path}\n--- want\n{}\n--- got\n{}", clip(&want), clip(&got)));
+        }
+    }
+    println!("netpol-analyzer diff corpus: {total} cases, {pass} pass");
+    assert!(total >= 37, "expected at least 37 core diff cases, found {total}");
+    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n\n"));
+}

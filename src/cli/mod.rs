@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod can_reach;
 pub mod connectivity;
+pub mod diff;
 pub mod input;
 pub mod lint;
 pub mod output;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Can FROM open a connection to TO? Prints the verdict and why.
     /// Exit status: 0 allowed, 1 denied, 2 error.
     CanReach(can_reach::CanReachArgs),
+    /// What-if: the connections a change would cut or open, before it is
+    /// applied. Exit status: 1 with --fail-on when such changes exist.
+    Diff(diff::DiffArgs),
     /// Find the ways NetworkPolicies go wrong, with why and the fix.
     /// Exit status: 1 when a finding at or above --fail-on exists.
     Lint(lint::LintArgs),

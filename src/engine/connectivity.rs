@@ -346,9 +346,9 @@ pub struct ClassConnectivity {
 /// The families external ranges are reported for: IPv4 always, IPv6 when
 /// some policy mentions an IPv6 CIDR (otherwise every pod would get an
 /// extra `::/0` line that says nothing new).
-fn families(idx: &Index) -> Vec<Family> {
+fn families(idxs: &[&Index]) -> Vec<Family> {
     let mut f = vec![Family::V4];
-    if idx.ip_nets().iter().any(|n| matches!(n, ipnet::IpNet::V6(_))) {
+    if idxs.iter().any(|idx| idx.ip_nets().iter().any(|n| matches!(n, ipnet::IpNet::V6(_)))) {
         f.push(Family::V6);
     }
     f
@@ -357,9 +357,16 @@ fn families(idx: &Index) -> Vec<Family> {
 /// The partitions of the address space for external destinations (cut at
 /// egress ipBlocks) and external sources (cut at ingress ipBlocks).
 pub fn external_partitions(idx: &Index) -> (Vec<IpRange>, Vec<IpRange>) {
-    let fams = families(idx);
+    external_partitions_of(&[idx])
+}
+
+/// One partition for several states (a diff compares ranges by name, so
+/// both sides must be cut the same way).
+pub fn external_partitions_of(idxs: &[&Index]) -> (Vec<IpRange>, Vec<IpRange>) {
+    let fams = families(idxs);
     let blocks_of = |ingress: bool| -> Vec<&IpBlock> {
-        idx.policies()
+        idxs.iter()
+            .flat_map(|idx| idx.policies())
             .flat_map(|p| if ingress { p.ingress.iter() } else { p.egress.iter() })
             .flat_map(|r| r.peers.iter())
             .filter_map(|p| match p {
@@ -390,8 +397,13 @@ impl ClassConnectivity {
 }
 
 pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
+    let (dst, src) = external_partitions(idx);
+    class_connectivity_on(idx, dst, src)
+}
+
+/// [`class_connectivity`] with external ranges cut by the given partitions.
+pub fn class_connectivity_on(idx: &Index, dst_ranges: Vec<IpRange>, src_ranges: Vec<IpRange>) -> ClassConnectivity {
     let cc = Compiled::new(idx);
-    let (dst_ranges, src_ranges) = external_partitions(idx);
     let mut out = ClassConnectivity { dst_ranges, src_ranges, ..Default::default() };
 
     // Pod to pod.
@@ -543,6 +555,15 @@ pub fn external_name(r: &IpRange) -> String {
     format!("{r}[External]")
 }
 
+/// The range behind a name made by [`external_name`].
+pub fn parse_external_name(s: &str) -> Option<IpRange> {
+    let r = s.strip_suffix("[External]")?;
+    // IPv6 addresses contain no '-', so the first '-' splits the range.
+    let (a, b) = r.split_once('-')?;
+    let (lo, hi) = (IpRange::single(a.parse().ok()?), IpRange::single(b.parse().ok()?));
+    (lo.family == hi.family && lo.lo <= hi.lo).then_some(IpRange { family: lo.family, lo: lo.lo, hi: hi.lo })
+}
+
 /// Names of the members of a class at the given granularity.
 fn member_names(idx: &Index, c: ClassId, g: Granularity) -> BTreeSet<String> {
     let class = idx.class(c);
@@ -560,7 +581,19 @@ fn member_names(idx: &Index, c: ClassId, g: Granularity) -> BTreeSet<String> {
 }
 
 pub fn report(idx: &Index, g: Granularity) -> Report {
-    let cc = class_connectivity(idx);
+    report_from(idx, g, class_connectivity(idx))
+}
+
+/// Reports of two states on one external partition, for comparing them.
+pub fn report_pair(before: &Index, after: &Index, g: Granularity) -> (Report, Report) {
+    let (dst, src) = external_partitions_of(&[before, after]);
+    (
+        report_from(before, g, class_connectivity_on(before, dst.clone(), src.clone())),
+        report_from(after, g, class_connectivity_on(after, dst, src)),
+    )
+}
+
+fn report_from(idx: &Index, g: Granularity, cc: ClassConnectivity) -> Report {
     let mut names: HashMap<ClassId, BTreeSet<String>> = HashMap::new();
     let mut endpoints = BTreeSet::new();
     let mut host = BTreeSet::new();

@@ -19,6 +19,9 @@ pub struct DiffEntry {
     pub dst: String,
     pub before: PortSet,
     pub after: PortSet,
+    /// Why it changed, in words (what-if only): the policy that now isolates
+    /// and denies, or the rule that now allows.
+    pub why: Vec<String>,
 }
 
 impl DiffEntry {
@@ -60,11 +63,46 @@ impl Diff {
 }
 
 /// Compares two full reports by row names (internal and external rows).
+/// Build them on one partition ([`super::connectivity::report_pair`]).
+/// Adjacent external ranges that changed the same way towards the same
+/// endpoint are merged into one range.
 pub fn diff_reports(before: &Report, after: &Report) -> Vec<DiffEntry> {
     let map = |r: &Report| -> BTreeMap<(String, String), PortSet> {
         r.internal.iter().chain(r.external.iter()).map(|c| ((c.src.clone(), c.dst.clone()), c.ports.clone())).collect()
     };
-    compare(&map(before), &map(after))
+    merge_external(compare(&map(before), &map(after)))
+}
+
+fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
+    use super::connectivity::{external_name, parse_external_name};
+    let mut out = Vec::new();
+    // (range is the source?, other end, before, after) -> ranges.
+    type Key = (bool, String, PortSet, PortSet);
+    let mut ext: BTreeMap<Key, Vec<super::ipblock::IpRange>> = BTreeMap::new();
+    for e in entries {
+        match (parse_external_name(&e.src), parse_external_name(&e.dst)) {
+            (Some(r), None) => ext.entry((true, e.dst.clone(), e.before.clone(), e.after.clone())).or_default().push(r),
+            (None, Some(r)) => ext.entry((false, e.src.clone(), e.before.clone(), e.after.clone())).or_default().push(r),
+            _ => out.push(e),
+        }
+    }
+    for ((is_src, other, before, after), mut ranges) in ext {
+        ranges.sort();
+        let mut merged: Vec<super::ipblock::IpRange> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(m) if m.family == r.family && m.hi.checked_add(1) == Some(r.lo) => m.hi = r.hi,
+                _ => merged.push(r),
+            }
+        }
+        for r in merged {
+            let name = external_name(&r);
+            let (src, dst) = if is_src { (name, other.clone()) } else { (other.clone(), name) };
+            out.push(DiffEntry { src, dst, before: before.clone(), after: after.clone(), why: vec![] });
+        }
+    }
+    out.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+    out
 }
 
 fn compare(b: &BTreeMap<(String, String), PortSet>, a: &BTreeMap<(String, String), PortSet>) -> Vec<DiffEntry> {
@@ -73,7 +111,7 @@ fn compare(b: &BTreeMap<(String, String), PortSet>, a: &BTreeMap<(String, String
         .filter_map(|k| {
             let before = b.get(k).cloned().unwrap_or_default();
             let after = a.get(k).cloned().unwrap_or_default();
-            (before != after).then(|| DiffEntry { src: k.0.clone(), dst: k.1.clone(), before, after })
+            (before != after).then(|| DiffEntry { src: k.0.clone(), dst: k.1.clone(), before, after, why: vec![] })
         })
         .collect()
 }
@@ -180,6 +218,47 @@ fn name(idx: &Index, k: &PodKey, g: Granularity) -> String {
     }
 }
 
+/// Why the pair (p, q) changed from `before` to `after`, evaluated in the
+/// state after the change.
+fn explain_change(idx: &Index, p: &PodKey, q: &PodKey, before: &PortSet, after: &PortSet) -> Vec<String> {
+    use super::model::Direction;
+    use super::verdict::Endpoint;
+    let (Some(a), Some(b)) = (idx.pod_class(p), idx.pod_class(q)) else {
+        let gone = if idx.pod_class(p).is_none() { p } else { q };
+        return vec![format!("{gone} does not exist after the change")];
+    };
+    let Ok(v) = idx.pair_verdict(Endpoint::Class(a), Endpoint::Class(b)) else {
+        return vec!["a hostNetwork pod is involved: no verdict".to_string()];
+    };
+    let mut why = Vec::new();
+    let lost = before.difference(after);
+    let gained = after.difference(before);
+    for (side, who) in [(&v.egress, p), (&v.ingress, q)] {
+        let Some(side) = side else { continue };
+        let dir = match side.direction {
+            Direction::Egress => "egress",
+            Direction::Ingress => "ingress",
+        };
+        if !lost.is_empty() && !lost.difference(&side.allowed).is_empty() {
+            let denied = lost.difference(&side.allowed);
+            let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();
+            why.push(format!("{dir} of {who} is isolated by {}; no rule allows {denied} any more", by.join(", ")));
+        }
+        if !gained.is_empty() {
+            for h in &side.hits {
+                if !h.ports.intersect(&gained).is_empty() {
+                    why.push(format!("{dir} rule {} of {} now allows {}", h.rule + 1, h.policy, h.ports.intersect(&gained)));
+                }
+            }
+            if !side.is_isolated() {
+                why.push(format!("{dir} of {who} is not isolated after the change"));
+            }
+        }
+    }
+    why.dedup();
+    why
+}
+
 /// Workload names of the pods of `pods` that exist in the current state.
 fn workload_names(idx: &Index, pods: &BTreeSet<PodKey>) -> BTreeSet<String> {
     pods.iter().filter(|k| idx.pod_class(k).is_some()).map(|k| idx.workload_of(k)).collect()
@@ -246,7 +325,31 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
     };
     let before_names: Vec<((String, String), PortSet)> =
         before_rows.iter().map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone())).collect();
-    let entries = compare(&group(before_names), &group(after_names));
+    let mut entries = compare(&group(before_names), &group(after_names));
+
+    // Explain each change in the after state, on one pod pair behind it.
+    if !entries.is_empty() {
+        let mut witness: BTreeMap<(String, String), (PodKey, PodKey)> = BTreeMap::new();
+        for ((p, q), _) in before_rows.iter() {
+            witness.entry((name(idx, p, g), name(idx, q, g))).or_insert_with(|| (p.clone(), q.clone()));
+        }
+        let mut undo = Vec::new();
+        for ev in changes {
+            undo.extend(inverse(idx, ev));
+            idx.apply(ev.clone());
+        }
+        for ((p, q), _) in after_rows.iter() {
+            witness.entry((name(idx, p, g), name(idx, q, g))).or_insert_with(|| (p.clone(), q.clone()));
+        }
+        for e in &mut entries {
+            if let Some((p, q)) = witness.get(&(e.src.clone(), e.dst.clone())) {
+                e.why = explain_change(idx, p, q, &e.before, &e.after);
+            }
+        }
+        for ev in undo.into_iter().rev() {
+            idx.apply(ev);
+        }
+    }
 
     let (findings_introduced, findings_resolved) = match (findings_before, findings_after) {
         (Some(b), Some(a)) => {

@@ -85,6 +85,9 @@ pub struct Loaded {
     /// Things the user should know that did not stop an object from loading,
     /// or kinds that were skipped although they affect connectivity.
     pub warnings: Vec<LoadError>,
+    /// Namespaces not given but referenced, created with only their name
+    /// label (a what-if proposal must not relabel real ones with these).
+    pub implicit_namespaces: Vec<String>,
 }
 
 /// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`, in
@@ -754,10 +757,12 @@ impl Loader {
             .map(|p| p.namespace.clone())
             .chain(policies.iter().map(|p| p.namespace.clone()))
             .collect();
+        let mut implicit_namespaces = Vec::new();
         for ns in referenced {
-            namespaces
-                .entry(ns.clone())
-                .or_insert_with(|| Namespace::new(ns, Labels::new()));
+            namespaces.entry(ns.clone()).or_insert_with(|| {
+                implicit_namespaces.push(ns.clone());
+                Namespace::new(ns, Labels::new())
+            });
         }
         policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Loaded {
@@ -768,6 +773,7 @@ impl Loader {
             },
             errors,
             warnings,
+            implicit_namespaces,
         }
     }
 }

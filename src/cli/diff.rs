@@ -1,0 +1,259 @@
+//! `diff`: what changes if a proposal is applied (or between two manifest
+//! trees). Nothing is ever sent to the cluster.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use color_eyre::eyre::{bail, Result};
+use serde::Serialize;
+
+use super::connectivity::{granularity, JsonConn};
+use super::input::Input;
+use super::lint::text as findings_text;
+use super::output::md_cell;
+use super::By;
+use crate::engine::connectivity::{report_pair, ConnRow, Granularity};
+use crate::engine::diff::{diff_reports, what_if, Diff};
+use crate::engine::findings::{Finding, LintOptions};
+use crate::engine::index::Index;
+use crate::engine::model::{Event, PodKey};
+use crate::source::files::load_paths;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnChange {
+    Lost,
+    Gained,
+    Any,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Proposed manifests (what you would `kubectl apply -f`): policies added
+    /// or replaced, and namespaces or pods added or relabelled. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub apply: Vec<PathBuf>,
+    /// Policies to delete, as NS/NAME. Repeatable.
+    #[arg(long, value_name = "NS/NAME")]
+    pub delete: Vec<String>,
+    /// Compare two manifest trees instead: the original...
+    #[arg(long, value_name = "DIR", requires = "against", conflicts_with_all = ["apply", "delete"])]
+    pub base: Option<PathBuf>,
+    /// ...and the changed one.
+    #[arg(long, value_name = "DIR", requires = "base")]
+    pub against: Option<PathBuf>,
+    /// Output format. json follows netpol-diff/v1 (pods).
+    #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json", "md"])]
+    pub output: String,
+    /// Exit 1 when such changes exist (for CI gates).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnChange>,
+    /// Group text and md output per workload (default) or per pod.
+    #[arg(long, value_enum, default_value = "workload")]
+    pub by: By,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    lost_pairs: usize,
+    gained_pairs: usize,
+    unchanged_pairs: u64,
+}
+
+#[derive(Serialize)]
+struct JsonDiff<'a> {
+    schema: &'static str,
+    lost: Vec<JsonConn<'a>>,
+    gained: Vec<JsonConn<'a>>,
+    summary: JsonSummary,
+}
+
+/// The netpol-diff/v1 document.
+pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
+    let doc = JsonDiff {
+        schema: "netpol-diff/v1",
+        lost: lost.iter().map(|r| JsonConn::new(&r.src, &r.dst, &r.ports)).collect(),
+        gained: gained.iter().map(|r| JsonConn::new(&r.src, &r.dst, &r.ports)).collect(),
+        summary: JsonSummary { lost_pairs: lost.len(), gained_pairs: gained.len(), unchanged_pairs: unchanged },
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn ns_of(name: &str) -> &str {
+    if name.ends_with("[External]") { "(external)" } else { name.split('/').next().unwrap_or(name) }
+}
+
+/// Text grouped by namespace pair; red/green on a terminal.
+pub fn text(d: &Diff, headline: &str, color: bool) -> String {
+    let (red, green, bold, reset) = if color { ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
+    let lost = d.lost();
+    let gained = d.gained();
+    let mut s = String::new();
+    let _ = writeln!(s, "{bold}{headline}{reset}");
+    let _ = writeln!(
+        s,
+        "{red}{} lost{reset}, {green}{} gained{reset}, {} pod pairs unchanged; {} pods touched",
+        lost.len(),
+        gained.len(),
+        d.unchanged_pairs,
+        d.touched.len()
+    );
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<&crate::engine::diff::DiffEntry>> = Default::default();
+    for e in &d.entries {
+        groups.entry((ns_of(&e.src).to_string(), ns_of(&e.dst).to_string())).or_default().push(e);
+    }
+    for ((a, b), entries) in groups {
+        let _ = writeln!(s, "\n{bold}{a} -> {b}{reset}");
+        for e in entries {
+            let (l, g) = (e.lost(), e.gained());
+            if !l.is_empty() {
+                let _ = writeln!(s, "  {red}- {} -> {} : {l}{reset}", e.src, e.dst);
+            }
+            if !g.is_empty() {
+                let _ = writeln!(s, "  {green}+ {} -> {} : {g}{reset}", e.src, e.dst);
+            }
+            for w in &e.why {
+                let _ = writeln!(s, "      because {w}");
+            }
+        }
+    }
+    let section = |s: &mut String, title: &str, f: &[Finding]| {
+        if !f.is_empty() {
+            let _ = writeln!(s, "\n{bold}{title} ({}){reset}", f.len());
+            for l in findings_text(f, false).lines().filter(|l| !l.is_empty() && !l.contains(" findings: ")) {
+                let _ = writeln!(s, "  {l}");
+            }
+        }
+    };
+    section(&mut s, "Findings introduced", &d.findings_introduced);
+    section(&mut s, "Findings resolved", &d.findings_resolved);
+    s
+}
+
+pub fn md(d: &Diff) -> String {
+    let mut s = String::from("| change | src | dst | ports |\n|--------|-----|-----|-------|\n");
+    for e in &d.entries {
+        for (kind, ports) in [("lost", e.lost()), ("gained", e.gained())] {
+            if !ports.is_empty() {
+                let _ = writeln!(s, "| {kind} | {} | {} | {} |", md_cell(&e.src), md_cell(&e.dst), md_cell(&ports.to_string()));
+            }
+        }
+    }
+    s
+}
+
+/// The proposal as events on top of the current state.
+fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
+    let mut events = Vec::new();
+    let mut what = Vec::new();
+    if !args.apply.is_empty() {
+        let loaded = load_paths(&args.apply);
+        if !loaded.errors.is_empty() {
+            let msgs: Vec<String> = loaded.errors.iter().map(|e| format!("  {e}")).collect();
+            bail!("the proposal has errors (`kubectl apply` would refuse them too):\n{}", msgs.join("\n"));
+        }
+        for w in &loaded.warnings {
+            eprintln!("warning: {w}");
+        }
+        let s = loaded.snapshot;
+        for ns in s.namespaces {
+            if !loaded.implicit_namespaces.contains(&ns.name) || idx.namespace(&ns.name).is_none() {
+                events.push(Event::UpsertNamespace(ns));
+            }
+        }
+        if !s.pods.is_empty() {
+            what.push(format!("{} pods", s.pods.len()));
+        }
+        let pols: Vec<String> = s.policies.iter().map(|p| p.key().to_string()).collect();
+        if !pols.is_empty() {
+            what.push(format!("apply {}", pols.join(", ")));
+        }
+        events.extend(s.pods.into_iter().map(Event::UpsertPod));
+        events.extend(s.policies.into_iter().map(Event::UpsertPolicy));
+    }
+    for d in &args.delete {
+        let Some((ns, name)) = d.split_once('/') else {
+            bail!("--delete {d:?}: expected NS/NAME");
+        };
+        let key = PodKey::new(ns, name);
+        if idx.policy(&key).is_none() {
+            bail!("--delete {d}: no such NetworkPolicy in the current state");
+        }
+        what.push(format!("delete {d}"));
+        events.push(Event::DeletePolicy(key));
+    }
+    if events.is_empty() {
+        bail!("nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR");
+    }
+    Ok((events, format!("What-if: {}", what.join("; "))))
+}
+
+fn fail(args: &DiffArgs, lost: usize, gained: usize) -> u8 {
+    let hit = match args.fail_on {
+        None => false,
+        Some(FailOnChange::Lost) => lost > 0,
+        Some(FailOnChange::Gained) => gained > 0,
+        Some(FailOnChange::Any) => lost + gained > 0,
+    };
+    u8::from(hit)
+}
+
+/// Two manifest trees: full reports compared.
+fn trees(args: &DiffArgs, base: &PathBuf, against: &PathBuf) -> Result<(String, u8)> {
+    let load = |p: &PathBuf| -> Result<Index> {
+        let l = load_paths(std::slice::from_ref(p));
+        for e in &l.errors {
+            eprintln!("error: {e}");
+        }
+        Ok(Index::from_snapshot(l.snapshot))
+    };
+    let (b, a) = (load(base)?, load(against)?);
+    let g = if args.output == "json" { Granularity::Pod } else { granularity(args.by) };
+    let (rb, ra) = report_pair(&b, &a, g);
+    let entries = diff_reports(&rb, &ra);
+    let unchanged = if g == Granularity::Pod {
+        let after: std::collections::HashMap<(&str, &str), &crate::engine::ports::PortSet> =
+            ra.internal.iter().map(|r| ((r.src.as_str(), r.dst.as_str()), &r.ports)).collect();
+        rb.internal.iter().filter(|r| after.get(&(r.src.as_str(), r.dst.as_str())) == Some(&&r.ports)).count() as u64
+    } else {
+        0
+    };
+    let d = Diff { entries, unchanged_pairs: unchanged, ..Default::default() };
+    render(args, &d, &format!("Diff: {} -> {}", base.display(), against.display()))
+}
+
+fn render(args: &DiffArgs, d: &Diff, headline: &str) -> Result<(String, u8)> {
+    let (lost, gained) = (d.lost(), d.gained());
+    let code = fail(args, lost.len(), gained.len());
+    let out = match args.output.as_str() {
+        "json" => {
+            // Pods only, as the contract says.
+            let pods = |r: &&ConnRow| !r.src.ends_with("[External]") && !r.dst.ends_with("[External]");
+            let l: Vec<ConnRow> = lost.iter().filter(pods).cloned().collect();
+            let g: Vec<ConnRow> = gained.iter().filter(pods).cloned().collect();
+            json(&l, &g, d.unchanged_pairs)
+        }
+        "md" => md(d),
+        _ => text(d, headline, std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()),
+    };
+    Ok((out, code))
+}
+
+pub fn run(input: Option<&mut Input>, args: &DiffArgs, lint: &LintOptions) -> Result<(String, u8)> {
+    if let (Some(b), Some(a)) = (&args.base, &args.against) {
+        return trees(args, b, a);
+    }
+    let Some(input) = input else { bail!("no base state") };
+    let (events, headline) = proposal(&input.index, args)?;
+    let g = if args.output == "json" { Granularity::Pod } else { granularity(args.by) };
+    let d = what_if(&mut input.index, &events, g, Some(lint));
+    let (mut out, code) = render(args, &d, &headline)?;
+    if args.output == "text" && !args.apply.is_empty() {
+        let files: Vec<String> = args.apply.iter().map(|p| format!("-f {}", p.display())).collect();
+        let _ = write!(out, "\nNothing was sent to the cluster. To apply: kubectl apply {}\n", files.join(" "));
+    }
+    Ok((out, code))
+}
