@@ -69,7 +69,10 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             Ok(code)
         }
         Command::Diff(args) => {
-            let lint = netpol_tui::engine::findings::LintOptions { cni: input.cni_info(), ..Default::default() };
+            let lint = netpol_tui::engine::findings::LintOptions {
+                cni: input.cni_info(),
+                ..Default::default()
+            };
             let (text, code) = cli::diff::run(Some(&mut input), &args, &lint)?;
             print(&text)?;
             Ok(code)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use netpol_tui::cli::connectivity::{csv, md, text};
-use netpol_tui::engine::connectivity::{report, Granularity, Report};
+use netpol_tui::engine::connectivity::{Granularity, Report, report};
 use netpol_tui::engine::index::Index;
 use netpol_tui::source::files::load_paths;
 use serde_json::Value;
@@ -50,8 +50,15 @@ fn analyzer_json(r: &Report) -> String {
         dst: &'a str,
         conn: String,
     }
-    let rows: Vec<Row> =
-        r.all_rows().iter().map(|row| Row { src: &row.src, dst: &row.dst, conn: row.ports.to_string() }).collect();
+    let rows: Vec<Row> = r
+        .all_rows()
+        .iter()
+        .map(|row| Row {
+            src: &row.src,
+            dst: &row.dst,
+            conn: row.ports.to_string(),
+        })
+        .collect();
     serde_json::to_string_pretty(&rows).expect("json")
 }
 
@@ -66,7 +73,13 @@ fn render(r: &Report, format: &str) -> String {
 }
 
 fn str_list(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
@@ -99,7 +112,10 @@ fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
 /// name those endpoints, equals ours.
 const KNOWN_DEVIATIONS: &[(&str, &[&str], &str)] = &[(
     "test_outputs/connlist/minikube_resources_connlist_output.txt",
-    &["ingress-nginx/ingress-nginx-admission-create[Job]", "ingress-nginx/ingress-nginx-admission-patch[Job]"],
+    &[
+        "ingress-nginx/ingress-nginx-admission-create[Job]",
+        "ingress-nginx/ingress-nginx-admission-patch[Job]",
+    ],
     "the only pods of these Jobs are in phase Succeeded. Pod lifecycle (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle): \
      'Succeeded: All containers in the Pod have terminated in success, and will not be restarted.' A pod with no running \
      container neither opens nor accepts connections, and its IP is released for reuse, so we ignore finished pods; \
@@ -133,7 +149,9 @@ fn without_endpoints(golden: &str, left_out: &[&str]) -> (String, usize) {
 /// (connectivity-json.md: hostNetwork pods "appear in no connection").
 /// To still check every other rule on those scenarios, this test compares
 /// in netpol-analyzer's model: hostNetwork pods are made ordinary pods.
-fn as_netpol_analyzer_sees_it(mut s: netpol_tui::engine::model::Snapshot) -> (netpol_tui::engine::model::Snapshot, usize) {
+fn as_netpol_analyzer_sees_it(
+    mut s: netpol_tui::engine::model::Snapshot,
+) -> (netpol_tui::engine::model::Snapshot, usize) {
     let mut n = 0;
     for p in &mut s.pods {
         if p.host_network {
@@ -181,20 +199,37 @@ fn netpol_analyzer_core_connlist_cases() {
         }
         if strip_newlines(&got) == strip_newlines(&want) {
             pass += 1;
-        } else if let Some((_, left_out, why)) = KNOWN_DEVIATIONS.iter().find(|(c, _, _)| *c == expected_path)
+        } else if let Some((_, left_out, why)) = KNOWN_DEVIATIONS
+            .iter()
+            .find(|(c, _, _)| *c == expected_path)
             && let (expected, removed) = without_endpoints(&want, left_out)
             && removed > 0
             && strip_newlines(&expected) == strip_newlines(&got)
         {
-            println!("known deviation {expected_path} ({removed} lines naming {} left out): {why}", left_out.join(", "));
+            println!(
+                "known deviation {expected_path} ({removed} lines naming {} left out): {why}",
+                left_out.join(", ")
+            );
             pass += 1;
         } else {
-            failures.push(format!("{expected_path}\n--- want\n{}\n--- got\n{}", clip(&want), clip(&got)));
+            failures.push(format!(
+                "{expected_path}\n--- want\n{}\n--- got\n{}",
+                clip(&want),
+                clip(&got)
+            ));
         }
     }
     println!("netpol-analyzer corpus: {total} cases, {pass} pass");
-    assert!(total >= 50, "expected at least 50 core connlist cases, found {total}");
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        total >= 50,
+        "expected at least 50 core connlist cases, found {total}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 fn clip(s: &str) -> String {
@@ -213,7 +248,9 @@ fn is_core_diff(case: &Value, scenarios: &Value) -> bool {
         && !case["multiple_networks"].as_bool().unwrap_or(false)
         && str_list(&case["inputs"]).iter().all(|inp| {
             let name = inp.strip_prefix("tests/").unwrap_or(inp);
-            !str_list(&scenarios[name]["features"]).iter().any(|f| NON_CORE.contains(&f.as_str()))
+            !str_list(&scenarios[name]["features"])
+                .iter()
+                .any(|f| NON_CORE.contains(&f.as_str()))
         })
 }
 
@@ -227,7 +264,8 @@ fn load_index(dir: &Path, input: &str) -> Index {
 fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)) -> String {
     use netpol_tui::engine::diff::diff_reports;
     let entries = diff_reports(before, after);
-    let is_ep = |r: &Report, n: &str| n.ends_with("[External]") || r.endpoints.iter().any(|e| e == n);
+    let is_ep =
+        |r: &Report, n: &str| n.ends_with("[External]") || r.endpoints.iter().any(|e| e == n);
     let mut groups: [Vec<[String; 6]>; 3] = Default::default();
     for e in &entries {
         let (kind, g) = if e.before.is_empty() {
@@ -239,7 +277,11 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
         };
         let info = match kind {
             "added" => {
-                let new: Vec<&str> = [&e.src, &e.dst].into_iter().filter(|n| !is_ep(before, n)).map(String::as_str).collect();
+                let new: Vec<&str> = [&e.src, &e.dst]
+                    .into_iter()
+                    .filter(|n| !is_ep(before, n))
+                    .map(String::as_str)
+                    .collect();
                 match new.as_slice() {
                     [] => String::new(),
                     [one] => format!("workload {one} added"),
@@ -248,7 +290,11 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
                 }
             }
             "removed" => {
-                let gone: Vec<&str> = [&e.src, &e.dst].into_iter().filter(|n| !is_ep(after, n)).map(String::as_str).collect();
+                let gone: Vec<&str> = [&e.src, &e.dst]
+                    .into_iter()
+                    .filter(|n| !is_ep(after, n))
+                    .map(String::as_str)
+                    .collect();
                 match gone.as_slice() {
                     [] => String::new(),
                     [one] => format!("workload {one} removed"),
@@ -258,7 +304,14 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
             }
             _ => String::new(),
         };
-        groups[g].push([kind.to_string(), e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string(), info]);
+        groups[g].push([
+            kind.to_string(),
+            e.src.clone(),
+            e.dst.clone(),
+            e.before.to_string(),
+            e.after.to_string(),
+            info,
+        ]);
     }
     let mut rows = Vec::new();
     for mut g in groups {
@@ -270,7 +323,10 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
     }
     let mut out = match format {
         "txt" => "Connectivity diff:\n".to_string(),
-        "csv" => format!("diff-type,source,destination,{},{},workloads-diff-info\n", refs.0, refs.1),
+        "csv" => format!(
+            "diff-type,source,destination,{},{},workloads-diff-info\n",
+            refs.0, refs.1
+        ),
         "md" => format!(
             "| diff-type | source | destination | {} | {} | workloads-diff-info |\n|-----------|--------|-------------|------|------|---------------------|\n",
             refs.0, refs.1
@@ -288,13 +344,20 @@ fn render_diff_line(r: &[String; 6], format: &str, refs: (&str, &str)) -> String
     let [kind, src, dst, b, a, info] = r;
     match format {
         "txt" => {
-            let mut l = format!("diff-type: {kind}, source: {src}, destination: {dst}, {}: {b}, {}: {a}", refs.0, refs.1);
+            let mut l = format!(
+                "diff-type: {kind}, source: {src}, destination: {dst}, {}: {b}, {}: {a}",
+                refs.0, refs.1
+            );
             if !info.is_empty() {
                 l.push_str(&format!(", workloads-diff-info: {info}"));
             }
             l
         }
-        "csv" => [kind, src, dst, b, a, info].iter().map(|f| netpol_tui::cli::output::csv_field(f)).collect::<Vec<_>>().join(","),
+        "csv" => [kind, src, dst, b, a, info]
+            .iter()
+            .map(|f| netpol_tui::cli::output::csv_field(f))
+            .collect::<Vec<_>>()
+            .join(","),
         "md" => format!("| {kind} | {src} | {dst} | {b} | {a} | {info} |"),
         other => panic!("format {other}"),
     }
@@ -324,22 +387,49 @@ fn netpol_analyzer_core_diff_cases() {
                 indexes.insert(d.clone(), load_index(&dir, d));
             }
         }
-        let (before, after) = netpol_tui::engine::connectivity::report_pair(&indexes[&d1], &indexes[&d2], Granularity::Workload);
+        let (before, after) = netpol_tui::engine::connectivity::report_pair(
+            &indexes[&d1],
+            &indexes[&d2],
+            Granularity::Workload,
+        );
         let refs = str_list(&case["ref_names"]);
-        let refs = (refs.first().map_or("ref1", String::as_str), refs.get(1).map_or("ref2", String::as_str));
-        let got = render_diff(&before, &after, case["format"].as_str().expect("format"), refs);
+        let refs = (
+            refs.first().map_or("ref1", String::as_str),
+            refs.get(1).map_or("ref2", String::as_str),
+        );
+        let got = render_diff(
+            &before,
+            &after,
+            case["format"].as_str().expect("format"),
+            refs,
+        );
         let want = std::fs::read_to_string(dir.join(expected_path)).expect("golden file");
         if let Ok(dump) = std::env::var("NETPOL_CONFORMANCE_DUMP") {
             let _ = std::fs::create_dir_all(&dump);
-            let _ = std::fs::write(Path::new(&dump).join(expected_path.replace('/', "__")), &got);
+            let _ = std::fs::write(
+                Path::new(&dump).join(expected_path.replace('/', "__")),
+                &got,
+            );
         }
         if strip_newlines(&got) == strip_newlines(&want) {
             pass += 1;
         } else {
-            failures.push(format!("{expected_path}\n--- want\n{}\n--- got\n{}", clip(&want), clip(&got)));
+            failures.push(format!(
+                "{expected_path}\n--- want\n{}\n--- got\n{}",
+                clip(&want),
+                clip(&got)
+            ));
         }
     }
     println!("netpol-analyzer diff corpus: {total} cases, {pass} pass");
-    assert!(total >= 37, "expected at least 37 core diff cases, found {total}");
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        total >= 37,
+        "expected at least 37 core diff cases, found {total}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

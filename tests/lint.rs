@@ -9,7 +9,9 @@ use netpol_tui::engine::findings::*;
 const DNS: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}\nspec:\n  containers:\n  - name: c\n    image: x\n    ports: [{name: dns, containerPort: 53, protocol: UDP}, {name: dns-tcp, containerPort: 53}]\n";
 
 fn np(ns: &str, name: &str, spec: &str) -> String {
-    format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n{spec}")
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n{spec}"
+    )
 }
 
 fn run(docs: &[String]) -> Vec<Finding> {
@@ -60,39 +62,85 @@ fn system_namespaces_are_not_nagged_for_default_deny() {
 #[test]
 fn missing_default_deny_ingress_and_egress() {
     let f = run(&[pod("app", "web", "{app: web}")]);
-    assert_eq!(ids(&f), [MISSING_DEFAULT_DENY_EGRESS, MISSING_DEFAULT_DENY_INGRESS]);
+    assert_eq!(
+        ids(&f),
+        [MISSING_DEFAULT_DENY_EGRESS, MISSING_DEFAULT_DENY_INGRESS]
+    );
     let i = find(&f, MISSING_DEFAULT_DENY_INGRESS)[0];
-    assert_eq!((i.namespace.as_deref(), i.pod.as_deref(), i.severity), (Some("app"), Some("web"), Severity::Medium));
-    assert!(i.fix.as_deref().is_some_and(|y| y.contains("policyTypes: [Ingress]")));
+    assert_eq!(
+        (i.namespace.as_deref(), i.pod.as_deref(), i.severity),
+        (Some("app"), Some("web"), Severity::Medium)
+    );
+    assert!(
+        i.fix
+            .as_deref()
+            .is_some_and(|y| y.contains("policyTypes: [Ingress]"))
+    );
 }
 
 #[test]
 fn ingress_only_default_deny_leaves_egress_open() {
-    let f = run(&[pod("app", "web", "{app: web}"), np("app", "deny", "  podSelector: {}\n")]);
+    let f = run(&[
+        pod("app", "web", "{app: web}"),
+        np("app", "deny", "  podSelector: {}\n"),
+    ]);
     assert_eq!(ids(&f), [MISSING_DEFAULT_DENY_EGRESS]);
 }
 
 #[test]
 fn egress_deny_blocks_dns() {
-    let f = run(&[DNS.to_string(), pod("pay", "api", "{app: api}"), np("pay", "default-deny-all", "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")]);
+    let f = run(&[
+        DNS.to_string(),
+        pod("pay", "api", "{app: api}"),
+        np(
+            "pay",
+            "default-deny-all",
+            "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+        ),
+    ]);
     let d = find(&f, EGRESS_DENY_BLOCKS_DNS);
     assert_eq!(d.len(), 1, "{f:#?}");
-    assert_eq!((d[0].namespace.as_deref(), d[0].policy.as_deref(), d[0].severity), (Some("pay"), Some("default-deny-all"), Severity::High));
-    assert!(d[0].fix.as_deref().is_some_and(|y| y.contains("protocol: TCP, port: 53")));
+    assert_eq!(
+        (
+            d[0].namespace.as_deref(),
+            d[0].policy.as_deref(),
+            d[0].severity
+        ),
+        (Some("pay"), Some("default-deny-all"), Severity::High)
+    );
+    assert!(
+        d[0].fix
+            .as_deref()
+            .is_some_and(|y| y.contains("protocol: TCP, port: 53"))
+    );
     // No DNS pods in the input: checked against an assumed kube-dns.
-    let f = run(&[pod("pay", "api", "{app: api}"), np("pay", "default-deny-all", "  podSelector: {}\n  policyTypes: [Egress]\n")]);
+    let f = run(&[
+        pod("pay", "api", "{app: api}"),
+        np(
+            "pay",
+            "default-deny-all",
+            "  podSelector: {}\n  policyTypes: [Egress]\n",
+        ),
+    ]);
     assert_eq!(find(&f, EGRESS_DENY_BLOCKS_DNS).len(), 1, "{f:#?}");
 }
 
 #[test]
 fn dns_on_the_dns_pods_ingress_side_counts_too() {
     // Egress allows DNS, but kube-dns itself only admits namespace `other`.
-    let dns_lock = np("kube-system", "dns-ingress", "  podSelector: {matchLabels: {k8s-app: kube-dns}}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]}]\n");
+    let dns_lock = np(
+        "kube-system",
+        "dns-ingress",
+        "  podSelector: {matchLabels: {k8s-app: kube-dns}}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]}]\n",
+    );
     let mut docs = good_namespace();
     docs.push(dns_lock);
     let f = run(&docs);
     // Both shop pods lose DNS (one finding per set of isolating policies).
-    let mut pods: Vec<String> = find(&f, EGRESS_DENY_BLOCKS_DNS).iter().flat_map(|x| x.pods.iter().map(|k| k.to_string())).collect();
+    let mut pods: Vec<String> = find(&f, EGRESS_DENY_BLOCKS_DNS)
+        .iter()
+        .flat_map(|x| x.pods.iter().map(|k| k.to_string()))
+        .collect();
     pods.sort();
     assert_eq!(pods, ["shop/api", "shop/web"], "{f:#?}");
 }
@@ -102,8 +150,16 @@ fn dns_allow_missing_tcp() {
     let f = run(&[
         DNS.to_string(),
         pod("pay", "api", "{app: api}"),
-        np("pay", "deny", "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"),
-        np("pay", "dns", "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}]}]\n"),
+        np(
+            "pay",
+            "deny",
+            "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+        ),
+        np(
+            "pay",
+            "dns",
+            "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}]}]\n",
+        ),
     ]);
     assert_eq!(ids(&f), [DNS_ALLOW_MISSING_TCP], "{f:#?}");
 }
@@ -115,7 +171,10 @@ fn metadata_endpoint_reachable_through_open_ipblock() {
     let f = run(&docs);
     let m = find(&f, METADATA_ENDPOINT_REACHABLE);
     assert_eq!(m.len(), 1, "{f:#?}");
-    assert_eq!((m[0].policy.as_deref(), m[0].pod.as_deref()), (Some("internet"), Some("web")));
+    assert_eq!(
+        (m[0].policy.as_deref(), m[0].pod.as_deref()),
+        (Some("internet"), Some("web"))
+    );
     // With the except, it is gone.
     let mut docs = good_namespace();
     docs.push(np("shop", "internet", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 169.254.0.0/16]}}], ports: [{port: 443}]}]\n"));
@@ -140,7 +199,13 @@ fn selector_and_or_trap_names_rule_and_items_and_shows_the_and_form() {
     let f = run(&docs);
     let t = find(&f, SELECTOR_AND_OR_TRAP);
     assert_eq!(t.len(), 1, "{f:#?}");
-    assert!(t[0].message.contains("ingress rule 1") && t[0].message.contains("items 1") && t[0].message.contains("and 2"), "{}", t[0].message);
+    assert!(
+        t[0].message.contains("ingress rule 1")
+            && t[0].message.contains("items 1")
+            && t[0].message.contains("and 2"),
+        "{}",
+        t[0].message
+    );
     let fix = t[0].fix.as_deref().unwrap_or_default();
     assert!(fix.contains("- namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n  podSelector: {matchLabels: {app: web}}"), "{fix}");
     // The AND form is fine.
@@ -152,7 +217,11 @@ fn selector_and_or_trap_names_rule_and_items_and_shows_the_and_form() {
 #[test]
 fn policy_selects_no_pods_on_a_label_typo() {
     let mut docs = good_namespace();
-    docs.push(np("shop", "typo", "  podSelector: {matchLabels: {app: wbe}}\n  ingress: [{}]\n"));
+    docs.push(np(
+        "shop",
+        "typo",
+        "  podSelector: {matchLabels: {app: wbe}}\n  ingress: [{}]\n",
+    ));
     let f = run(&docs);
     let p = find(&f, POLICY_SELECTS_NO_PODS);
     assert_eq!(p.len(), 1);
@@ -165,14 +234,26 @@ fn peer_matches_nothing_and_namespace_label_unknown() {
     let mut docs = good_namespace();
     docs.push(np("shop", "peer-typo", "  podSelector: {matchLabels: {app: api}}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {team: monitoirng}}}]}]\n"));
     let f = run(&docs);
-    assert_eq!(ids(&f), [NAMESPACE_LABEL_UNKNOWN, PEER_MATCHES_NOTHING], "{f:#?}");
-    assert!(find(&f, NAMESPACE_LABEL_UNKNOWN)[0].message.contains("team=monitoirng"));
+    assert_eq!(
+        ids(&f),
+        [NAMESPACE_LABEL_UNKNOWN, PEER_MATCHES_NOTHING],
+        "{f:#?}"
+    );
+    assert!(
+        find(&f, NAMESPACE_LABEL_UNKNOWN)[0]
+            .message
+            .contains("team=monitoirng")
+    );
 }
 
 #[test]
 fn named_port_unresolved() {
     let mut docs = good_namespace();
-    docs.push(np("shop", "bad-port", "  podSelector: {matchLabels: {app: api}}\n  ingress: [{ports: [{port: grpc}]}]\n"));
+    docs.push(np(
+        "shop",
+        "bad-port",
+        "  podSelector: {matchLabels: {app: api}}\n  ingress: [{ports: [{port: grpc}]}]\n",
+    ));
     let f = run(&docs);
     assert_eq!(ids(&f), [NAMED_PORT_UNRESOLVED], "{f:#?}");
     // Declared with another protocol still does not resolve.
@@ -189,8 +270,18 @@ fn host_network_pod() {
     let f = run(&docs);
     let h = find(&f, HOST_NETWORK_POD);
     assert_eq!(h.len(), 2);
-    assert_eq!(h.iter().find(|x| x.pod.as_deref() == Some("agent")).map(|x| x.severity), Some(Severity::Low));
-    assert_eq!(h.iter().find(|x| x.pod.as_deref() == Some("calico-node")).map(|x| x.severity), Some(Severity::Info));
+    assert_eq!(
+        h.iter()
+            .find(|x| x.pod.as_deref() == Some("agent"))
+            .map(|x| x.severity),
+        Some(Severity::Low)
+    );
+    assert_eq!(
+        h.iter()
+            .find(|x| x.pod.as_deref() == Some("calico-node"))
+            .map(|x| x.severity),
+        Some(Severity::Info)
+    );
 }
 
 #[test]
@@ -198,25 +289,43 @@ fn no_enforcing_cni_only_when_live_detection_says_so() {
     let idx = index(&good_namespace().join("---\n"));
     let mut o = LintOptions::default();
     assert!(lint(&idx, &o).iter().all(|f| f.id != NO_ENFORCING_CNI));
-    o.cni = Some(CniInfo { enforcing: None, others: vec!["flannel".into()], known_not_enforcing: true });
+    o.cni = Some(CniInfo {
+        enforcing: None,
+        others: vec!["flannel".into()],
+        known_not_enforcing: true,
+    });
     let f = lint(&idx, &o);
     assert_eq!(ids(&f), [NO_ENFORCING_CNI]);
     assert!(f[0].message.contains("flannel"));
     assert_eq!(f[0].severity, Severity::High);
     // Nothing recognised: reported, but enforcement is only unknown.
-    o.cni = Some(CniInfo { enforcing: None, others: vec![], known_not_enforcing: false });
+    o.cni = Some(CniInfo {
+        enforcing: None,
+        others: vec![],
+        known_not_enforcing: false,
+    });
     assert_eq!(lint(&idx, &o)[0].severity, Severity::Medium);
-    o.cni = Some(CniInfo { enforcing: Some("Calico".into()), others: vec![], known_not_enforcing: false });
+    o.cni = Some(CniInfo {
+        enforcing: Some("Calico".into()),
+        others: vec![],
+        known_not_enforcing: false,
+    });
     assert!(lint(&idx, &o).is_empty());
 }
 
 #[test]
 fn json_follows_the_findings_contract() {
     let f = run(&[pod("app", "web", "{app: web}")]);
-    let doc: serde_json::Value = serde_json::from_str(&netpol_tui::cli::lint::json(&f)).expect("json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&netpol_tui::cli::lint::json(&f)).expect("json");
     assert_eq!(doc["schema"], "netpol-findings/v1");
     let first = &doc["findings"][0];
-    let keys: Vec<&str> = first.as_object().expect("object").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = first
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys.len(), 6, "{keys:?}");
     for k in ["id", "severity", "namespace", "policy", "pod", "message"] {
         assert!(first.get(k).is_some(), "{k}");

@@ -7,26 +7,30 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use netpol_tui::engine::connectivity::{report, Granularity};
+use netpol_tui::engine::connectivity::{Granularity, report};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::*;
-use netpol_tui::engine::ports::{rule_port_set, PortSet};
+use netpol_tui::engine::ports::{PortSet, rule_port_set};
 use proptest::prelude::*;
 
 const APPS: &[&str] = &["web", "api", "db"];
 const ENVS: &[&str] = &["prod", "dev"];
 
 fn labels_strategy() -> impl Strategy<Value = Labels> {
-    (proptest::option::of(0..APPS.len()), proptest::option::of(0..ENVS.len())).prop_map(|(a, e)| {
-        let mut l = Labels::new();
-        if let Some(a) = a {
-            l.insert("app".into(), APPS[a].into());
-        }
-        if let Some(e) = e {
-            l.insert("env".into(), ENVS[e].into());
-        }
-        l
-    })
+    (
+        proptest::option::of(0..APPS.len()),
+        proptest::option::of(0..ENVS.len()),
+    )
+        .prop_map(|(a, e)| {
+            let mut l = Labels::new();
+            if let Some(a) = a {
+                l.insert("app".into(), APPS[a].into());
+            }
+            if let Some(e) = e {
+                l.insert("env".into(), ENVS[e].into());
+            }
+            l
+        })
 }
 
 fn selector_strategy() -> impl Strategy<Value = LabelSelector> {
@@ -77,18 +81,45 @@ fn peer_strategy() -> impl Strategy<Value = Peer> {
 }
 
 fn port_strategy() -> impl Strategy<Value = PolicyPort> {
-    let proto = prop_oneof![Just(Protocol::Tcp), Just(Protocol::Udp), Just(Protocol::Sctp)];
+    let proto = prop_oneof![
+        Just(Protocol::Tcp),
+        Just(Protocol::Udp),
+        Just(Protocol::Sctp)
+    ];
     (proto, 0..5usize).prop_map(|(protocol, k)| match k {
-        0 => PolicyPort { protocol, port: None, end_port: None },
-        1 => PolicyPort { protocol, port: Some(PortRef::Number(80)), end_port: None },
-        2 => PolicyPort { protocol, port: Some(PortRef::Number(79)), end_port: Some(81) },
-        3 => PolicyPort { protocol, port: Some(PortRef::Name("http".into())), end_port: None },
-        _ => PolicyPort { protocol, port: Some(PortRef::Number(53)), end_port: None },
+        0 => PolicyPort {
+            protocol,
+            port: None,
+            end_port: None,
+        },
+        1 => PolicyPort {
+            protocol,
+            port: Some(PortRef::Number(80)),
+            end_port: None,
+        },
+        2 => PolicyPort {
+            protocol,
+            port: Some(PortRef::Number(79)),
+            end_port: Some(81),
+        },
+        3 => PolicyPort {
+            protocol,
+            port: Some(PortRef::Name("http".into())),
+            end_port: None,
+        },
+        _ => PolicyPort {
+            protocol,
+            port: Some(PortRef::Number(53)),
+            end_port: None,
+        },
     })
 }
 
 fn rule_strategy() -> impl Strategy<Value = Rule> {
-    (proptest::collection::vec(peer_strategy(), 0..3), proptest::collection::vec(port_strategy(), 0..3))
+    (
+        proptest::collection::vec(peer_strategy(), 0..3),
+        proptest::collection::vec(port_strategy(), 0..3),
+    )
         .prop_map(|(peers, ports)| Rule { peers, ports })
 }
 
@@ -113,18 +144,45 @@ fn policy_strategy(i: usize) -> impl Strategy<Value = Policy> {
 }
 
 fn pod_strategy(i: usize) -> impl Strategy<Value = Pod> {
-    (0..3usize, labels_strategy(), 0..3usize, proptest::option::of(0..4u8), proptest::bool::weighted(0.1), proptest::option::of(0..2u8)).prop_map(
-        move |(ns, labels, ports, ip, host, owner)| {
+    (
+        0..3usize,
+        labels_strategy(),
+        0..3usize,
+        proptest::option::of(0..4u8),
+        proptest::bool::weighted(0.1),
+        proptest::option::of(0..2u8),
+    )
+        .prop_map(move |(ns, labels, ports, ip, host, owner)| {
             let ports = match ports {
                 0 => vec![],
-                1 => vec![ContainerPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp }],
-                _ => vec![ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Udp }],
+                1 => vec![ContainerPort {
+                    name: Some("http".into()),
+                    port: 8080,
+                    protocol: Protocol::Tcp,
+                }],
+                _ => vec![ContainerPort {
+                    name: Some("http".into()),
+                    port: 80,
+                    protocol: Protocol::Udp,
+                }],
             };
-            let ips = ip.map(|o| vec![IpAddr::from([10, 0, o, 1])]).unwrap_or_default();
-            let owner = owner.map(|o| Owner { kind: "Deployment".into(), name: format!("d{o}") });
-            Pod { namespace: format!("n{ns}"), name: format!("pod{i}"), labels, ports, ips, host_network: host, owner }
-        },
-    )
+            let ips = ip
+                .map(|o| vec![IpAddr::from([10, 0, o, 1])])
+                .unwrap_or_default();
+            let owner = owner.map(|o| Owner {
+                kind: "Deployment".into(),
+                name: format!("d{o}"),
+            });
+            Pod {
+                namespace: format!("n{ns}"),
+                name: format!("pod{i}"),
+                labels,
+                ports,
+                ips,
+                host_network: host,
+                owner,
+            }
+        })
 }
 
 fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
@@ -135,7 +193,12 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
         namespaces: teams
             .iter()
             .enumerate()
-            .map(|(i, t)| Namespace::new(format!("n{i}"), Labels::from([("team".to_string(), format!("t{t}"))])))
+            .map(|(i, t)| {
+                Namespace::new(
+                    format!("n{i}"),
+                    Labels::from([("team".to_string(), format!("t{t}"))]),
+                )
+            })
             .collect(),
         pods,
         policies: {
@@ -152,17 +215,27 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
 // ---- the naive oracle -------------------------------------------------
 
 fn ns_labels(s: &Snapshot, ns: &str) -> Labels {
-    s.namespaces.iter().find(|n| n.name == ns).map(|n| n.labels.clone()).unwrap_or_default()
+    s.namespaces
+        .iter()
+        .find(|n| n.name == ns)
+        .map(|n| n.labels.clone())
+        .unwrap_or_default()
 }
 
 fn peer_matches(s: &Snapshot, pol: &Policy, peer: &Peer, p: &Pod) -> bool {
     match peer {
-        Peer::Pods { namespace_selector, pod_selector } => {
+        Peer::Pods {
+            namespace_selector,
+            pod_selector,
+        } => {
             let ns_ok = match namespace_selector {
                 None => p.namespace == pol.namespace,
                 Some(sel) => sel.matches(&ns_labels(s, &p.namespace)),
             };
-            ns_ok && pod_selector.as_ref().is_none_or(|sel| sel.matches(&p.labels))
+            ns_ok
+                && pod_selector
+                    .as_ref()
+                    .is_none_or(|sel| sel.matches(&p.labels))
         }
         Peer::IpBlock(b) => p.ips.iter().any(|ip| b.contains_ip(*ip)),
     }
@@ -173,7 +246,11 @@ fn side(s: &Snapshot, subject: &Pod, other: &Pod, dir: Direction, dest: &Pod) ->
     let pols: Vec<&Policy> = s
         .policies
         .iter()
-        .filter(|p| p.namespace == subject.namespace && p.has_type(dir) && p.pod_selector.matches(&subject.labels))
+        .filter(|p| {
+            p.namespace == subject.namespace
+                && p.has_type(dir)
+                && p.pod_selector.matches(&subject.labels)
+        })
         .collect();
     if pols.is_empty() {
         return PortSet::all();
@@ -196,7 +273,13 @@ fn oracle(s: &Snapshot) -> BTreeMap<String, String> {
             if a.key() == b.key() {
                 continue;
             }
-            let ports = side(s, a, b, Direction::Egress, b).intersect(&side(s, b, a, Direction::Ingress, b));
+            let ports = side(s, a, b, Direction::Egress, b).intersect(&side(
+                s,
+                b,
+                a,
+                Direction::Ingress,
+                b,
+            ));
             if !ports.is_empty() {
                 m.insert(format!("{} -> {}", a.key(), b.key()), ports.to_string());
             }
@@ -206,7 +289,11 @@ fn oracle(s: &Snapshot) -> BTreeMap<String, String> {
 }
 
 fn engine(idx: &Index) -> BTreeMap<String, String> {
-    report(idx, Granularity::Pod).internal.into_iter().map(|r| (format!("{} -> {}", r.src, r.dst), r.ports.to_string())).collect()
+    report(idx, Granularity::Pod)
+        .internal
+        .into_iter()
+        .map(|r| (format!("{} -> {}", r.src, r.dst), r.ports.to_string()))
+        .collect()
 }
 
 /// Parses `A-B[External]`.
@@ -231,16 +318,26 @@ fn same_or_overlapping(k1: &str, k2: &str) -> bool {
 /// Every row (internal and external) with its port set.
 fn engine_sets(idx: &Index) -> BTreeMap<String, PortSet> {
     let r = report(idx, Granularity::Pod);
-    r.internal.into_iter().chain(r.external).map(|r| (format!("{} -> {}", r.src, r.dst), r.ports)).collect()
+    r.internal
+        .into_iter()
+        .chain(r.external)
+        .map(|r| (format!("{} -> {}", r.src, r.dst), r.ports))
+        .collect()
 }
 
 fn engine_all(idx: &Index) -> Vec<(String, String, String)> {
     let r = report(idx, Granularity::Pod);
-    r.internal.into_iter().chain(r.external).map(|r| (r.src, r.dst, r.ports.to_string())).collect()
+    r.internal
+        .into_iter()
+        .chain(r.external)
+        .map(|r| (r.src, r.dst, r.ports.to_string()))
+        .collect()
 }
 
 fn sets(m: &BTreeMap<String, String>) -> BTreeMap<String, PortSetText> {
-    m.iter().map(|(k, v)| (k.clone(), PortSetText(v.clone()))).collect()
+    m.iter()
+        .map(|(k, v)| (k.clone(), PortSetText(v.clone())))
+        .collect()
 }
 
 #[derive(Debug, PartialEq)]
@@ -326,10 +423,16 @@ proptest! {
 fn change_strategy() -> impl Strategy<Value = Vec<Event>> {
     let ev = prop_oneof![
         policy_strategy(7).prop_map(Event::UpsertPolicy),
-        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PodKey::new(&format!("n{ns}"), &format!("p{i}")))),
+        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PodKey::new(
+            &format!("n{ns}"),
+            &format!("p{i}")
+        ))),
         pod_strategy(2).prop_map(Event::UpsertPod),
         pod_strategy(9).prop_map(Event::UpsertPod),
-        (0..3usize, 0..7usize).prop_map(|(ns, i)| Event::DeletePod(PodKey::new(&format!("n{ns}"), &format!("pod{i}")))),
+        (0..3usize, 0..7usize).prop_map(|(ns, i)| Event::DeletePod(PodKey::new(
+            &format!("n{ns}"),
+            &format!("pod{i}")
+        ))),
         (0..3usize, 0..3usize).prop_map(|(i, t)| Event::UpsertNamespace(Namespace::new(
             format!("n{i}"),
             Labels::from([("team".to_string(), format!("t{t}"))])

@@ -74,11 +74,22 @@ fn policy_types_default_to_ingress_plus_egress_only_when_egress_rules_exist() {
 fn an_empty_rule_allows_everything_and_an_empty_list_allows_nothing() {
     let allow_all = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  ingress: [{}]\n";
     let c = all_conns(&index(&two_ns_cluster(allow_all)));
-    assert_eq!(c.get("b/db -> a/web").map(String::as_str), Some("All Connections"));
-    assert_eq!(c.get("0.0.0.0-255.255.255.255[External] -> a/web").map(String::as_str), Some("All Connections"));
+    assert_eq!(
+        c.get("b/db -> a/web").map(String::as_str),
+        Some("All Connections")
+    );
+    assert_eq!(
+        c.get("0.0.0.0-255.255.255.255[External] -> a/web")
+            .map(String::as_str),
+        Some("All Connections")
+    );
     let deny_all = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  ingress: []\n";
     let c = all_conns(&index(&two_ns_cluster(deny_all)));
-    assert!(!c.keys().any(|k| k.ends_with("-> a/web") || k.ends_with("-> a/api")), "{c:?}");
+    assert!(
+        !c.keys()
+            .any(|k| k.ends_with("-> a/web") || k.ends_with("-> a/api")),
+        "{c:?}"
+    );
 }
 
 #[test]
@@ -122,23 +133,41 @@ fn not_in_and_does_not_exist_match_pods_without_the_key() {
         "{}---\n{}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: a}}\nspec:\n  podSelector: {{matchLabels: {{app: srv}}}}\n  ingress:\n  - from:\n    - podSelector:\n        matchExpressions:\n        - {{key: env, operator: NotIn, values: [prod]}}\n",
         pod("a", "nolabel", "{x: y}"),
         pod("a", "prod", "{env: prod}"),
-    ) + "---\n" + &pod("a", "srv", "{app: srv}") + "---\n" + &pod("a", "dev", "{env: dev}");
+    ) + "---\n"
+        + &pod("a", "srv", "{app: srv}")
+        + "---\n"
+        + &pod("a", "dev", "{env: dev}");
     let c = conns(&index(&y));
-    assert!(has(&c, "a/nolabel -> a/srv") && has(&c, "a/dev -> a/srv") && !has(&c, "a/prod -> a/srv"));
-    let y2 = y.replace("{key: env, operator: NotIn, values: [prod]}", "{key: env, operator: DoesNotExist}");
+    assert!(
+        has(&c, "a/nolabel -> a/srv") && has(&c, "a/dev -> a/srv") && !has(&c, "a/prod -> a/srv")
+    );
+    let y2 = y.replace(
+        "{key: env, operator: NotIn, values: [prod]}",
+        "{key: env, operator: DoesNotExist}",
+    );
     let c = conns(&index(&y2));
-    assert!(has(&c, "a/nolabel -> a/srv") && !has(&c, "a/dev -> a/srv") && !has(&c, "a/prod -> a/srv"));
+    assert!(
+        has(&c, "a/nolabel -> a/srv") && !has(&c, "a/dev -> a/srv") && !has(&c, "a/prod -> a/srv")
+    );
 }
 
 #[test]
 fn a_connection_needs_both_egress_of_the_client_and_ingress_of_the_server() {
     let egress_deny = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: e, namespace: a}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {}}]\n    ports: [{port: 5432}]\n";
     let ingress = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: i, namespace: b}\nspec:\n  podSelector: {}\n  ingress:\n  - ports: [{port: 5432}, {port: 6000, endPort: 6010}]\n";
-    let c = conns(&index(&two_ns_cluster(&format!("{egress_deny}---\n{ingress}"))));
+    let c = conns(&index(&two_ns_cluster(&format!(
+        "{egress_deny}---\n{ingress}"
+    ))));
     assert_eq!(c.get("a/web -> b/db").map(String::as_str), Some("TCP 5432"));
-    assert_eq!(c.get("a/api -> b/db").map(String::as_str), Some("TCP 5432,6000-6010"));
+    assert_eq!(
+        c.get("a/api -> b/db").map(String::as_str),
+        Some("TCP 5432,6000-6010")
+    );
     // api's ingress is open, so only web's egress limit applies.
-    assert_eq!(c.get("a/web -> a/api").map(String::as_str), Some("TCP 5432"));
+    assert_eq!(
+        c.get("a/web -> a/api").map(String::as_str),
+        Some("TCP 5432")
+    );
 }
 
 #[test]
@@ -146,7 +175,10 @@ fn several_policies_add_up() {
     let p1 = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p1, namespace: b}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]\n";
     let p2 = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p2, namespace: b}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}], ports: [{port: 53, protocol: UDP}, {protocol: SCTP, port: 9}]}]\n";
     let c = conns(&index(&two_ns_cluster(&format!("{p1}---\n{p2}"))));
-    assert_eq!(c.get("a/web -> b/db").map(String::as_str), Some("SCTP 9,TCP 80,UDP 53"));
+    assert_eq!(
+        c.get("a/web -> b/db").map(String::as_str),
+        Some("SCTP 9,TCP 80,UDP 53")
+    );
 }
 
 #[test]
@@ -157,12 +189,18 @@ fn named_ports_resolve_against_the_destination_by_name_and_protocol() {
         + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {matchLabels: {app: srv}}\n  ingress:\n  - ports: [{port: http}, {port: dns, protocol: TCP}, {port: dns, protocol: UDP}]\n";
     let c = conns(&index(&y));
     // dns/TCP is not declared: it allows nothing.
-    assert_eq!(c.get("a/cli -> a/srv").map(String::as_str), Some("TCP 8080,UDP 53"));
+    assert_eq!(
+        c.get("a/cli -> a/srv").map(String::as_str),
+        Some("TCP 8080,UDP 53")
+    );
     // The client declares no `http`: egress-side named ports use the destination too.
     let eg = y.clone()
         + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: e, namespace: a}\nspec:\n  podSelector: {matchLabels: {app: cli}}\n  egress: [{ports: [{port: http}]}]\n";
     let c = all_conns(&index(&eg));
-    assert_eq!(c.get("a/cli -> a/srv").map(String::as_str), Some("TCP 8080"));
+    assert_eq!(
+        c.get("a/cli -> a/srv").map(String::as_str),
+        Some("TCP 8080")
+    );
     // A named port cannot resolve for an IP destination.
     assert!(!c.keys().any(|k| k.starts_with("a/cli -> 0.")), "{c:?}");
 }
@@ -172,9 +210,20 @@ fn ip_blocks_with_except_split_external_ranges() {
     let y = pod("a", "web", "{app: web}")
         + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}}]\n";
     let c = all_conns(&index(&y));
-    assert_eq!(c.get("a/web -> 0.0.0.0-169.254.169.253[External]").map(String::as_str), Some("All Connections"));
-    assert_eq!(c.get("a/web -> 169.254.169.255-255.255.255.255[External]").map(String::as_str), Some("All Connections"));
-    assert!(!has(&c, "a/web -> 169.254.169.254-169.254.169.254[External]"));
+    assert_eq!(
+        c.get("a/web -> 0.0.0.0-169.254.169.253[External]")
+            .map(String::as_str),
+        Some("All Connections")
+    );
+    assert_eq!(
+        c.get("a/web -> 169.254.169.255-255.255.255.255[External]")
+            .map(String::as_str),
+        Some("All Connections")
+    );
+    assert!(!has(
+        &c,
+        "a/web -> 169.254.169.254-169.254.169.254[External]"
+    ));
 }
 
 #[test]
@@ -184,9 +233,15 @@ fn ip_blocks_match_pod_ips_when_known() {
         + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: b}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.1.0/24]}}]}]\n";
     let idx = index(&y);
     let c = conns(&idx);
-    assert!(has(&c, "a/c1 -> b/srv") && !has(&c, "a/c2 -> b/srv"), "{c:?}");
+    assert!(
+        has(&c, "a/c1 -> b/srv") && !has(&c, "a/c2 -> b/srv"),
+        "{c:?}"
+    );
     // Same labels, different IP verdicts: two classes.
-    assert_ne!(idx.pod_class(&PodKey::new("a", "c1")), idx.pod_class(&PodKey::new("a", "c2")));
+    assert_ne!(
+        idx.pod_class(&PodKey::new("a", "c1")),
+        idx.pod_class(&PodKey::new("a", "c2"))
+    );
 }
 
 #[test]
@@ -196,12 +251,20 @@ fn host_network_pods_get_no_verdicts() {
     let idx = index(&y);
     let c = conns(&idx);
     assert!(!c.keys().any(|k| k.contains("node-agent")));
-    let r = netpol_tui::engine::connectivity::report(&idx, netpol_tui::engine::connectivity::Granularity::Pod);
+    let r = netpol_tui::engine::connectivity::report(
+        &idx,
+        netpol_tui::engine::connectivity::Granularity::Pod,
+    );
     assert!(r.endpoints.contains(&"b/node-agent".to_string()));
     assert_eq!(r.host_network, vec!["b/node-agent".to_string()]);
-    let hn = idx.pod_class(&PodKey::new("b", "node-agent")).expect("class");
+    let hn = idx
+        .pod_class(&PodKey::new("b", "node-agent"))
+        .expect("class");
     let web = idx.pod_class(&PodKey::new("a", "web")).expect("class");
-    assert!(idx.pair_verdict(Endpoint::Class(web), Endpoint::Class(hn)).is_err());
+    assert!(
+        idx.pair_verdict(Endpoint::Class(web), Endpoint::Class(hn))
+            .is_err()
+    );
 }
 
 #[test]
@@ -233,18 +296,30 @@ fn explanations_name_the_deciding_rule_and_the_closest_miss() {
     let e = netpol_tui::engine::explain::explain(&idx, &v, "a/api", "b/db", q);
     assert!(e.allowed);
     let t = e.to_text();
-    assert!(t.contains("ingress rule 1 of b/api-to-db allows TCP 5432"), "{t}");
+    assert!(
+        t.contains("ingress rule 1 of b/api-to-db allows TCP 5432"),
+        "{t}"
+    );
 
     let v = idx.pair_verdict(web, db).expect("verdict");
     let e = netpol_tui::engine::explain::explain(&idx, &v, "a/web", "b/db", q);
     assert!(!e.allowed);
     let t = e.to_text();
-    assert!(t.contains("ingress of b/db: isolated by 1 (b/api-to-db); denies"), "{t}");
+    assert!(
+        t.contains("ingress of b/db: isolated by 1 (b/api-to-db); denies"),
+        "{t}"
+    );
     assert!(t.contains("needs app=api, has app=web"), "{t}");
 
     // Right peer, wrong port.
     let v = idx.pair_verdict(api, db).expect("verdict");
-    let e = netpol_tui::engine::explain::explain(&idx, &v, "a/api", "b/db", Some((Protocol::Tcp, 80)));
+    let e =
+        netpol_tui::engine::explain::explain(&idx, &v, "a/api", "b/db", Some((Protocol::Tcp, 80)));
     assert!(!e.allowed);
-    assert!(e.to_text().contains("matches the peer but allows only TCP 5432"), "{}", e.to_text());
+    assert!(
+        e.to_text()
+            .contains("matches the peer but allows only TCP 5432"),
+        "{}",
+        e.to_text()
+    );
 }

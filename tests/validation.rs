@@ -6,7 +6,9 @@ mod common;
 use common::policy_errors;
 
 fn policy(spec: &str) -> String {
-    format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: a}}\nspec:\n{spec}")
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: a}}\nspec:\n{spec}"
+    )
 }
 
 fn one_error(spec: &str) -> (String, String) {
@@ -29,28 +31,36 @@ fn valid_policies_pass() {
 
 #[test]
 fn invalid_cidr() {
-    let (path, reason) = one_error("  podSelector: {}\n  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]\n");
+    let (path, reason) =
+        one_error("  podSelector: {}\n  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]\n");
     assert_eq!(path, "spec.egress[0].to[0].ipBlock.cidr");
     assert!(reason.contains("must be a valid CIDR"), "{reason}");
 }
 
 #[test]
 fn except_must_be_strictly_inside_cidr() {
-    let (path, reason) =
-        one_error("  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]\n");
+    let (path, reason) = one_error(
+        "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]\n",
+    );
     assert_eq!(path, "spec.ingress[0].from[0].ipBlock.except[0]");
     assert!(reason.contains("strict subset"), "{reason}");
-    let (_, reason) =
-        one_error("  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [192.168.0.0/24]}}]}]\n");
+    let (_, reason) = one_error(
+        "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [192.168.0.0/24]}}]}]\n",
+    );
     assert!(reason.contains("strict subset"), "{reason}");
 }
 
 #[test]
 fn end_port_rules() {
-    let (path, reason) = one_error("  podSelector: {}\n  ingress: [{ports: [{port: 90, endPort: 80}]}]\n");
+    let (path, reason) =
+        one_error("  podSelector: {}\n  ingress: [{ports: [{port: 90, endPort: 80}]}]\n");
     assert_eq!(path, "spec.ingress[0].ports[0].endPort");
-    assert!(reason.contains("greater than or equal to `port`"), "{reason}");
-    let (_, reason) = one_error("  podSelector: {}\n  ingress: [{ports: [{port: http, endPort: 80}]}]\n");
+    assert!(
+        reason.contains("greater than or equal to `port`"),
+        "{reason}"
+    );
+    let (_, reason) =
+        one_error("  podSelector: {}\n  ingress: [{ports: [{port: http, endPort: 80}]}]\n");
     assert!(reason.contains("non-numeric"), "{reason}");
     let (_, reason) = one_error("  podSelector: {}\n  ingress: [{ports: [{endPort: 80}]}]\n");
     assert!(reason.contains("not specified"), "{reason}");
@@ -63,11 +73,15 @@ fn ports_and_protocols() {
     assert!(reason.contains("between 1 and 65535"), "{reason}");
     let (path, _) = one_error("  podSelector: {}\n  ingress: [{ports: [{port: 0}]}]\n");
     assert_eq!(path, "spec.ingress[0].ports[0].port");
-    let (path, reason) = one_error("  podSelector: {}\n  egress: [{ports: [{protocol: ICMP, port: 1}]}]\n");
+    let (path, reason) =
+        one_error("  podSelector: {}\n  egress: [{ports: [{protocol: ICMP, port: 1}]}]\n");
     assert_eq!(path, "spec.egress[0].ports[0].protocol");
     assert!(reason.contains("Unsupported value"), "{reason}");
     // Lower-case protocols are refused by the API server too.
-    assert_eq!(one_error("  podSelector: {}\n  egress: [{ports: [{protocol: tcp}]}]\n").0, "spec.egress[0].ports[0].protocol");
+    assert_eq!(
+        one_error("  podSelector: {}\n  egress: [{ports: [{protocol: tcp}]}]\n").0,
+        "spec.egress[0].ports[0].protocol"
+    );
     // A named port must be an IANA service name.
     let (_, reason) = one_error("  podSelector: {}\n  ingress: [{ports: [{port: Http_Port}]}]\n");
     assert!(reason.contains("alpha-numeric"), "{reason}");
@@ -77,15 +91,21 @@ fn ports_and_protocols() {
 
 #[test]
 fn selector_operators_and_values() {
-    let (path, reason) = one_error("  podSelector: {matchExpressions: [{key: app, operator: Equals, values: [x]}]}\n");
+    let (path, reason) = one_error(
+        "  podSelector: {matchExpressions: [{key: app, operator: Equals, values: [x]}]}\n",
+    );
     assert_eq!(path, "spec.podSelector.matchExpressions[0].operator");
     assert!(reason.contains("not a valid selector operator"), "{reason}");
-    let (path, _) = one_error("  podSelector: {matchExpressions: [{key: app, operator: In, values: []}]}\n");
+    let (path, _) =
+        one_error("  podSelector: {matchExpressions: [{key: app, operator: In, values: []}]}\n");
     assert_eq!(path, "spec.podSelector.matchExpressions[0].values");
     let (path, _) = one_error(
         "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: app, operator: Exists, values: [x]}]}}]}]\n",
     );
-    assert_eq!(path, "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values");
+    assert_eq!(
+        path,
+        "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values"
+    );
     let (path, _) = one_error("  podSelector: {matchLabels: {'bad key!': x}}\n");
     assert_eq!(path, "spec.podSelector.matchLabels");
 }
@@ -110,5 +130,12 @@ fn every_error_is_reported_not_just_the_first() {
         "  podSelector: {}\n  ingress: [{ports: [{port: 0}], from: [{ipBlock: {cidr: nope}}]}]\n  egress: [{ports: [{protocol: XYZ}]}]\n",
     ));
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, ["spec.ingress[0].ports[0].port", "spec.ingress[0].from[0].ipBlock.cidr", "spec.egress[0].ports[0].protocol"]);
+    assert_eq!(
+        paths,
+        [
+            "spec.ingress[0].ports[0].port",
+            "spec.ingress[0].from[0].ipBlock.cidr",
+            "spec.egress[0].ports[0].protocol"
+        ]
+    );
 }

@@ -5,11 +5,15 @@
 use std::time::Instant;
 
 use clap::Args;
-use color_eyre::eyre::{eyre, Result};
+use color_eyre::eyre::{Result, eyre};
 
-use crate::engine::connectivity::class_connectivity;
+use crate::engine::connectivity::{Granularity, class_connectivity};
+use crate::engine::diff::what_if;
 use crate::engine::index::Index;
-use crate::source::synth::{generate, SynthSpec};
+use crate::engine::model::{
+    Event, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
+};
+use crate::source::synth::{SynthSpec, generate};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -38,30 +42,95 @@ fn one(pods: usize) -> String {
     let t = Instant::now();
     let cc = class_connectivity(&idx);
     let conn = t.elapsed();
+    let (explicit, total) = (cc.pairs.len(), cc.pair_count());
+    drop(cc);
+    let mut idx = idx;
+    let bundle = default_deny_bundle(&open_namespace(&idx));
+    let t = Instant::now();
+    let d = what_if(&mut idx, &bundle, Granularity::Pod, None);
+    let diff = t.elapsed();
     format!(
-        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {} | {} | {:.0} |",
+        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {explicit} | {total} | {:.1} ({} lost) | {:.0} |",
         idx.class_count(),
         build.as_secs_f64() * 1000.0,
         conn.as_secs_f64() * 1000.0,
-        cc.pairs.len(),
-        cc.pair_count(),
+        diff.as_secs_f64() * 1000.0,
+        d.lost().len(),
         peak_rss_mib().unwrap_or(f64::NAN),
     )
 }
 
+/// The first namespace without policies (the synthetic cluster leaves one
+/// in ten open): the one a team would rehearse locking down.
+fn open_namespace(idx: &Index) -> String {
+    idx.namespace_names()
+        .into_iter()
+        .find(|n| n.starts_with("ns-") && idx.policies_in(n).next().is_none())
+        .unwrap_or_else(|| "ns-00009".to_string())
+}
+
+/// Default deny both ways plus DNS to kube-dns on UDP and TCP 53.
+pub fn default_deny_bundle(ns: &str) -> Vec<Event> {
+    let sel = |k: &str, v: &str| LabelSelector {
+        match_labels: Labels::from([(k.to_string(), v.to_string())]),
+        match_expressions: vec![],
+    };
+    vec![
+        Event::UpsertPolicy(Policy {
+            namespace: ns.to_string(),
+            name: "default-deny".into(),
+            pod_selector: LabelSelector::default(),
+            ingress_type: true,
+            egress_type: true,
+            ingress: vec![],
+            egress: vec![],
+        }),
+        Event::UpsertPolicy(Policy {
+            namespace: ns.to_string(),
+            name: "allow-dns".into(),
+            pod_selector: LabelSelector::default(),
+            ingress_type: false,
+            egress_type: true,
+            ingress: vec![],
+            egress: vec![Rule {
+                peers: vec![Peer::Pods {
+                    namespace_selector: Some(sel("kubernetes.io/metadata.name", "kube-system")),
+                    pod_selector: Some(sel("k8s-app", "kube-dns")),
+                }],
+                ports: [Protocol::Udp, Protocol::Tcp]
+                    .into_iter()
+                    .map(|p| PolicyPort {
+                        protocol: p,
+                        port: Some(PortRef::Number(53)),
+                        end_port: None,
+                    })
+                    .collect(),
+            }],
+        }),
+    ]
+}
+
 pub fn run(args: &BenchArgs) -> Result<String> {
     if args.single {
-        let n = *args.pods.first().ok_or_else(|| eyre!("--single needs one size"))?;
+        let n = *args
+            .pods
+            .first()
+            .ok_or_else(|| eyre!("--single needs one size"))?;
         return Ok(format!("{}\n", one(n)));
     }
     let exe = std::env::current_exe()?;
     let mut out = String::from(
-        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny bundle (ms) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for n in &args.pods {
-        let o = std::process::Command::new(&exe).args(["bench", "--single", "--pods", &n.to_string()]).output()?;
+        let o = std::process::Command::new(&exe)
+            .args(["bench", "--single", "--pods", &n.to_string()])
+            .output()?;
         if !o.status.success() {
-            return Err(eyre!("bench at {n} pods failed: {}", String::from_utf8_lossy(&o.stderr)));
+            return Err(eyre!(
+                "bench at {n} pods failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ));
         }
         out.push_str(&String::from_utf8_lossy(&o.stdout));
     }

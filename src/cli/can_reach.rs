@@ -3,10 +3,10 @@
 use std::net::IpAddr;
 
 use clap::Args;
-use color_eyre::eyre::{bail, eyre, Result};
+use color_eyre::eyre::{Result, bail, eyre};
 use serde::Serialize;
 
-use crate::engine::explain::{explain, Explanation, Mark};
+use crate::engine::explain::{Explanation, Mark, explain};
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::{PodKey, Protocol};
@@ -39,7 +39,10 @@ pub fn resolve(idx: &Index, spec: &str, default_ns: Option<&str>) -> Result<Reso
     if let Ok(ip) = spec.parse::<IpAddr>() {
         let pods = idx.pods_with_ip(ip);
         if pods.is_empty() {
-            return Ok(Resolved { name: spec.to_string(), endpoints: vec![(spec.to_string(), Endpoint::Ip(IpRange::single(ip)))] });
+            return Ok(Resolved {
+                name: spec.to_string(),
+                endpoints: vec![(spec.to_string(), Endpoint::Ip(IpRange::single(ip)))],
+            });
         }
         return Ok(pods_endpoints(idx, spec, pods));
     }
@@ -70,9 +73,14 @@ pub fn resolve(idx: &Index, spec: &str, default_ns: Option<&str>) -> Result<Reso
     if pods.is_empty() {
         let known: Vec<String> = idx.pods_in(&ns).take(8).map(|k| k.name.clone()).collect();
         if known.is_empty() {
-            bail!("{spec:?}: no pod or workload named {name:?} in namespace {ns:?} (the namespace has no pods)");
+            bail!(
+                "{spec:?}: no pod or workload named {name:?} in namespace {ns:?} (the namespace has no pods)"
+            );
         }
-        bail!("{spec:?}: no pod or workload named {name:?} in namespace {ns:?}; pods there include: {}", known.join(", "));
+        bail!(
+            "{spec:?}: no pod or workload named {name:?} in namespace {ns:?}; pods there include: {}",
+            known.join(", ")
+        );
     }
     Ok(pods_endpoints(idx, spec, pods))
 }
@@ -89,14 +97,21 @@ fn pods_endpoints(idx: &Index, spec: &str, pods: Vec<PodKey>) -> Resolved {
             endpoints.push((k.to_string(), Endpoint::Class(c)));
         }
     }
-    Resolved { name: spec.to_string(), endpoints }
+    Resolved {
+        name: spec.to_string(),
+        endpoints,
+    }
 }
 
 /// Parses `5432`, `5432/TCP`, `53/udp`, `http/TCP`. A name is resolved
 /// against the destination's declared ports.
 pub fn parse_port(spec: &str) -> Result<(Option<u16>, Option<String>, Protocol)> {
     let (p, proto) = match spec.split_once('/') {
-        Some((p, proto)) => (p, Protocol::parse_loose(proto).ok_or_else(|| eyre!("{proto:?}: protocol must be TCP, UDP or SCTP"))?),
+        Some((p, proto)) => (
+            p,
+            Protocol::parse_loose(proto)
+                .ok_or_else(|| eyre!("{proto:?}: protocol must be TCP, UDP or SCTP"))?,
+        ),
         None => (spec, Protocol::Tcp),
     };
     match p.parse::<u32>() {
@@ -133,7 +148,11 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
     for (fname, fe) in &from.endpoints {
         for (tname, te) in &to.endpoints {
             if fname == tname {
-                bail!("{} and {} are the same pod: self-traffic is not governed by NetworkPolicy", from.name, to.name);
+                bail!(
+                    "{} and {} are the same pod: self-traffic is not governed by NetworkPolicy",
+                    from.name,
+                    to.name
+                );
             }
             let q = match &port {
                 None => None,
@@ -142,7 +161,11 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
                     let Endpoint::Class(c) = te else {
                         bail!("named port {name:?} needs a pod as destination, not an address");
                     };
-                    let declared = idx.class(*c).ports.iter().find(|p| p.protocol == *proto && p.name.as_deref() == Some(name));
+                    let declared = idx
+                        .class(*c)
+                        .ports
+                        .iter()
+                        .find(|p| p.protocol == *proto && p.name.as_deref() == Some(name));
                     match declared {
                         Some(p) => Some((*proto, p.port)),
                         None => bail!("{tname} declares no {proto} port named {name:?}"),
@@ -155,7 +178,9 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
                 Err(NoVerdict::HostNetwork) => bail!(
                     "{fname} -> {tname}: a hostNetwork pod is involved; NetworkPolicy does not govern hostNetwork pods, so there is no verdict"
                 ),
-                Err(NoVerdict::NoPod) => bail!("both ends are addresses outside the cluster: NetworkPolicy has nothing to say"),
+                Err(NoVerdict::NoPod) => bail!(
+                    "both ends are addresses outside the cluster: NetworkPolicy has nothing to say"
+                ),
             };
             let ex = explain(idx, &v, fname, tname, q);
             answers.push((fname.clone(), tname.clone(), ex));
@@ -188,7 +213,9 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
                     .collect(),
             })
             .collect();
-        let mut s = serde_json::to_string_pretty(&serde_json::json!({"allowed": allowed, "answers": docs}))?;
+        let mut s = serde_json::to_string_pretty(
+            &serde_json::json!({"allowed": allowed, "answers": docs}),
+        )?;
         s.push('\n');
         s
     } else {

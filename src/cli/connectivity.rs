@@ -3,12 +3,12 @@
 use std::fmt::Write as _;
 
 use clap::Args;
-use color_eyre::eyre::{bail, Result};
+use color_eyre::eyre::{Result, bail};
 use serde::Serialize;
 
-use super::output::{csv_field, dot_str, md_cell, Format};
 use super::By;
-use crate::engine::connectivity::{report, ConnRow, Granularity, Report};
+use super::output::{Format, csv_field, dot_str, md_cell};
+use crate::engine::connectivity::{ConnRow, Granularity, Report, report};
 use crate::engine::index::Index;
 use crate::engine::ports::PortSet;
 
@@ -75,7 +75,13 @@ pub fn text(r: &Report) -> String {
 pub fn md(r: &Report) -> String {
     let mut s = String::from("| src | dst | conn |\n|-----|-----|------|\n");
     for row in r.all_rows() {
-        let _ = writeln!(s, "| {} | {} | {} |", md_cell(&row.src), md_cell(&row.dst), md_cell(&row.ports.to_string()));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            md_cell(&row.src),
+            md_cell(&row.dst),
+            md_cell(&row.ports.to_string())
+        );
     }
     s
 }
@@ -83,13 +89,20 @@ pub fn md(r: &Report) -> String {
 pub fn csv(r: &Report) -> String {
     let mut s = String::from("src,dst,conn\n");
     for row in r.all_rows() {
-        let _ = writeln!(s, "{},{},{}", csv_field(&row.src), csv_field(&row.dst), csv_field(&row.ports.to_string()));
+        let _ = writeln!(
+            s,
+            "{},{},{}",
+            csv_field(&row.src),
+            csv_field(&row.dst),
+            csv_field(&row.ports.to_string())
+        );
     }
     s
 }
 
 pub fn dot(r: &Report) -> String {
-    let mut s = String::from("digraph connectivity {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    let mut s =
+        String::from("digraph connectivity {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
     let mut by_ns: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
     for e in &r.endpoints {
         let ns = e.split('/').next().unwrap_or_default();
@@ -98,8 +111,17 @@ pub fn dot(r: &Report) -> String {
     for (i, (ns, eps)) in by_ns.iter().enumerate() {
         let _ = writeln!(s, "  subgraph cluster_{i} {{\n    label={};", dot_str(ns));
         for e in eps {
-            let extra = if r.host_network.contains(e) { ", style=\"rounded,dashed\"" } else { "" };
-            let _ = writeln!(s, "    {} [label={}{extra}];", dot_str(e), dot_str(e.rsplit('/').next().unwrap_or(e)));
+            let extra = if r.host_network.contains(e) {
+                ", style=\"rounded,dashed\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "    {} [label={}{extra}];",
+                dot_str(e),
+                dot_str(e.rsplit('/').next().unwrap_or(e))
+            );
         }
         s.push_str("  }\n");
     }
@@ -111,7 +133,13 @@ pub fn dot(r: &Report) -> String {
         }
     }
     for row in r.all_rows() {
-        let _ = writeln!(s, "  {} -> {} [label={}];", dot_str(&row.src), dot_str(&row.dst), dot_str(&row.ports.to_string()));
+        let _ = writeln!(
+            s,
+            "  {} -> {} [label={}];",
+            dot_str(&row.src),
+            dot_str(&row.dst),
+            dot_str(&row.ports.to_string())
+        );
     }
     s.push_str("}\n");
     s
@@ -133,7 +161,11 @@ pub struct JsonConn<'a> {
 
 impl<'a> JsonConn<'a> {
     pub fn new(from: &'a str, to: &'a str, ports: &PortSet) -> Self {
-        JsonConn { from, to, allowed: ports.to_json_map() }
+        JsonConn {
+            from,
+            to,
+            allowed: ports.to_json_map(),
+        }
     }
 }
 
@@ -146,8 +178,13 @@ pub fn json(r: &Report) -> String {
         .filter(|c| !host.contains(&c.src) && !host.contains(&c.dst))
         .map(|c| JsonConn::new(&c.src, &c.dst, &c.ports))
         .collect();
-    let doc = JsonReport { schema: "netpol-connectivity/v1", pods: &r.endpoints, connections };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let doc = JsonReport {
+        schema: "netpol-connectivity/v1",
+        pods: &r.endpoints,
+        connections,
+    };
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -6,16 +6,16 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use color_eyre::eyre::{bail, Result};
+use color_eyre::eyre::{Result, bail};
 use serde::Serialize;
 
-use super::connectivity::{granularity, JsonConn};
+use super::By;
+use super::connectivity::{JsonConn, granularity};
 use super::input::Input;
 use super::lint::text as findings_text;
 use super::output::md_cell;
-use super::By;
-use crate::engine::connectivity::{report_pair, ConnRow, Granularity};
-use crate::engine::diff::{diff_reports, what_if, Diff};
+use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
+use crate::engine::diff::{Diff, diff_reports, what_if};
 use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey};
@@ -73,22 +73,41 @@ struct JsonDiff<'a> {
 pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
     let doc = JsonDiff {
         schema: "netpol-diff/v1",
-        lost: lost.iter().map(|r| JsonConn::new(&r.src, &r.dst, &r.ports)).collect(),
-        gained: gained.iter().map(|r| JsonConn::new(&r.src, &r.dst, &r.ports)).collect(),
-        summary: JsonSummary { lost_pairs: lost.len(), gained_pairs: gained.len(), unchanged_pairs: unchanged },
+        lost: lost
+            .iter()
+            .map(|r| JsonConn::new(&r.src, &r.dst, &r.ports))
+            .collect(),
+        gained: gained
+            .iter()
+            .map(|r| JsonConn::new(&r.src, &r.dst, &r.ports))
+            .collect(),
+        summary: JsonSummary {
+            lost_pairs: lost.len(),
+            gained_pairs: gained.len(),
+            unchanged_pairs: unchanged,
+        },
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
 
 fn ns_of(name: &str) -> &str {
-    if name.ends_with("[External]") { "(external)" } else { name.split('/').next().unwrap_or(name) }
+    if name.ends_with("[External]") {
+        "(external)"
+    } else {
+        name.split('/').next().unwrap_or(name)
+    }
 }
 
 /// Text grouped by namespace pair; red/green on a terminal.
 pub fn text(d: &Diff, headline: &str, color: bool) -> String {
-    let (red, green, bold, reset) = if color { ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
+    let (red, green, bold, reset) = if color {
+        ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
     let lost = d.lost();
     let gained = d.gained();
     let mut s = String::new();
@@ -101,9 +120,15 @@ pub fn text(d: &Diff, headline: &str, color: bool) -> String {
         d.unchanged_pairs,
         d.touched.len()
     );
-    let mut groups: std::collections::BTreeMap<(String, String), Vec<&crate::engine::diff::DiffEntry>> = Default::default();
+    let mut groups: std::collections::BTreeMap<
+        (String, String),
+        Vec<&crate::engine::diff::DiffEntry>,
+    > = Default::default();
     for e in &d.entries {
-        groups.entry((ns_of(&e.src).to_string(), ns_of(&e.dst).to_string())).or_default().push(e);
+        groups
+            .entry((ns_of(&e.src).to_string(), ns_of(&e.dst).to_string()))
+            .or_default()
+            .push(e);
     }
     for ((a, b), entries) in groups {
         let _ = writeln!(s, "\n{bold}{a} -> {b}{reset}");
@@ -123,7 +148,10 @@ pub fn text(d: &Diff, headline: &str, color: bool) -> String {
     let section = |s: &mut String, title: &str, f: &[Finding]| {
         if !f.is_empty() {
             let _ = writeln!(s, "\n{bold}{title} ({}){reset}", f.len());
-            for l in findings_text(f, false).lines().filter(|l| !l.is_empty() && !l.contains(" findings: ")) {
+            for l in findings_text(f, false)
+                .lines()
+                .filter(|l| !l.is_empty() && !l.contains(" findings: "))
+            {
                 let _ = writeln!(s, "  {l}");
             }
         }
@@ -138,7 +166,13 @@ pub fn md(d: &Diff) -> String {
     for e in &d.entries {
         for (kind, ports) in [("lost", e.lost()), ("gained", e.gained())] {
             if !ports.is_empty() {
-                let _ = writeln!(s, "| {kind} | {} | {} | {} |", md_cell(&e.src), md_cell(&e.dst), md_cell(&ports.to_string()));
+                let _ = writeln!(
+                    s,
+                    "| {kind} | {} | {} | {} |",
+                    md_cell(&e.src),
+                    md_cell(&e.dst),
+                    md_cell(&ports.to_string())
+                );
             }
         }
     }
@@ -153,7 +187,10 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         let loaded = load_paths(&args.apply);
         if !loaded.errors.is_empty() {
             let msgs: Vec<String> = loaded.errors.iter().map(|e| format!("  {e}")).collect();
-            bail!("the proposal has errors (`kubectl apply` would refuse them too):\n{}", msgs.join("\n"));
+            bail!(
+                "the proposal has errors (`kubectl apply` would refuse them too):\n{}",
+                msgs.join("\n")
+            );
         }
         for w in &loaded.warnings {
             eprintln!("warning: {w}");
@@ -186,7 +223,9 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         events.push(Event::DeletePolicy(key));
     }
     if events.is_empty() {
-        bail!("nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR");
+        bail!(
+            "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
+        );
     }
     Ok((events, format!("What-if: {}", what.join("; "))))
 }
@@ -211,18 +250,36 @@ fn trees(args: &DiffArgs, base: &PathBuf, against: &PathBuf) -> Result<(String, 
         Ok(Index::from_snapshot(l.snapshot))
     };
     let (b, a) = (load(base)?, load(against)?);
-    let g = if args.output == "json" { Granularity::Pod } else { granularity(args.by) };
+    let g = if args.output == "json" {
+        Granularity::Pod
+    } else {
+        granularity(args.by)
+    };
     let (rb, ra) = report_pair(&b, &a, g);
     let entries = diff_reports(&rb, &ra);
     let unchanged = if g == Granularity::Pod {
-        let after: std::collections::HashMap<(&str, &str), &crate::engine::ports::PortSet> =
-            ra.internal.iter().map(|r| ((r.src.as_str(), r.dst.as_str()), &r.ports)).collect();
-        rb.internal.iter().filter(|r| after.get(&(r.src.as_str(), r.dst.as_str())) == Some(&&r.ports)).count() as u64
+        let after: std::collections::HashMap<(&str, &str), &crate::engine::ports::PortSet> = ra
+            .internal
+            .iter()
+            .map(|r| ((r.src.as_str(), r.dst.as_str()), &r.ports))
+            .collect();
+        rb.internal
+            .iter()
+            .filter(|r| after.get(&(r.src.as_str(), r.dst.as_str())) == Some(&&r.ports))
+            .count() as u64
     } else {
         0
     };
-    let d = Diff { entries, unchanged_pairs: unchanged, ..Default::default() };
-    render(args, &d, &format!("Diff: {} -> {}", base.display(), against.display()))
+    let d = Diff {
+        entries,
+        unchanged_pairs: unchanged,
+        ..Default::default()
+    };
+    render(
+        args,
+        &d,
+        &format!("Diff: {} -> {}", base.display(), against.display()),
+    )
 }
 
 fn render(args: &DiffArgs, d: &Diff, headline: &str) -> Result<(String, u8)> {
@@ -231,13 +288,18 @@ fn render(args: &DiffArgs, d: &Diff, headline: &str) -> Result<(String, u8)> {
     let out = match args.output.as_str() {
         "json" => {
             // Pods only, as the contract says.
-            let pods = |r: &&ConnRow| !r.src.ends_with("[External]") && !r.dst.ends_with("[External]");
+            let pods =
+                |r: &&ConnRow| !r.src.ends_with("[External]") && !r.dst.ends_with("[External]");
             let l: Vec<ConnRow> = lost.iter().filter(pods).cloned().collect();
             let g: Vec<ConnRow> = gained.iter().filter(pods).cloned().collect();
             json(&l, &g, d.unchanged_pairs)
         }
         "md" => md(d),
-        _ => text(d, headline, std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()),
+        _ => text(
+            d,
+            headline,
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ),
     };
     Ok((out, code))
 }
@@ -246,14 +308,28 @@ pub fn run(input: Option<&mut Input>, args: &DiffArgs, lint: &LintOptions) -> Re
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
         return trees(args, b, a);
     }
-    let Some(input) = input else { bail!("no base state") };
+    let Some(input) = input else {
+        bail!("no base state")
+    };
     let (events, headline) = proposal(&input.index, args)?;
-    let g = if args.output == "json" { Granularity::Pod } else { granularity(args.by) };
+    let g = if args.output == "json" {
+        Granularity::Pod
+    } else {
+        granularity(args.by)
+    };
     let d = what_if(&mut input.index, &events, g, Some(lint));
     let (mut out, code) = render(args, &d, &headline)?;
     if args.output == "text" && !args.apply.is_empty() {
-        let files: Vec<String> = args.apply.iter().map(|p| format!("-f {}", p.display())).collect();
-        let _ = write!(out, "\nNothing was sent to the cluster. To apply: kubectl apply {}\n", files.join(" "));
+        let files: Vec<String> = args
+            .apply
+            .iter()
+            .map(|p| format!("-f {}", p.display()))
+            .collect();
+        let _ = write!(
+            out,
+            "\nNothing was sent to the cluster. To apply: kubectl apply {}\n",
+            files.join(" ")
+        );
     }
     Ok((out, code))
 }

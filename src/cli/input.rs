@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use color_eyre::eyre::{eyre, Result};
+use color_eyre::eyre::{Result, eyre};
 
 use super::GlobalArgs;
 use crate::engine::index::Index;
@@ -45,10 +45,19 @@ impl Input {
     pub fn cni_info(&self) -> Option<crate::engine::findings::CniInfo> {
         use source::live::Enforcement;
         let d = self.cni.as_ref()?;
-        let enforcing = d.plugins.iter().find(|p| p.enforcement == Enforcement::Enforces).map(|p| p.name.to_string());
+        let enforcing = d
+            .plugins
+            .iter()
+            .find(|p| p.enforcement == Enforcement::Enforces)
+            .map(|p| p.name.to_string());
         Some(crate::engine::findings::CniInfo {
             enforcing,
-            others: d.plugins.iter().filter(|p| p.enforcement != Enforcement::Enforces).map(|p| p.name.to_string()).collect(),
+            others: d
+                .plugins
+                .iter()
+                .filter(|p| p.enforcement != Enforcement::Enforces)
+                .map(|p| p.name.to_string())
+                .collect(),
             known_not_enforcing: d.enforcing() == Some(false),
         })
     }
@@ -68,7 +77,10 @@ pub fn load(g: &GlobalArgs) -> Result<Input> {
     let (loaded, origin) = if g.demo {
         (source::demo::load(), Origin::Demo)
     } else if !g.files.is_empty() {
-        (source::files::load_paths(&g.files), Origin::Files(g.files.clone()))
+        (
+            source::files::load_paths(&g.files),
+            Origin::Files(g.files.clone()),
+        )
     } else {
         return load_live(g);
     };
@@ -82,7 +94,12 @@ pub fn load(g: &GlobalArgs) -> Result<Input> {
 fn load_live(g: &GlobalArgs) -> Result<Input> {
     let opts = source::live::LiveOptions::from(g);
     let state = source::live::list_once_blocking(&opts).map_err(|e| eyre!("{e}"))?;
-    let mut input = Input::from_snapshot(state.snapshot, Origin::Live { context: g.context.clone() });
+    let mut input = Input::from_snapshot(
+        state.snapshot,
+        Origin::Live {
+            context: g.context.clone(),
+        },
+    );
     input.warnings = state.notes;
     input.focus = g.namespace.clone();
     input.cni = Some(state.cni);

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use clap::{Args, ValueEnum};
-use color_eyre::eyre::{eyre, Result};
+use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 
-use crate::engine::findings::{lint, CniInfo, Finding, LintOptions, Severity};
+use crate::engine::findings::{CniInfo, Finding, LintOptions, Severity, lint};
 use crate::engine::index::Index;
 use crate::engine::model::{LabelSelector, Labels};
 
@@ -38,7 +38,11 @@ pub struct LintArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
     /// Label selector of the cluster DNS pods.
-    #[arg(long, default_value = "k8s-app=kube-dns", value_name = "KEY=VALUE[,...]")]
+    #[arg(
+        long,
+        default_value = "k8s-app=kube-dns",
+        value_name = "KEY=VALUE[,...]"
+    )]
     pub dns_selector: String,
     /// Namespace of the cluster DNS pods.
     #[arg(long, default_value = "kube-system", value_name = "NS")]
@@ -52,10 +56,15 @@ pub struct LintArgs {
 pub fn parse_equality_selector(s: &str) -> Result<LabelSelector> {
     let mut labels = Labels::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').ok_or_else(|| eyre!("{part:?}: expected key=value"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| eyre!("{part:?}: expected key=value"))?;
         labels.insert(k.trim().to_string(), v.trim().to_string());
     }
-    Ok(LabelSelector { match_labels: labels, match_expressions: vec![] })
+    Ok(LabelSelector {
+        match_labels: labels,
+        match_expressions: vec![],
+    })
 }
 
 #[derive(Serialize)]
@@ -89,7 +98,8 @@ pub fn json(findings: &[Finding]) -> String {
             })
             .collect(),
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
@@ -110,7 +120,13 @@ pub fn text(findings: &[Finding], with_fix: bool) -> String {
         if let Some(p) = &f.pod {
             wher.push(format!("pod {p}"));
         }
-        let _ = writeln!(s, "{:<6} {}  {}", f.severity.as_str().to_uppercase(), f.id, wher.join(", "));
+        let _ = writeln!(
+            s,
+            "{:<6} {}  {}",
+            f.severity.as_str().to_uppercase(),
+            f.id,
+            wher.join(", ")
+        );
         let _ = writeln!(s, "  {}", f.message);
         let _ = writeln!(s, "  why: {}", f.why);
         if with_fix && let Some(fix) = &f.fix {
@@ -135,16 +151,31 @@ pub fn text(findings: &[Finding], with_fix: bool) -> String {
 }
 
 pub fn options(args: &LintArgs, cni: Option<CniInfo>) -> Result<LintOptions> {
-    Ok(LintOptions { dns_namespace: args.dns_namespace.clone(), dns_selector: parse_equality_selector(&args.dns_selector)?, cni })
+    Ok(LintOptions {
+        dns_namespace: args.dns_namespace.clone(),
+        dns_selector: parse_equality_selector(&args.dns_selector)?,
+        cni,
+    })
 }
 
 /// Runs the command: the text to print and the exit status.
-pub fn run(idx: &Index, args: &LintArgs, cni: Option<CniInfo>, focus: Option<&str>) -> Result<(String, u8)> {
+pub fn run(
+    idx: &Index,
+    args: &LintArgs,
+    cni: Option<CniInfo>,
+    focus: Option<&str>,
+) -> Result<(String, u8)> {
     let mut findings = lint(idx, &options(args, cni)?);
     if let Some(ns) = focus {
         findings.retain(|f| f.namespace.as_deref().is_none_or(|n| n == ns));
     }
-    let out = if args.output == "json" { json(&findings) } else { text(&findings, !args.no_fix) };
-    let fail = args.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t.threshold()));
+    let out = if args.output == "json" {
+        json(&findings)
+    } else {
+        text(&findings, !args.no_fix)
+    };
+    let fail = args
+        .fail_on
+        .is_some_and(|t| findings.iter().any(|f| f.severity >= t.threshold()));
     Ok((out, u8::from(fail)))
 }

@@ -35,7 +35,13 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Manifests to read instead of a live cluster: a file, a directory
     /// (recursive; .yaml/.yml/.json) or - for stdin. Repeatable.
-    #[arg(short = 'f', long = "filename", visible_alias = "file", global = true, value_name = "PATH")]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        visible_alias = "file",
+        global = true,
+        value_name = "PATH"
+    )]
     pub files: Vec<PathBuf>,
     /// Use the embedded demo cluster (no cluster needed).
     #[arg(long, global = true, conflicts_with = "files")]
@@ -112,14 +118,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "s" => v,
             "m" => v * 60.0,
             "h" => v * 3600.0,
-            _ => return Err(format!("invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m, h)")),
+            _ => {
+                return Err(format!(
+                    "invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m, h)"
+                ));
+            }
         };
         total += Duration::from_secs_f64(secs);
         num.clear();
         any = true;
     }
     if !num.is_empty() || !any {
-        return Err(format!("invalid duration {s:?}: a unit is required, e.g. 30s or 1m"));
+        return Err(format!(
+            "invalid duration {s:?}: a unit is required, e.g. 30s or 1m"
+        ));
     }
     Ok(total)
 }

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use super::index::{ClassId, Index};
-use super::ipblock::{partition, Family, IpRange};
+use super::ipblock::{Family, IpRange, partition};
 use super::model::{IpBlock, LabelSelector, Peer, PodKey, PolicyPort, PortRef, Rule};
-use super::ports::{rule_port_set, PortSet};
+use super::ports::{PortSet, rule_port_set};
 
 /// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
 struct Target<'a> {
@@ -41,7 +41,9 @@ struct CompiledRule<'a> {
 }
 
 fn has_named(ports: &[PolicyPort]) -> bool {
-    ports.iter().any(|p| matches!(p.port, Some(PortRef::Name(_))))
+    ports
+        .iter()
+        .any(|p| matches!(p.port, Some(PortRef::Name(_))))
 }
 
 /// Everything the pair loop needs, computed once per run.
@@ -68,7 +70,11 @@ struct Compiled<'a> {
 impl<'a> Compiled<'a> {
     fn new(idx: &'a Index) -> Self {
         let ns_names = idx.namespace_names();
-        let ns_id: HashMap<&str, u32> = ns_names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        let ns_id: HashMap<&str, u32> = ns_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
         let cap = idx.class_capacity();
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
@@ -98,7 +104,9 @@ impl<'a> Compiled<'a> {
         let mut ingress = vec![None; cap];
         let mut owners = Vec::new();
         for p in idx.policies() {
-            let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else { continue };
+            let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else {
+                continue;
+            };
             let selected: std::rc::Rc<Vec<ClassId>> = std::rc::Rc::new(
                 ns_classes[own_ns as usize]
                     .iter()
@@ -106,24 +114,44 @@ impl<'a> Compiled<'a> {
                     .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
                     .collect(),
             );
-            for (is_ingress, enabled, rule_list) in
-                [(true, p.ingress_type, &p.ingress), (false, p.egress_type, &p.egress)]
-            {
+            for (is_ingress, enabled, rule_list) in [
+                (true, p.ingress_type, &p.ingress),
+                (false, p.egress_type, &p.egress),
+            ] {
                 if !enabled {
                     continue;
                 }
                 let first = rules.len();
                 for rule in rule_list {
-                    let target = compile_target(rule, own_ns, idx, &ns_id, &ns_classes, &class_ips, &mut ns_memo, &mut ip_memo);
+                    let target = compile_target(
+                        rule,
+                        own_ns,
+                        idx,
+                        &ns_id,
+                        &ns_classes,
+                        &class_ips,
+                        &mut ns_memo,
+                        &mut ip_memo,
+                    );
                     let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
-                    rules.push(CompiledRule { target, ports: &rule.ports, fixed });
+                    rules.push(CompiledRule {
+                        target,
+                        ports: &rule.ports,
+                        fixed,
+                    });
                     owners.push(selected.clone());
                 }
                 let ids: Vec<usize> = (first..rules.len()).collect();
-                let table = if is_ingress { &mut ingress } else { &mut egress };
+                let table = if is_ingress {
+                    &mut ingress
+                } else {
+                    &mut egress
+                };
                 for &c in selected.iter() {
                     // Selected with no rules still isolates: Some(empty).
-                    table[c as usize].get_or_insert_with(Vec::new).extend(ids.iter().copied());
+                    table[c as usize]
+                        .get_or_insert_with(Vec::new)
+                        .extend(ids.iter().copied());
                 }
             }
         }
@@ -151,7 +179,19 @@ impl<'a> Compiled<'a> {
                 ing_by_class[c as usize].push(i);
             }
         }
-        Compiled { idx, class_ns, ns_classes, classes, egress, ingress, rules, ing_all, ing_by_ns, ing_by_class, owners }
+        Compiled {
+            idx,
+            class_ns,
+            ns_classes,
+            classes,
+            egress,
+            ingress,
+            rules,
+            ing_all,
+            ing_by_ns,
+            ing_by_class,
+            owners,
+        }
     }
 
     fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
@@ -188,7 +228,10 @@ impl<'a> Compiled<'a> {
         touched: &mut Vec<ClassId>,
         out: &mut Vec<(ClassId, ClassId, PortSet)>,
     ) {
-        let add = |b: ClassId, ports: PortSet, acc: &mut [Option<PortSet>], touched: &mut Vec<ClassId>| {
+        let add = |b: ClassId,
+                   ports: PortSet,
+                   acc: &mut [Option<PortSet>],
+                   touched: &mut Vec<ClassId>| {
             if ports.is_empty() {
                 return;
             }
@@ -205,7 +248,12 @@ impl<'a> Compiled<'a> {
                 // Egress open: ingress-isolated servers admit `a` only
                 // through the ingress rules that name it.
                 let n = self.class_ns[a as usize] as usize;
-                for &ri in self.ing_all.iter().chain(&self.ing_by_ns[n]).chain(&self.ing_by_class[a as usize]) {
+                for &ri in self
+                    .ing_all
+                    .iter()
+                    .chain(&self.ing_by_ns[n])
+                    .chain(&self.ing_by_class[a as usize])
+                {
                     let r = &self.rules[ri];
                     for &b in self.owners[ri].iter() {
                         add(b, self.rule_ports(r, Some(b)), acc, touched);
@@ -280,17 +328,35 @@ fn compile_target<'a>(
     ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
     ip_memo: &mut HashMap<&'a IpBlock, Vec<ClassId>>,
 ) -> Target<'a> {
-    let mut t = Target { all: rule.peers.is_empty(), namespaces: vec![], classes: vec![], blocks: vec![] };
+    let mut t = Target {
+        all: rule.peers.is_empty(),
+        namespaces: vec![],
+        classes: vec![],
+        blocks: vec![],
+    };
     for peer in &rule.peers {
         match peer {
             Peer::IpBlock(b) => {
                 t.blocks.push(b);
                 // Identical ipBlocks recur across policies: match pods once.
-                t.classes.extend(ip_memo.entry(b).or_insert_with(|| {
-                    class_ips.iter().filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip))).map(|(c, _)| *c).collect()
-                }).iter().copied());
+                t.classes.extend(
+                    ip_memo
+                        .entry(b)
+                        .or_insert_with(|| {
+                            class_ips
+                                .iter()
+                                .filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip)))
+                                .map(|(c, _)| *c)
+                                .collect()
+                        })
+                        .iter()
+                        .copied(),
+                );
             }
-            Peer::Pods { namespace_selector, pod_selector } => {
+            Peer::Pods {
+                namespace_selector,
+                pod_selector,
+            } => {
                 let nss: Vec<u32> = match namespace_selector {
                     None => vec![own_ns],
                     Some(sel) => ns_memo
@@ -310,7 +376,10 @@ fn compile_target<'a>(
                     Some(ps) => {
                         for n in nss {
                             t.classes.extend(
-                                ns_classes[n as usize].iter().copied().filter(|&c| ps.matches(&idx.class(c).labels)),
+                                ns_classes[n as usize]
+                                    .iter()
+                                    .copied()
+                                    .filter(|&c| ps.matches(&idx.class(c).labels)),
                             );
                         }
                     }
@@ -348,7 +417,11 @@ pub struct ClassConnectivity {
 /// extra `::/0` line that says nothing new).
 fn families(idxs: &[&Index]) -> Vec<Family> {
     let mut f = vec![Family::V4];
-    if idxs.iter().any(|idx| idx.ip_nets().iter().any(|n| matches!(n, ipnet::IpNet::V6(_)))) {
+    if idxs.iter().any(|idx| {
+        idx.ip_nets()
+            .iter()
+            .any(|n| matches!(n, ipnet::IpNet::V6(_)))
+    }) {
         f.push(Family::V6);
     }
     f
@@ -367,7 +440,13 @@ pub fn external_partitions_of(idxs: &[&Index]) -> (Vec<IpRange>, Vec<IpRange>) {
     let blocks_of = |ingress: bool| -> Vec<&IpBlock> {
         idxs.iter()
             .flat_map(|idx| idx.policies())
-            .flat_map(|p| if ingress { p.ingress.iter() } else { p.egress.iter() })
+            .flat_map(|p| {
+                if ingress {
+                    p.ingress.iter()
+                } else {
+                    p.egress.iter()
+                }
+            })
             .flat_map(|r| r.peers.iter())
             .filter_map(|p| match p {
                 Peer::IpBlock(b) => Some(b),
@@ -387,12 +466,17 @@ impl ClassConnectivity {
     }
 
     /// Every allowed class pair: the explicit ones, then the open block.
-    pub fn all_pairs(&self) -> impl Iterator<Item = (ClassId, ClassId, std::borrow::Cow<'_, PortSet>)> + '_ {
-        self.pairs.iter().map(|(a, b, p)| (*a, *b, std::borrow::Cow::Borrowed(p))).chain(
-            self.open_egress
-                .iter()
-                .flat_map(move |&a| self.open_ingress.iter().map(move |&b| (a, b, std::borrow::Cow::Owned(PortSet::all())))),
-        )
+    pub fn all_pairs(
+        &self,
+    ) -> impl Iterator<Item = (ClassId, ClassId, std::borrow::Cow<'_, PortSet>)> + '_ {
+        self.pairs
+            .iter()
+            .map(|(a, b, p)| (*a, *b, std::borrow::Cow::Borrowed(p)))
+            .chain(self.open_egress.iter().flat_map(move |&a| {
+                self.open_ingress
+                    .iter()
+                    .map(move |&b| (a, b, std::borrow::Cow::Owned(PortSet::all())))
+            }))
     }
 }
 
@@ -402,9 +486,17 @@ pub fn class_connectivity(idx: &Index) -> ClassConnectivity {
 }
 
 /// [`class_connectivity`] with external ranges cut by the given partitions.
-pub fn class_connectivity_on(idx: &Index, dst_ranges: Vec<IpRange>, src_ranges: Vec<IpRange>) -> ClassConnectivity {
+pub fn class_connectivity_on(
+    idx: &Index,
+    dst_ranges: Vec<IpRange>,
+    src_ranges: Vec<IpRange>,
+) -> ClassConnectivity {
     let cc = Compiled::new(idx);
-    let mut out = ClassConnectivity { dst_ranges, src_ranges, ..Default::default() };
+    let mut out = ClassConnectivity {
+        dst_ranges,
+        src_ranges,
+        ..Default::default()
+    };
 
     // Pod to pod.
     let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
@@ -415,7 +507,12 @@ pub fn class_connectivity_on(idx: &Index, dst_ranges: Vec<IpRange>, src_ranges: 
         }
         cc.client_pairs(a, false, &mut acc, &mut touched, &mut out.pairs);
     }
-    out.open_ingress = cc.classes.iter().copied().filter(|&b| cc.ingress[b as usize].is_none()).collect();
+    out.open_ingress = cc
+        .classes
+        .iter()
+        .copied()
+        .filter(|&b| cc.ingress[b as usize].is_none())
+        .collect();
 
     // Pod to external: only the client's egress side applies.
     for &a in &cc.classes {
@@ -466,7 +563,11 @@ pub fn class_connectivity_on(idx: &Index, dst_ranges: Vec<IpRange>, src_ranges: 
 /// `servers` (explicitly, open pairs included): what a change touching
 /// those classes can alter. Cost is proportional to the classes named, not
 /// to the cluster's pairs.
-pub fn pairs_touching(idx: &Index, clients: &[ClassId], servers: &[ClassId]) -> Vec<(ClassId, ClassId, PortSet)> {
+pub fn pairs_touching(
+    idx: &Index,
+    clients: &[ClassId],
+    servers: &[ClassId],
+) -> Vec<(ClassId, ClassId, PortSet)> {
     let cc = Compiled::new(idx);
     let mut out = Vec::new();
     let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
@@ -503,11 +604,22 @@ pub fn pairs_touching(idx: &Index, clients: &[ClassId], servers: &[ClassId]) -> 
 /// classes without expanding them.
 pub fn pod_pair_count(idx: &Index, cc: &ClassConnectivity) -> u64 {
     let size = |c: ClassId| idx.class(c).members.len() as u64;
-    let pairs = |a: ClassId, b: ClassId| if a == b { size(a) * size(a).saturating_sub(1) } else { size(a) * size(b) };
+    let pairs = |a: ClassId, b: ClassId| {
+        if a == b {
+            size(a) * size(a).saturating_sub(1)
+        } else {
+            size(a) * size(b)
+        }
+    };
     let explicit: u64 = cc.pairs.iter().map(|(a, b, _)| pairs(*a, *b)).sum();
     let open_e: u64 = cc.open_egress.iter().map(|&a| size(a)).sum();
     let open_i: u64 = cc.open_ingress.iter().map(|&b| size(b)).sum();
-    let open_both: u64 = cc.open_egress.iter().filter(|a| cc.open_ingress.binary_search(a).is_ok()).map(|&a| size(a)).sum();
+    let open_both: u64 = cc
+        .open_egress
+        .iter()
+        .filter(|a| cc.open_ingress.binary_search(a).is_ok())
+        .map(|&a| size(a))
+        .sum();
     explicit + open_e * open_i - open_both
 }
 
@@ -560,8 +672,15 @@ pub fn parse_external_name(s: &str) -> Option<IpRange> {
     let r = s.strip_suffix("[External]")?;
     // IPv6 addresses contain no '-', so the first '-' splits the range.
     let (a, b) = r.split_once('-')?;
-    let (lo, hi) = (IpRange::single(a.parse().ok()?), IpRange::single(b.parse().ok()?));
-    (lo.family == hi.family && lo.lo <= hi.lo).then_some(IpRange { family: lo.family, lo: lo.lo, hi: hi.lo })
+    let (lo, hi) = (
+        IpRange::single(a.parse().ok()?),
+        IpRange::single(b.parse().ok()?),
+    );
+    (lo.family == hi.family && lo.lo <= hi.lo).then_some(IpRange {
+        family: lo.family,
+        lo: lo.lo,
+        hi: hi.lo,
+    })
 }
 
 /// Names of the members of a class at the given granularity.
@@ -588,7 +707,11 @@ pub fn report(idx: &Index, g: Granularity) -> Report {
 pub fn report_pair(before: &Index, after: &Index, g: Granularity) -> (Report, Report) {
     let (dst, src) = external_partitions_of(&[before, after]);
     (
-        report_from(before, g, class_connectivity_on(before, dst.clone(), src.clone())),
+        report_from(
+            before,
+            g,
+            class_connectivity_on(before, dst.clone(), src.clone()),
+        ),
         report_from(after, g, class_connectivity_on(after, dst, src)),
     )
 }
@@ -613,23 +736,34 @@ fn report_from(idx: &Index, g: Granularity, cc: ClassConnectivity) -> Report {
                 if s == d {
                     continue; // no self-connections
                 }
-                internal.entry((s.clone(), d.clone())).or_default().union_with(&ports);
+                internal
+                    .entry((s.clone(), d.clone()))
+                    .or_default()
+                    .union_with(&ports);
             }
         }
     }
     let mut external: BTreeMap<(String, String), PortSet> = BTreeMap::new();
     for (a, r, ports) in &cc.to_external {
         for s in &names[a] {
-            external.entry((s.clone(), external_name(r))).or_default().union_with(ports);
+            external
+                .entry((s.clone(), external_name(r)))
+                .or_default()
+                .union_with(ports);
         }
     }
     for (r, b, ports) in &cc.from_external {
         for d in &names[b] {
-            external.entry((external_name(r), d.clone())).or_default().union_with(ports);
+            external
+                .entry((external_name(r), d.clone()))
+                .or_default()
+                .union_with(ports);
         }
     }
     let rows = |m: BTreeMap<(String, String), PortSet>| -> Vec<ConnRow> {
-        m.into_iter().map(|((src, dst), ports)| ConnRow { src, dst, ports }).collect()
+        m.into_iter()
+            .map(|((src, dst), ports)| ConnRow { src, dst, ports })
+            .collect()
     };
     Report {
         endpoints: endpoints.into_iter().collect(),

@@ -13,8 +13,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::model::{
-    ContainerPort, IpBlock, LabelSelector, Labels, Namespace, Operator, Owner, Peer, Pod,
-    Policy, PolicyPort, PortRef, Protocol, Requirement, Rule,
+    ContainerPort, IpBlock, LabelSelector, Labels, Namespace, Operator, Owner, Peer, Pod, Policy,
+    PolicyPort, PortRef, Protocol, Requirement, Rule,
 };
 
 /// One validation problem: where (field path) and why.
@@ -166,7 +166,11 @@ pub fn pod_from_template(
 
 /// Declared ports of all containers, plus restartable init containers
 /// (sidecars), which serve traffic for the pod's lifetime.
-fn ports_of_spec(spec: &core::PodSpec, path: &str, warnings: &mut Vec<FieldError>) -> Vec<ContainerPort> {
+fn ports_of_spec(
+    spec: &core::PodSpec,
+    path: &str,
+    warnings: &mut Vec<FieldError>,
+) -> Vec<ContainerPort> {
     let mut out = Vec::new();
     let mut push = |c: &core::Container, cpath: String| {
         for (j, p) in c.ports.iter().flatten().enumerate() {
@@ -187,7 +191,10 @@ fn ports_of_spec(spec: &core::PodSpec, path: &str, warnings: &mut Vec<FieldError
             if !(1..=65535).contains(&p.container_port) {
                 warnings.push(FieldError::new(
                     format!("{ppath}.containerPort"),
-                    format!("Invalid value: {}: must be between 1 and 65535, inclusive", p.container_port),
+                    format!(
+                        "Invalid value: {}: must be between 1 and 65535, inclusive",
+                        p.container_port
+                    ),
                 ));
                 continue;
             }
@@ -217,7 +224,10 @@ pub fn policy_from_api(np: &net::NetworkPolicy) -> Result<Policy, Vec<FieldError
     let mut errs = Vec::new();
     let name = np.metadata.name.clone().unwrap_or_default();
     if name.is_empty() {
-        errs.push(FieldError::new("metadata.name", "Required value: name or generateName is required"));
+        errs.push(FieldError::new(
+            "metadata.name",
+            "Required value: name or generateName is required",
+        ));
     }
     let namespace = np
         .metadata
@@ -282,28 +292,38 @@ pub fn policy_from_api(np: &net::NetworkPolicy) -> Result<Policy, Vec<FieldError
     })
 }
 
-fn convert_peers(peers: Option<&[net::NetworkPolicyPeer]>, path: &str, errs: &mut Vec<FieldError>) -> Vec<Peer> {
+fn convert_peers(
+    peers: Option<&[net::NetworkPolicyPeer]>,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) -> Vec<Peer> {
     let mut out = Vec::new();
     for (j, p) in peers.unwrap_or_default().iter().enumerate() {
         let ppath = format!("{path}[{j}]");
         let has_sel = p.pod_selector.is_some() || p.namespace_selector.is_some();
         match (&p.ip_block, has_sel) {
-            (None, false) => errs.push(FieldError::new(ppath, "Required value: must specify a peer")),
-            (Some(_), true) => errs.push(FieldError::new(ppath, "Forbidden: may not specify more than 1 peer type")),
+            (None, false) => errs.push(FieldError::new(
+                ppath,
+                "Required value: must specify a peer",
+            )),
+            (Some(_), true) => errs.push(FieldError::new(
+                ppath,
+                "Forbidden: may not specify more than 1 peer type",
+            )),
             (Some(b), false) => {
                 if let Some(block) = convert_ip_block(b, &format!("{ppath}.ipBlock"), errs) {
                     out.push(Peer::IpBlock(block));
                 }
             }
             (None, true) => {
-                let ns = p
-                    .namespace_selector
-                    .as_ref()
-                    .map(|s| convert_selector(Some(s), &format!("{ppath}.namespaceSelector"), errs).unwrap_or_default());
-                let pod = p
-                    .pod_selector
-                    .as_ref()
-                    .map(|s| convert_selector(Some(s), &format!("{ppath}.podSelector"), errs).unwrap_or_default());
+                let ns = p.namespace_selector.as_ref().map(|s| {
+                    convert_selector(Some(s), &format!("{ppath}.namespaceSelector"), errs)
+                        .unwrap_or_default()
+                });
+                let pod = p.pod_selector.as_ref().map(|s| {
+                    convert_selector(Some(s), &format!("{ppath}.podSelector"), errs)
+                        .unwrap_or_default()
+                });
                 out.push(Peer::Pods {
                     namespace_selector: ns,
                     pod_selector: pod,
@@ -321,7 +341,10 @@ pub fn parse_cidr(s: &str) -> Option<IpNet> {
         return None;
     }
     // Leading zeros in IPv4 octets are ambiguous (octal) and rejected.
-    if addr.contains('.') && !addr.contains(':') && addr.split('.').any(|o| o.len() > 1 && o.starts_with('0')) {
+    if addr.contains('.')
+        && !addr.contains(':')
+        && addr.split('.').any(|o| o.len() > 1 && o.starts_with('0'))
+    {
         return None;
     }
     let ip: IpAddr = addr.parse().ok()?;
@@ -376,10 +399,17 @@ fn convert_ip_block(b: &net::IPBlock, path: &str, errs: &mut Vec<FieldError>) ->
 }
 
 fn same_family(a: &IpNet, b: &IpNet) -> bool {
-    matches!((a, b), (IpNet::V4(_), IpNet::V4(_)) | (IpNet::V6(_), IpNet::V6(_)))
+    matches!(
+        (a, b),
+        (IpNet::V4(_), IpNet::V4(_)) | (IpNet::V6(_), IpNet::V6(_))
+    )
 }
 
-fn convert_ports(ports: Option<&[net::NetworkPolicyPort]>, rule_path: &str, errs: &mut Vec<FieldError>) -> Vec<PolicyPort> {
+fn convert_ports(
+    ports: Option<&[net::NetworkPolicyPort]>,
+    rule_path: &str,
+    errs: &mut Vec<FieldError>,
+) -> Vec<PolicyPort> {
     let mut out = Vec::new();
     for (j, p) in ports.unwrap_or_default().iter().enumerate() {
         let path = format!("{rule_path}.ports[{j}]");
@@ -389,7 +419,9 @@ fn convert_ports(ports: Option<&[net::NetworkPolicyPort]>, rule_path: &str, errs
             Some(s) => Protocol::parse(s).unwrap_or_else(|| {
                 errs.push(FieldError::new(
                     format!("{path}.protocol"),
-                    format!("Unsupported value: {s:?}: supported values: \"SCTP\", \"TCP\", \"UDP\""),
+                    format!(
+                        "Unsupported value: {s:?}: supported values: \"SCTP\", \"TCP\", \"UDP\""
+                    ),
                 ));
                 Protocol::Tcp
             }),
@@ -409,7 +441,10 @@ fn convert_ports(ports: Option<&[net::NetworkPolicyPort]>, rule_path: &str, errs
             }
             Some(IntOrString::String(s)) => {
                 if let Some(reason) = port_name_error(s) {
-                    errs.push(FieldError::new(format!("{path}.port"), format!("Invalid value: {s:?}: {reason}")));
+                    errs.push(FieldError::new(
+                        format!("{path}.port"),
+                        format!("Invalid value: {s:?}: {reason}"),
+                    ));
                     None
                 } else {
                     Some(PortRef::Name(s.clone()))
@@ -436,7 +471,9 @@ fn convert_ports(ports: Option<&[net::NetworkPolicyPort]>, rule_path: &str, errs
                     } else if end < i32::from(*start) {
                         errs.push(FieldError::new(
                             format!("{path}.endPort"),
-                            format!("Invalid value: {end}: must be greater than or equal to `port`"),
+                            format!(
+                                "Invalid value: {end}: must be greater than or equal to `port`"
+                            ),
                         ));
                     } else {
                         end_port = Some(end as u16);
@@ -462,7 +499,10 @@ pub fn port_name_error(s: &str) -> Option<&'static str> {
     if s.is_empty() || s.len() > 15 {
         return Some("must be no more than 15 characters");
     }
-    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Some("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
     }
     if s.contains("--") {
@@ -477,23 +517,36 @@ pub fn port_name_error(s: &str) -> Option<&'static str> {
     None
 }
 
-fn convert_selector(sel: Option<&meta::LabelSelector>, path: &str, errs: &mut Vec<FieldError>) -> Option<LabelSelector> {
+fn convert_selector(
+    sel: Option<&meta::LabelSelector>,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) -> Option<LabelSelector> {
     let sel = sel?;
     let before = errs.len();
     let mut out = LabelSelector::default();
     for (k, v) in sel.match_labels.iter().flatten() {
         if let Some(r) = label_key_error(k) {
-            errs.push(FieldError::new(format!("{path}.matchLabels"), format!("Invalid value: {k:?}: {r}")));
+            errs.push(FieldError::new(
+                format!("{path}.matchLabels"),
+                format!("Invalid value: {k:?}: {r}"),
+            ));
         }
         if let Some(r) = label_value_error(v) {
-            errs.push(FieldError::new(format!("{path}.matchLabels"), format!("Invalid value: {v:?}: {r}")));
+            errs.push(FieldError::new(
+                format!("{path}.matchLabels"),
+                format!("Invalid value: {v:?}: {r}"),
+            ));
         }
         out.match_labels.insert(k.clone(), v.clone());
     }
     for (i, e) in sel.match_expressions.iter().flatten().enumerate() {
         let epath = format!("{path}.matchExpressions[{i}]");
         if let Some(r) = label_key_error(&e.key) {
-            errs.push(FieldError::new(format!("{epath}.key"), format!("Invalid value: {:?}: {r}", e.key)));
+            errs.push(FieldError::new(
+                format!("{epath}.key"),
+                format!("Invalid value: {:?}: {r}", e.key),
+            ));
         }
         let values: Vec<String> = e.values.clone().unwrap_or_default();
         let op = match e.operator.as_str() {
@@ -506,13 +559,20 @@ fn convert_selector(sel: Option<&meta::LabelSelector>, path: &str, errs: &mut Ve
                 }
                 for (k, v) in values.iter().enumerate() {
                     if let Some(r) = label_value_error(v) {
-                        errs.push(FieldError::new(format!("{epath}.values[{k}]"), format!("Invalid value: {v:?}: {r}")));
+                        errs.push(FieldError::new(
+                            format!("{epath}.values[{k}]"),
+                            format!("Invalid value: {v:?}: {r}"),
+                        ));
                     }
                 }
                 let mut vs = values.clone();
                 vs.sort();
                 vs.dedup();
-                if e.operator == "In" { Operator::In(vs) } else { Operator::NotIn(vs) }
+                if e.operator == "In" {
+                    Operator::In(vs)
+                } else {
+                    Operator::NotIn(vs)
+                }
             }
             "Exists" | "DoesNotExist" => {
                 if !values.is_empty() {
@@ -521,7 +581,11 @@ fn convert_selector(sel: Option<&meta::LabelSelector>, path: &str, errs: &mut Ve
                         "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                     ));
                 }
-                if e.operator == "Exists" { Operator::Exists } else { Operator::DoesNotExist }
+                if e.operator == "Exists" {
+                    Operator::Exists
+                } else {
+                    Operator::DoesNotExist
+                }
             }
             other => {
                 errs.push(FieldError::new(
@@ -531,7 +595,10 @@ fn convert_selector(sel: Option<&meta::LabelSelector>, path: &str, errs: &mut Ve
                 Operator::Exists
             }
         };
-        out.match_expressions.push(Requirement { key: e.key.clone(), op });
+        out.match_expressions.push(Requirement {
+            key: e.key.clone(),
+            op,
+        });
     }
     if errs.len() > before {
         return None;
@@ -547,7 +614,8 @@ fn is_name_segment(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn is_dns_subdomain(s: &str) -> bool {
@@ -559,7 +627,8 @@ fn is_dns_subdomain(s: &str) -> bool {
                 && b.len() <= 63
                 && b[0].is_ascii_alphanumeric()
                 && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -575,7 +644,9 @@ pub fn label_key_error(k: &str) -> Option<&'static str> {
         return Some("prefix part must be a lowercase RFC 1123 subdomain");
     }
     if !is_name_segment(name) {
-        return Some("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (max 63)");
+        return Some(
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (max 63)",
+        );
     }
     None
 }
@@ -585,6 +656,8 @@ pub fn label_value_error(v: &str) -> Option<&'static str> {
     if v.is_empty() || is_name_segment(v) {
         None
     } else {
-        Some("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (max 63)")
+        Some(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (max 63)",
+        )
     }
 }

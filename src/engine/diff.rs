@@ -6,8 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::connectivity::{class_connectivity, pairs_touching, pod_pair_count, ConnRow, Granularity, Report};
-use super::findings::{lint, Finding, LintOptions};
+use super::connectivity::{
+    ConnRow, Granularity, Report, class_connectivity, pairs_touching, pod_pair_count,
+};
+use super::findings::{Finding, LintOptions, lint};
 use super::index::{ClassId, Index};
 use super::model::{Event, PodKey};
 use super::ports::PortSet;
@@ -49,14 +51,22 @@ impl Diff {
     pub fn lost(&self) -> Vec<ConnRow> {
         self.entries
             .iter()
-            .map(|e| ConnRow { src: e.src.clone(), dst: e.dst.clone(), ports: e.lost() })
+            .map(|e| ConnRow {
+                src: e.src.clone(),
+                dst: e.dst.clone(),
+                ports: e.lost(),
+            })
             .filter(|r| !r.ports.is_empty())
             .collect()
     }
     pub fn gained(&self) -> Vec<ConnRow> {
         self.entries
             .iter()
-            .map(|e| ConnRow { src: e.src.clone(), dst: e.dst.clone(), ports: e.gained() })
+            .map(|e| ConnRow {
+                src: e.src.clone(),
+                dst: e.dst.clone(),
+                ports: e.gained(),
+            })
             .filter(|r| !r.ports.is_empty())
             .collect()
     }
@@ -68,7 +78,11 @@ impl Diff {
 /// endpoint are merged into one range.
 pub fn diff_reports(before: &Report, after: &Report) -> Vec<DiffEntry> {
     let map = |r: &Report| -> BTreeMap<(String, String), PortSet> {
-        r.internal.iter().chain(r.external.iter()).map(|c| ((c.src.clone(), c.dst.clone()), c.ports.clone())).collect()
+        r.internal
+            .iter()
+            .chain(r.external.iter())
+            .map(|c| ((c.src.clone(), c.dst.clone()), c.ports.clone()))
+            .collect()
     };
     merge_external(compare(&map(before), &map(after)))
 }
@@ -81,8 +95,14 @@ fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
     let mut ext: BTreeMap<Key, Vec<super::ipblock::IpRange>> = BTreeMap::new();
     for e in entries {
         match (parse_external_name(&e.src), parse_external_name(&e.dst)) {
-            (Some(r), None) => ext.entry((true, e.dst.clone(), e.before.clone(), e.after.clone())).or_default().push(r),
-            (None, Some(r)) => ext.entry((false, e.src.clone(), e.before.clone(), e.after.clone())).or_default().push(r),
+            (Some(r), None) => ext
+                .entry((true, e.dst.clone(), e.before.clone(), e.after.clone()))
+                .or_default()
+                .push(r),
+            (None, Some(r)) => ext
+                .entry((false, e.src.clone(), e.before.clone(), e.after.clone()))
+                .or_default()
+                .push(r),
             _ => out.push(e),
         }
     }
@@ -97,21 +117,40 @@ fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
         }
         for r in merged {
             let name = external_name(&r);
-            let (src, dst) = if is_src { (name, other.clone()) } else { (other.clone(), name) };
-            out.push(DiffEntry { src, dst, before: before.clone(), after: after.clone(), why: vec![] });
+            let (src, dst) = if is_src {
+                (name, other.clone())
+            } else {
+                (other.clone(), name)
+            };
+            out.push(DiffEntry {
+                src,
+                dst,
+                before: before.clone(),
+                after: after.clone(),
+                why: vec![],
+            });
         }
     }
     out.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
     out
 }
 
-fn compare(b: &BTreeMap<(String, String), PortSet>, a: &BTreeMap<(String, String), PortSet>) -> Vec<DiffEntry> {
+fn compare(
+    b: &BTreeMap<(String, String), PortSet>,
+    a: &BTreeMap<(String, String), PortSet>,
+) -> Vec<DiffEntry> {
     let keys: BTreeSet<&(String, String)> = b.keys().chain(a.keys()).collect();
     keys.into_iter()
         .filter_map(|k| {
             let before = b.get(k).cloned().unwrap_or_default();
             let after = a.get(k).cloned().unwrap_or_default();
-            (before != after).then(|| DiffEntry { src: k.0.clone(), dst: k.1.clone(), before, after, why: vec![] })
+            (before != after).then(|| DiffEntry {
+                src: k.0.clone(),
+                dst: k.1.clone(),
+                before,
+                after,
+                why: vec![],
+            })
         })
         .collect()
 }
@@ -148,9 +187,10 @@ fn affected(idx: &Index, changes: &[Event], out: &mut BTreeSet<PodKey>) {
             }
             Event::DeleteNamespace(name) => out.extend(idx.pods_in(name).cloned()),
             // Whole-state replacements touch everything.
-            Event::ReplaceNamespaces(_) | Event::ReplacePods { .. } | Event::ReplacePolicies { .. } | Event::Replace(_) => {
-                out.extend(idx.pod_keys().cloned())
-            }
+            Event::ReplaceNamespaces(_)
+            | Event::ReplacePods { .. }
+            | Event::ReplacePolicies { .. }
+            | Event::Replace(_) => out.extend(idx.pod_keys().cloned()),
         }
     }
 }
@@ -173,7 +213,11 @@ fn inverse(idx: &Index, ev: &Event) -> Vec<Event> {
             Some(old) => Event::UpsertPolicy(old.clone()),
             None => Event::DeletePolicy(p.key()),
         }],
-        Event::DeletePolicy(k) => idx.policy(k).map(|old| Event::UpsertPolicy(old.clone())).into_iter().collect(),
+        Event::DeletePolicy(k) => idx
+            .policy(k)
+            .map(|old| Event::UpsertPolicy(old.clone()))
+            .into_iter()
+            .collect(),
         Event::UpsertPod(p) => vec![match idx.pod(&p.key()) {
             Some(old) => Event::UpsertPod(old),
             None => Event::DeletePod(p.key()),
@@ -183,8 +227,15 @@ fn inverse(idx: &Index, ev: &Event) -> Vec<Event> {
             Some(old) => Event::UpsertNamespace(old.clone()),
             None => Event::DeleteNamespace(ns.name.clone()),
         }],
-        Event::DeleteNamespace(n) => idx.namespace(n).map(|old| Event::UpsertNamespace(old.clone())).into_iter().collect(),
-        Event::ReplaceNamespaces(_) | Event::ReplacePods { .. } | Event::ReplacePolicies { .. } | Event::Replace(_) => {
+        Event::DeleteNamespace(n) => idx
+            .namespace(n)
+            .map(|old| Event::UpsertNamespace(old.clone()))
+            .into_iter()
+            .collect(),
+        Event::ReplaceNamespaces(_)
+        | Event::ReplacePods { .. }
+        | Event::ReplacePolicies { .. }
+        | Event::Replace(_) => {
             vec![Event::Replace(idx.snapshot())]
         }
     }
@@ -220,7 +271,13 @@ fn name(idx: &Index, k: &PodKey, g: Granularity) -> String {
 
 /// Why the pair (p, q) changed from `before` to `after`, evaluated in the
 /// state after the change.
-fn explain_change(idx: &Index, p: &PodKey, q: &PodKey, before: &PortSet, after: &PortSet) -> Vec<String> {
+fn explain_change(
+    idx: &Index,
+    p: &PodKey,
+    q: &PodKey,
+    before: &PortSet,
+    after: &PortSet,
+) -> Vec<String> {
     use super::model::Direction;
     use super::verdict::Endpoint;
     let (Some(a), Some(b)) = (idx.pod_class(p), idx.pod_class(q)) else {
@@ -242,12 +299,20 @@ fn explain_change(idx: &Index, p: &PodKey, q: &PodKey, before: &PortSet, after: 
         if !lost.is_empty() && !lost.difference(&side.allowed).is_empty() {
             let denied = lost.difference(&side.allowed);
             let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();
-            why.push(format!("{dir} of {who} is isolated by {}; no rule allows {denied} any more", by.join(", ")));
+            why.push(format!(
+                "{dir} of {who} is isolated by {}; no rule allows {denied} any more",
+                by.join(", ")
+            ));
         }
         if !gained.is_empty() {
             for h in &side.hits {
                 if !h.ports.intersect(&gained).is_empty() {
-                    why.push(format!("{dir} rule {} of {} now allows {}", h.rule + 1, h.policy, h.ports.intersect(&gained)));
+                    why.push(format!(
+                        "{dir} rule {} of {} now allows {}",
+                        h.rule + 1,
+                        h.policy,
+                        h.ports.intersect(&gained)
+                    ));
                 }
             }
             if !side.is_isolated() {
@@ -261,23 +326,42 @@ fn explain_change(idx: &Index, p: &PodKey, q: &PodKey, before: &PortSet, after: 
 
 /// Workload names of the pods of `pods` that exist in the current state.
 fn workload_names(idx: &Index, pods: &BTreeSet<PodKey>) -> BTreeSet<String> {
-    pods.iter().filter(|k| idx.pod_class(k).is_some()).map(|k| idx.workload_of(k)).collect()
+    pods.iter()
+        .filter(|k| idx.pod_class(k).is_some())
+        .map(|k| idx.workload_of(k))
+        .collect()
 }
 
 /// `pods` plus every pod of the current state that belongs to one of
 /// `workloads` (a workload row is the union over its pods).
-fn with_workload_pods(idx: &Index, pods: &BTreeSet<PodKey>, workloads: &BTreeSet<String>) -> BTreeSet<PodKey> {
+fn with_workload_pods(
+    idx: &Index,
+    pods: &BTreeSet<PodKey>,
+    workloads: &BTreeSet<String>,
+) -> BTreeSet<PodKey> {
     let mut out = pods.clone();
-    let nss: BTreeSet<String> = workloads.iter().filter_map(|w| w.split('/').next().map(str::to_string)).collect();
+    let nss: BTreeSet<String> = workloads
+        .iter()
+        .filter_map(|w| w.split('/').next().map(str::to_string))
+        .collect();
     for ns in nss {
-        out.extend(idx.pods_in(&ns).filter(|k| workloads.contains(&idx.workload_of(k))).cloned());
+        out.extend(
+            idx.pods_in(&ns)
+                .filter(|k| workloads.contains(&idx.workload_of(k)))
+                .cloned(),
+        );
     }
     out
 }
 
 /// Applies `changes` to `idx`, measures the difference, and restores `idx`
 /// exactly. `lint_with` also diffs the findings.
-pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Option<&LintOptions>) -> Diff {
+pub fn what_if(
+    idx: &mut Index,
+    changes: &[Event],
+    g: Granularity,
+    lint_with: Option<&LintOptions>,
+) -> Diff {
     let mut touched = BTreeSet::new();
     affected(idx, changes, &mut touched);
     let findings_before = lint_with.map(|o| lint(idx, o));
@@ -302,8 +386,10 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
         }
     }
     let after_rows = rows_touching(idx, &with_workload_pods(idx, &touched, &workloads));
-    let after_names: Vec<((String, String), PortSet)> =
-        after_rows.iter().map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone())).collect();
+    let after_names: Vec<((String, String), PortSet)> = after_rows
+        .iter()
+        .map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone()))
+        .collect();
 
     for ev in undo.into_iter().rev() {
         idx.apply(ev);
@@ -312,7 +398,10 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
     let before_total = pod_pair_count(idx, &class_connectivity(idx));
 
     // Pod pairs that were allowed and are no longer the same.
-    let changed_pod_pairs = before_rows.iter().filter(|(k, v)| after_rows.get(k) != Some(v)).count() as u64;
+    let changed_pod_pairs = before_rows
+        .iter()
+        .filter(|(k, v)| after_rows.get(k) != Some(v))
+        .count() as u64;
 
     let group = |rows: Vec<((String, String), PortSet)>| {
         let mut m: BTreeMap<(String, String), PortSet> = BTreeMap::new();
@@ -323,15 +412,19 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
         }
         m
     };
-    let before_names: Vec<((String, String), PortSet)> =
-        before_rows.iter().map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone())).collect();
+    let before_names: Vec<((String, String), PortSet)> = before_rows
+        .iter()
+        .map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone()))
+        .collect();
     let mut entries = compare(&group(before_names), &group(after_names));
 
     // Explain each change in the after state, on one pod pair behind it.
     if !entries.is_empty() {
         let mut witness: BTreeMap<(String, String), (PodKey, PodKey)> = BTreeMap::new();
         for ((p, q), _) in before_rows.iter() {
-            witness.entry((name(idx, p, g), name(idx, q, g))).or_insert_with(|| (p.clone(), q.clone()));
+            witness
+                .entry((name(idx, p, g), name(idx, q, g)))
+                .or_insert_with(|| (p.clone(), q.clone()));
         }
         let mut undo = Vec::new();
         for ev in changes {
@@ -339,7 +432,9 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
             idx.apply(ev.clone());
         }
         for ((p, q), _) in after_rows.iter() {
-            witness.entry((name(idx, p, g), name(idx, q, g))).or_insert_with(|| (p.clone(), q.clone()));
+            witness
+                .entry((name(idx, p, g), name(idx, q, g)))
+                .or_insert_with(|| (p.clone(), q.clone()));
         }
         for e in &mut entries {
             if let Some((p, q)) = witness.get(&(e.src.clone(), e.dst.clone())) {
@@ -356,8 +451,14 @@ pub fn what_if(idx: &mut Index, changes: &[Event], g: Granularity, lint_with: Op
             let bk: BTreeSet<_> = b.iter().map(finding_key).collect();
             let ak: BTreeSet<_> = a.iter().map(finding_key).collect();
             (
-                a.iter().filter(|f| !bk.contains(&finding_key(f))).cloned().collect(),
-                b.iter().filter(|f| !ak.contains(&finding_key(f))).cloned().collect(),
+                a.iter()
+                    .filter(|f| !bk.contains(&finding_key(f)))
+                    .cloned()
+                    .collect(),
+                b.iter()
+                    .filter(|f| !ak.contains(&finding_key(f)))
+                    .cloned()
+                    .collect(),
             )
         }
         _ => (vec![], vec![]),

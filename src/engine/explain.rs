@@ -64,7 +64,11 @@ fn in_question(ports: &PortSet, q: Option<(Protocol, u16)>) -> bool {
 }
 
 fn rule_name(policy: &str, dir: Direction, rule: usize) -> String {
-    format!("{} rule {} of {policy}", dir.as_str().to_lowercase(), rule + 1)
+    format!(
+        "{} rule {} of {policy}",
+        dir.as_str().to_lowercase(),
+        rule + 1
+    )
 }
 
 fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<(Protocol, u16)>) {
@@ -76,7 +80,11 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
     let ok = side_allows(side, q);
     let mark = if ok { Mark::Allow } else { Mark::Deny };
     if !side.is_isolated() {
-        lines.push(Line { indent: 0, mark, text: format!("{what} of {who}: not isolated: all {what} allowed") });
+        lines.push(Line {
+            indent: 0,
+            mark,
+            text: format!("{what} of {who}: not isolated: all {what} allowed"),
+        });
         return;
     }
     let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();
@@ -84,7 +92,11 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
     lines.push(Line {
         indent: 0,
         mark,
-        text: format!("{what} of {who}: isolated by {} ({}); {verdict}", by.len(), by.join(", ")),
+        text: format!(
+            "{what} of {who}: isolated by {} ({}); {verdict}",
+            by.len(),
+            by.join(", ")
+        ),
     });
     let mut deciding = 0;
     for h in &side.hits {
@@ -97,7 +109,11 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
             lines.push(Line {
                 indent: 1,
                 mark: Mark::Allow,
-                text: format!("{} allows {} via {peer}", rule_name(&h.policy.to_string(), dir, h.rule), h.ports),
+                text: format!(
+                    "{} allows {} via {peer}",
+                    rule_name(&h.policy.to_string(), dir, h.rule),
+                    h.ports
+                ),
             });
         }
     }
@@ -112,13 +128,21 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
             lines.push(Line {
                 indent: 1,
                 mark: Mark::Deny,
-                text: format!("{} matches the peer but allows only {}", rule_name(&h.policy.to_string(), dir, h.rule), h.ports),
+                text: format!(
+                    "{} matches the peer but allows only {}",
+                    rule_name(&h.policy.to_string(), dir, h.rule),
+                    h.ports
+                ),
             });
         }
     }
     for m in &side.misses {
         if m.rule == usize::MAX {
-            lines.push(Line { indent: 1, mark: Mark::Info, text: format!("{} {}", m.policy, m.reason) });
+            lines.push(Line {
+                indent: 1,
+                mark: Mark::Info,
+                text: format!("{} {}", m.policy, m.reason),
+            });
             continue;
         }
         let covers = in_question(&m.ports, q) || m.ports.is_empty();
@@ -126,17 +150,32 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
             lines.push(Line {
                 indent: 1,
                 mark: Mark::Deny,
-                text: format!("{} allows {}, but {}", rule_name(&m.policy.to_string(), dir, m.rule), m.ports, m.reason),
+                text: format!(
+                    "{} allows {}, but {}",
+                    rule_name(&m.policy.to_string(), dir, m.rule),
+                    m.ports,
+                    m.reason
+                ),
             });
         }
     }
     if side.hits.is_empty() && side.misses.is_empty() {
-        lines.push(Line { indent: 1, mark: Mark::Info, text: "no rule allows anything".to_string() });
+        lines.push(Line {
+            indent: 1,
+            mark: Mark::Info,
+            text: "no rule allows anything".to_string(),
+        });
     }
 }
 
 /// Explains a verdict. `from_name`/`to_name` are how the user named the ends.
-pub fn explain(_idx: &Index, v: &PairVerdict, from_name: &str, to_name: &str, q: Option<(Protocol, u16)>) -> Explanation {
+pub fn explain(
+    _idx: &Index,
+    v: &PairVerdict,
+    from_name: &str,
+    to_name: &str,
+    q: Option<(Protocol, u16)>,
+) -> Explanation {
     let allowed = match q {
         Some((p, n)) => v.allowed.contains(p, n),
         None => !v.allowed.is_empty(),
@@ -159,7 +198,9 @@ pub fn explain(_idx: &Index, v: &PairVerdict, from_name: &str, to_name: &str, q:
         None => lines.push(Line {
             indent: 0,
             mark: Mark::Info,
-            text: format!("egress of {from_name}: an address outside the cluster; no policy governs it"),
+            text: format!(
+                "egress of {from_name}: an address outside the cluster; no policy governs it"
+            ),
         }),
     }
     match &v.ingress {
@@ -167,7 +208,9 @@ pub fn explain(_idx: &Index, v: &PairVerdict, from_name: &str, to_name: &str, q:
         None => lines.push(Line {
             indent: 0,
             mark: Mark::Info,
-            text: format!("ingress of {to_name}: an address outside the cluster; no policy governs it"),
+            text: format!(
+                "ingress of {to_name}: an address outside the cluster; no policy governs it"
+            ),
         }),
     }
     if !allowed
@@ -179,8 +222,16 @@ pub fn explain(_idx: &Index, v: &PairVerdict, from_name: &str, to_name: &str, q:
         lines.push(Line {
             indent: 0,
             mark: Mark::Deny,
-            text: format!("egress allows {} and ingress allows {}: nothing in common", e.allowed, i.allowed),
+            text: format!(
+                "egress allows {} and ingress allows {}: nothing in common",
+                e.allowed, i.allowed
+            ),
         });
     }
-    Explanation { allowed, allowed_ports: v.allowed.clone(), summary, lines }
+    Explanation {
+        allowed,
+        allowed_ports: v.allowed.clone(),
+        summary,
+        lines,
+    }
 }

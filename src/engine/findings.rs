@@ -9,8 +9,8 @@ use std::net::IpAddr;
 use super::index::{ClassId, Index};
 use super::ipblock::IpRange;
 use super::model::{
-    ContainerPort, Direction, Event, LabelSelector, Labels, Operator, Peer, Pod, PodKey, Policy, PortRef, Protocol,
-    NS_NAME_LABEL,
+    ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Operator, Peer, Pod,
+    PodKey, Policy, PortRef, Protocol,
 };
 use super::verdict::Endpoint;
 
@@ -107,7 +107,8 @@ impl Default for LintOptions {
 }
 
 pub const METADATA_V4: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(169, 254, 169, 254));
-pub const METADATA_V6: IpAddr = IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254));
+pub const METADATA_V6: IpAddr =
+    IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254));
 
 fn names(pods: &[PodKey]) -> String {
     const SHOW: usize = 5;
@@ -117,18 +118,30 @@ fn names(pods: &[PodKey]) -> String {
         v.push("...");
     }
     let s = v.join(", ");
-    if more > 0 { format!("{s} (+{more} more)") } else { s }
+    if more > 0 {
+        format!("{s} (+{more} more)")
+    } else {
+        s
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 /// A selector as flow-style YAML.
 pub fn selector_yaml(s: &LabelSelector) -> String {
     let mut parts = Vec::new();
     if !s.match_labels.is_empty() {
-        let l: Vec<String> = s.match_labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let l: Vec<String> = s
+            .match_labels
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         parts.push(format!("matchLabels: {{{}}}", l.join(", ")));
     }
     if !s.match_expressions.is_empty() {
@@ -136,8 +149,16 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
             .match_expressions
             .iter()
             .map(|r| match &r.op {
-                Operator::In(v) => format!("{{key: {}, operator: In, values: [{}]}}", r.key, v.join(", ")),
-                Operator::NotIn(v) => format!("{{key: {}, operator: NotIn, values: [{}]}}", r.key, v.join(", ")),
+                Operator::In(v) => format!(
+                    "{{key: {}, operator: In, values: [{}]}}",
+                    r.key,
+                    v.join(", ")
+                ),
+                Operator::NotIn(v) => format!(
+                    "{{key: {}, operator: NotIn, values: [{}]}}",
+                    r.key,
+                    v.join(", ")
+                ),
                 Operator::Exists => format!("{{key: {}, operator: Exists}}", r.key),
                 Operator::DoesNotExist => format!("{{key: {}, operator: DoesNotExist}}", r.key),
             })
@@ -166,7 +187,11 @@ fn default_deny_yaml(ns: &str, dir: Direction) -> String {
 /// Pods of a class, as keys.
 fn members(idx: &Index, c: ClassId) -> Vec<PodKey> {
     let class = idx.class(c);
-    class.members.iter().map(|m| PodKey::new(&class.namespace, m)).collect()
+    class
+        .members
+        .iter()
+        .map(|m| PodKey::new(&class.namespace, m))
+        .collect()
 }
 
 /// Affected pods grouped by (namespace, isolating policies), so that one
@@ -191,7 +216,11 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
         && cni.enforcing.is_none()
         && idx.policies().next().is_some()
     {
-        let others = if cni.others.is_empty() { "no network plugin was recognised".to_string() } else { format!("found {}", cni.others.join(", ")) };
+        let others = if cni.others.is_empty() {
+            "no network plugin was recognised".to_string()
+        } else {
+            format!("found {}", cni.others.join(", "))
+        };
         out.push(Finding {
             id: NO_ENFORCING_CNI,
             // Unrecognised plugins (managed clusters) may still enforce.
@@ -209,8 +238,20 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
         });
     }
     out.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), a.id, &a.namespace, &a.policy, &a.pod)
-            .cmp(&(std::cmp::Reverse(b.severity), b.id, &b.namespace, &b.policy, &b.pod))
+        (
+            std::cmp::Reverse(a.severity),
+            a.id,
+            &a.namespace,
+            &a.policy,
+            &a.pod,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                b.id,
+                &b.namespace,
+                &b.policy,
+                &b.pod,
+            ))
     });
     out
 }
@@ -275,7 +316,10 @@ fn isolation_findings(idx: &Index, out: &mut Vec<Finding>) {
 
 /// The DNS pods' classes, or a virtual kube-dns pod when the input has none
 /// (files often leave kube-system out).
-fn dns_index<'a>(idx: &'a Index, o: &LintOptions) -> (std::borrow::Cow<'a, Index>, Vec<ClassId>, bool) {
+fn dns_index<'a>(
+    idx: &'a Index,
+    o: &LintOptions,
+) -> (std::borrow::Cow<'a, Index>, Vec<ClassId>, bool) {
     let find = |i: &Index| -> Vec<ClassId> {
         i.classes_in(&o.dns_namespace)
             .filter(|&c| {
@@ -294,8 +338,16 @@ fn dns_index<'a>(idx: &'a Index, o: &LintOptions) -> (std::borrow::Cow<'a, Index
         name: "cluster-dns (assumed)".to_string(),
         labels: o.dns_selector.match_labels.clone(),
         ports: vec![
-            ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
-            ContainerPort { name: Some("dns-tcp".into()), port: 53, protocol: Protocol::Tcp },
+            ContainerPort {
+                name: Some("dns".into()),
+                port: 53,
+                protocol: Protocol::Udp,
+            },
+            ContainerPort {
+                name: Some("dns-tcp".into()),
+                port: 53,
+                protocol: Protocol::Tcp,
+            },
         ],
         ips: vec![],
         host_network: false,
@@ -317,7 +369,10 @@ fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>) {
     }
     let (view, dns, assumed) = dns_index(idx, o);
     let dns_name = if assumed {
-        format!("the cluster DNS ({} in {}, assumed: the input has no DNS pods)", o.dns_selector, o.dns_namespace)
+        format!(
+            "the cluster DNS ({} in {}, assumed: the input has no DNS pods)",
+            o.dns_selector, o.dns_namespace
+        )
     } else {
         format!("the DNS pods ({} in {})", o.dns_selector, o.dns_namespace)
     };
@@ -331,7 +386,11 @@ fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>) {
                 tcp |= v.allowed.contains(Protocol::Tcp, 53);
             }
         }
-        let pols: Vec<String> = idx.isolating_policies(c, Direction::Egress).iter().map(|p| p.name.clone()).collect();
+        let pols: Vec<String> = idx
+            .isolating_policies(c, Direction::Egress)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
         if !udp {
             group_add(&mut blocked, idx, c, pols);
         } else if !tcp {
@@ -407,7 +466,9 @@ fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
     }
     for ((ns, pols), mut pods) in groups {
         pods.sort();
-        let rules = rules_of.remove(&(ns.clone(), pols.clone())).unwrap_or_default();
+        let rules = rules_of
+            .remove(&(ns.clone(), pols.clone()))
+            .unwrap_or_default();
         out.push(Finding {
             id: METADATA_ENDPOINT_REACHABLE,
             severity: Severity::High,
@@ -432,7 +493,10 @@ fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
 
 fn peer_kind(p: &Peer) -> (bool, bool) {
     match p {
-        Peer::Pods { namespace_selector, pod_selector } => (namespace_selector.is_some(), pod_selector.is_some()),
+        Peer::Pods {
+            namespace_selector,
+            pod_selector,
+        } => (namespace_selector.is_some(), pod_selector.is_some()),
         Peer::IpBlock(_) => (false, false),
     }
 }
@@ -444,7 +508,13 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
         // The closest label sets, to point at a typo.
         let mut seen: Vec<String> = idx
             .classes_in(&p.namespace)
-            .map(|c| LabelSelector { match_labels: idx.class(c).labels.clone(), match_expressions: vec![] }.to_string())
+            .map(|c| {
+                LabelSelector {
+                    match_labels: idx.class(c).labels.clone(),
+                    match_expressions: vec![],
+                }
+                .to_string()
+            })
             .collect();
         seen.sort();
         seen.dedup();
@@ -477,15 +547,39 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
         if !p.has_type(dir) {
             continue;
         }
-        let list = if dir == Direction::Ingress { "from" } else { "to" };
+        let list = if dir == Direction::Ingress {
+            "from"
+        } else {
+            "to"
+        };
         for (ri, rule) in p.rules(dir).iter().enumerate() {
             let rpath = format!("{} rule {}", dir.as_str().to_lowercase(), ri + 1);
             // AND-vs-OR trap.
-            let ns_only: Vec<usize> = rule.peers.iter().enumerate().filter(|(_, x)| peer_kind(x) == (true, false)).map(|(i, _)| i).collect();
-            let pod_only: Vec<usize> = rule.peers.iter().enumerate().filter(|(_, x)| peer_kind(x) == (false, true)).map(|(i, _)| i).collect();
+            let ns_only: Vec<usize> = rule
+                .peers
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| peer_kind(x) == (true, false))
+                .map(|(i, _)| i)
+                .collect();
+            let pod_only: Vec<usize> = rule
+                .peers
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| peer_kind(x) == (false, true))
+                .map(|(i, _)| i)
+                .collect();
             if let (Some(&ni), Some(&pi)) = (ns_only.first(), pod_only.first()) {
-                let (Peer::Pods { namespace_selector: Some(ns_sel), .. }, Peer::Pods { pod_selector: Some(pod_sel), .. }) =
-                    (&rule.peers[ni], &rule.peers[pi])
+                let (
+                    Peer::Pods {
+                        namespace_selector: Some(ns_sel),
+                        ..
+                    },
+                    Peer::Pods {
+                        pod_selector: Some(pod_sel),
+                        ..
+                    },
+                ) = (&rule.peers[ni], &rule.peers[pi])
                 else {
                     continue;
                 };
@@ -513,7 +607,12 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                 });
             }
             for (pi, peer) in rule.peers.iter().enumerate() {
-                let Peer::Pods { namespace_selector, .. } = peer else { continue };
+                let Peer::Pods {
+                    namespace_selector, ..
+                } = peer
+                else {
+                    continue;
+                };
                 if let Some(ns_sel) = namespace_selector
                     && let Some(term) = unknown_namespace_term(idx, ns_sel)
                 {
@@ -548,7 +647,8 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                             pi + 1,
                             idx.describe_peer(&p.namespace, peer)
                         ),
-                        why: "the flow it was meant to allow stays blocked (typo or missing label)".to_string(),
+                        why: "the flow it was meant to allow stays blocked (typo or missing label)"
+                            .to_string(),
                         fix: None,
                         pods: vec![],
                     });
@@ -556,12 +656,18 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
             }
             // Named ports nobody declares.
             for pp in &rule.ports {
-                let Some(PortRef::Name(name)) = &pp.port else { continue };
+                let Some(PortRef::Name(name)) = &pp.port else {
+                    continue;
+                };
                 let dests: Vec<PodKey> = match dir {
                     Direction::Ingress => selected.clone(),
                     Direction::Egress if rule.peers.is_empty() => idx.pod_keys().cloned().collect(),
                     Direction::Egress => {
-                        let mut v: Vec<PodKey> = rule.peers.iter().flat_map(|x| idx.peer_pods(&p.namespace, x)).collect();
+                        let mut v: Vec<PodKey> = rule
+                            .peers
+                            .iter()
+                            .flat_map(|x| idx.peer_pods(&p.namespace, x))
+                            .collect();
                         v.sort();
                         v.dedup();
                         v
@@ -572,7 +678,9 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                 }
                 let declared = dests.iter().any(|k| {
                     idx.pod_class(k).is_some_and(|c| {
-                        idx.class(c).ports.iter().any(|cp| cp.protocol == pp.protocol && cp.name.as_deref() == Some(name))
+                        idx.class(c).ports.iter().any(|cp| {
+                            cp.protocol == pp.protocol && cp.name.as_deref() == Some(name)
+                        })
                     })
                 });
                 if !declared {
@@ -601,7 +709,11 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
 
 /// The first matchLabels/In/Exists term that no namespace satisfies.
 fn unknown_namespace_term(idx: &Index, sel: &LabelSelector) -> Option<String> {
-    let nss: Vec<Labels> = idx.namespace_names().iter().map(|n| idx.ns_labels(n).into_owned()).collect();
+    let nss: Vec<Labels> = idx
+        .namespace_names()
+        .iter()
+        .map(|n| idx.ns_labels(n).into_owned())
+        .collect();
     for (k, v) in &sel.match_labels {
         if !nss.iter().any(|l| l.get(k) == Some(v)) {
             return Some(format!("{k}={v}"));
@@ -609,7 +721,9 @@ fn unknown_namespace_term(idx: &Index, sel: &LabelSelector) -> Option<String> {
     }
     for r in &sel.match_expressions {
         let known = match &r.op {
-            Operator::In(vals) => nss.iter().any(|l| l.get(&r.key).is_some_and(|v| vals.contains(v))),
+            Operator::In(vals) => nss
+                .iter()
+                .any(|l| l.get(&r.key).is_some_and(|v| vals.contains(v))),
             Operator::Exists => nss.iter().any(|l| l.contains_key(&r.key)),
             Operator::NotIn(_) | Operator::DoesNotExist => true,
         };

@@ -12,8 +12,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::model::{
-    ContainerPort, Event, Labels, Namespace, Owner, Peer, Pod, PodKey, Policy, PolicyKey, Snapshot,
-    NS_NAME_LABEL,
+    ContainerPort, Event, Labels, NS_NAME_LABEL, Namespace, Owner, Peer, Pod, PodKey, Policy,
+    PolicyKey, Snapshot,
 };
 
 pub type ClassId = u32;
@@ -140,8 +140,12 @@ impl Index {
                     }
                 }
             }
-            Event::ReplacePolicies { namespace, policies } => {
-                self.policies.retain(|k, _| namespace.as_ref().is_some_and(|ns| *ns != k.namespace));
+            Event::ReplacePolicies {
+                namespace,
+                policies,
+            } => {
+                self.policies
+                    .retain(|k, _| namespace.as_ref().is_some_and(|ns| *ns != k.namespace));
                 for p in policies {
                     if namespace.as_ref().is_none_or(|ns| *ns == p.namespace) {
                         self.policies.insert(p.key(), p);
@@ -150,7 +154,11 @@ impl Index {
                 self.rebuild_nets();
             }
             Event::Replace(s) => {
-                self.namespaces = s.namespaces.into_iter().map(|n| (n.name.clone(), n)).collect();
+                self.namespaces = s
+                    .namespaces
+                    .into_iter()
+                    .map(|n| (n.name.clone(), n))
+                    .collect();
                 self.policies = s.policies.into_iter().map(|p| (p.key(), p)).collect();
                 self.clear_pods();
                 self.ip_net_refs.clear();
@@ -187,7 +195,10 @@ impl Index {
     pub fn ns_labels(&self, name: &str) -> std::borrow::Cow<'_, Labels> {
         match self.namespaces.get(name) {
             Some(ns) => std::borrow::Cow::Borrowed(&ns.labels),
-            None => std::borrow::Cow::Owned(Labels::from([(NS_NAME_LABEL.to_string(), name.to_string())])),
+            None => std::borrow::Cow::Owned(Labels::from([(
+                NS_NAME_LABEL.to_string(),
+                name.to_string(),
+            )])),
         }
     }
 
@@ -215,7 +226,10 @@ impl Index {
     }
 
     pub fn pods_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a PodKey> + 'a {
-        self.pods.range(PodKey::new(ns, "")..).take_while(move |(k, _)| k.namespace == ns).map(|(k, _)| k)
+        self.pods
+            .range(PodKey::new(ns, "")..)
+            .take_while(move |(k, _)| k.namespace == ns)
+            .map(|(k, _)| k)
     }
 
     /// The pod as a model object (rebuilt from its class).
@@ -242,7 +256,10 @@ impl Index {
     }
 
     pub fn pod_ips(&self, key: &PodKey) -> &[IpAddr] {
-        self.pods.get(key).map(|e| e.ips.as_slice()).unwrap_or_default()
+        self.pods
+            .get(key)
+            .map(|e| e.ips.as_slice())
+            .unwrap_or_default()
     }
 
     /// `ns/name[Kind]`: the workload a pod stands for (itself if it has no owner).
@@ -255,7 +272,11 @@ impl Index {
 
     /// Pods whose IPs include `ip`.
     pub fn pods_with_ip(&self, ip: IpAddr) -> Vec<PodKey> {
-        self.pods.iter().filter(|(_, e)| e.ips.contains(&ip)).map(|(k, _)| k.clone()).collect()
+        self.pods
+            .iter()
+            .filter(|(_, e)| e.ips.contains(&ip))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// Panics only on an id that never came from this index.
@@ -267,7 +288,10 @@ impl Index {
     }
 
     pub fn classes(&self) -> impl Iterator<Item = (ClassId, &Class)> {
-        self.classes.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i as ClassId, c)))
+        self.classes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i as ClassId, c)))
     }
 
     pub fn class_count(&self) -> usize {
@@ -328,7 +352,11 @@ impl Index {
 
     fn insert_pod(&mut self, p: Pod) {
         let key = ClassKey {
-            ip_sig: if p.host_network { Vec::new() } else { self.ip_sig(&p.ips) },
+            ip_sig: if p.host_network {
+                Vec::new()
+            } else {
+                self.ip_sig(&p.ips)
+            },
             namespace: p.namespace.clone(),
             labels: p.labels,
             ports: p.ports,
@@ -355,7 +383,10 @@ impl Index {
                         (self.classes.len() - 1) as ClassId
                     }
                 };
-                self.ns_classes.entry(key.namespace.clone()).or_default().insert(id);
+                self.ns_classes
+                    .entry(key.namespace.clone())
+                    .or_default()
+                    .insert(id);
                 self.class_by_key.insert(key, id);
                 id
             }
@@ -364,13 +395,22 @@ impl Index {
             c.members.insert(p.name.clone());
         }
         self.pods.insert(
-            PodKey { namespace: p.namespace, name: p.name },
-            PodEntry { class: id, ips: p.ips, owner: p.owner },
+            PodKey {
+                namespace: p.namespace,
+                name: p.name,
+            },
+            PodEntry {
+                class: id,
+                ips: p.ips,
+                owner: p.owner,
+            },
         );
     }
 
     fn remove_pod(&mut self, key: &PodKey) {
-        let Some(e) = self.pods.remove(key) else { return };
+        let Some(e) = self.pods.remove(key) else {
+            return;
+        };
         let slot = &mut self.classes[e.class as usize];
         let empty = match slot {
             Some(c) => {
@@ -426,7 +466,9 @@ impl Index {
     }
 
     fn remove_policy_nets(&mut self, key: &PolicyKey) -> bool {
-        let Some(old) = self.policies.get(key) else { return false };
+        let Some(old) = self.policies.get(key) else {
+            return false;
+        };
         let mut changed = false;
         for n in Self::policy_nets(old) {
             if let Some(c) = self.ip_net_refs.get_mut(&n) {
@@ -457,8 +499,12 @@ impl Index {
 
     /// The ipBlock CIDR set changed: pods with IPs may change class.
     fn reclassify_ips(&mut self) {
-        let keys: Vec<PodKey> =
-            self.pods.iter().filter(|(_, e)| !e.ips.is_empty()).map(|(k, _)| k.clone()).collect();
+        let keys: Vec<PodKey> = self
+            .pods
+            .iter()
+            .filter(|(_, e)| !e.ips.is_empty())
+            .map(|(k, _)| k.clone())
+            .collect();
         for k in keys {
             if let Some(p) = self.pod(&k) {
                 self.remove_pod(&k);
@@ -493,13 +539,19 @@ mod tests {
         idx.apply(Event::UpsertPod(pod("a", "p3", "db", None)));
         idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
         assert_eq!(idx.class_count(), 3);
-        assert_eq!(idx.pod_class(&PodKey::new("a", "p1")), idx.pod_class(&PodKey::new("a", "p2")));
+        assert_eq!(
+            idx.pod_class(&PodKey::new("a", "p1")),
+            idx.pod_class(&PodKey::new("a", "p2"))
+        );
         idx.apply(Event::DeletePod(PodKey::new("a", "p3")));
         assert_eq!(idx.class_count(), 2);
         // Relabel moves the pod to another class.
         idx.apply(Event::UpsertPod(pod("a", "p2", "db", None)));
         assert_eq!(idx.class_count(), 3);
-        assert_ne!(idx.pod_class(&PodKey::new("a", "p1")), idx.pod_class(&PodKey::new("a", "p2")));
+        assert_ne!(
+            idx.pod_class(&PodKey::new("a", "p1")),
+            idx.pod_class(&PodKey::new("a", "p2"))
+        );
     }
 
     #[test]
@@ -515,7 +567,10 @@ mod tests {
             ingress_type: true,
             egress_type: false,
             ingress: vec![Rule {
-                peers: vec![Peer::IpBlock(IpBlock { cidr: "10.0.0.0/24".parse().expect("net"), except: vec![] })],
+                peers: vec![Peer::IpBlock(IpBlock {
+                    cidr: "10.0.0.0/24".parse().expect("net"),
+                    except: vec![],
+                })],
                 ports: vec![],
             }],
             egress: vec![],
@@ -531,7 +586,10 @@ mod tests {
         let mut idx = Index::new();
         idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
         idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
-        idx.apply(Event::ReplacePods { namespace: Some("a".into()), pods: vec![pod("a", "p9", "x", None)] });
+        idx.apply(Event::ReplacePods {
+            namespace: Some("a".into()),
+            pods: vec![pod("a", "p9", "x", None)],
+        });
         let keys: Vec<String> = idx.pod_keys().map(|k| k.to_string()).collect();
         assert_eq!(keys, ["a/p9", "b/p1"]);
     }

@@ -53,10 +53,18 @@ impl IpRange {
     }
     pub fn single(ip: IpAddr) -> Self {
         let (family, v) = to_u128(ip);
-        IpRange { family, lo: v, hi: v }
+        IpRange {
+            family,
+            lo: v,
+            hi: v,
+        }
     }
     pub fn universe(f: Family) -> Self {
-        IpRange { family: f, lo: 0, hi: family_max(f) }
+        IpRange {
+            family: f,
+            lo: 0,
+            hi: family_max(f),
+        }
     }
     pub fn start(&self) -> IpAddr {
         from_u128(self.family, self.lo)
@@ -95,14 +103,23 @@ impl IpBlock {
     /// adjacent excepts merged into one hole).
     pub fn ranges(&self) -> Vec<IpRange> {
         let whole = IpRange::of_net(&self.cidr);
-        let mut holes: Vec<IpRange> = self.except.iter().map(IpRange::of_net).filter(|e| e.overlaps(&whole)).collect();
+        let mut holes: Vec<IpRange> = self
+            .except
+            .iter()
+            .map(IpRange::of_net)
+            .filter(|e| e.overlaps(&whole))
+            .collect();
         holes.sort();
         let mut out = Vec::new();
         let mut cur = whole.lo;
         let mut done = false;
         for h in holes {
             if h.lo > cur {
-                out.push(IpRange { family: whole.family, lo: cur, hi: h.lo - 1 });
+                out.push(IpRange {
+                    family: whole.family,
+                    lo: cur,
+                    hi: h.lo - 1,
+                });
             }
             if h.hi >= whole.hi {
                 done = true;
@@ -111,7 +128,11 @@ impl IpBlock {
             cur = cur.max(h.hi + 1);
         }
         if !done && cur <= whole.hi {
-            out.push(IpRange { family: whole.family, lo: cur, hi: whole.hi });
+            out.push(IpRange {
+                family: whole.family,
+                lo: cur,
+                hi: whole.hi,
+            });
         }
         out
     }
@@ -136,7 +157,10 @@ impl fmt::Display for IpBlock {
 /// address sets of `blocks` (netpol-analyzer cuts the same way), so that
 /// every resulting range is wholly inside or outside each block. Sorted
 /// (IPv4 first); covers each family exactly once.
-pub fn partition<'a>(blocks: impl IntoIterator<Item = &'a IpBlock>, families: &[Family]) -> Vec<IpRange> {
+pub fn partition<'a>(
+    blocks: impl IntoIterator<Item = &'a IpBlock>,
+    families: &[Family],
+) -> Vec<IpRange> {
     let ranges: Vec<IpRange> = blocks.into_iter().flat_map(IpBlock::ranges).collect();
     let mut out = Vec::new();
     for &f in families {
@@ -168,7 +192,10 @@ mod tests {
 
     #[test]
     fn block_with_except() {
-        let b = IpBlock { cidr: net("10.0.0.0/8"), except: vec![net("10.1.0.0/16")] };
+        let b = IpBlock {
+            cidr: net("10.0.0.0/8"),
+            except: vec![net("10.1.0.0/16")],
+        };
         assert!(b.contains_ip("10.2.3.4".parse().expect("ip")));
         assert!(!b.contains_ip("10.1.3.4".parse().expect("ip")));
         assert!(!b.contains_ip("11.0.0.1".parse().expect("ip")));
@@ -176,13 +203,19 @@ mod tests {
     }
 
     fn block(cidr: &str, except: &[&str]) -> IpBlock {
-        IpBlock { cidr: net(cidr), except: except.iter().map(|e| net(e)).collect() }
+        IpBlock {
+            cidr: net(cidr),
+            except: except.iter().map(|e| net(e)).collect(),
+        }
     }
 
     #[test]
     fn partition_cuts_at_the_boundaries_of_each_blocks_set() {
         let b = [block("10.0.0.0/8", &["10.1.0.0/16"])];
-        let p: Vec<String> = partition(b.iter(), &[Family::V4]).iter().map(|r| r.to_string()).collect();
+        let p: Vec<String> = partition(b.iter(), &[Family::V4])
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         assert_eq!(
             p,
             [
@@ -195,8 +228,18 @@ mod tests {
         );
         // Adjacent excepts make one hole: no cut between them.
         let b = [block("0.0.0.0/0", &["10.0.0.0/9", "10.128.0.0/9"])];
-        let p: Vec<String> = partition(b.iter(), &[Family::V4]).iter().map(|r| r.to_string()).collect();
-        assert_eq!(p, ["0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"]);
+        let p: Vec<String> = partition(b.iter(), &[Family::V4])
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(
+            p,
+            [
+                "0.0.0.0-9.255.255.255",
+                "10.0.0.0-10.255.255.255",
+                "11.0.0.0-255.255.255.255"
+            ]
+        );
         let all = partition([block("0.0.0.0/0", &[])].iter(), &[Family::V4]);
         assert_eq!(all, vec![IpRange::universe(Family::V4)]);
     }
@@ -206,15 +249,25 @@ mod tests {
         let r = block("10.0.0.0/8", &["10.0.0.0/9", "10.255.0.0/16"]).ranges();
         let s: Vec<String> = r.iter().map(|r| r.to_string()).collect();
         assert_eq!(s, ["10.128.0.0-10.254.255.255"]);
-        assert!(block("10.0.0.0/8", &["10.0.0.0/9", "10.128.0.0/9"]).ranges().is_empty());
+        assert!(
+            block("10.0.0.0/8", &["10.0.0.0/9", "10.128.0.0/9"])
+                .ranges()
+                .is_empty()
+        );
     }
 
     #[test]
     fn ipv6_ranges() {
         let p = partition([block("fd00::/8", &[])].iter(), &[Family::V6]);
         assert_eq!(p.len(), 3);
-        assert_eq!(p[1].to_string(), "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-        let b = IpBlock { cidr: net("::/0"), except: vec![net("fd00:ec2::254/128")] };
+        assert_eq!(
+            p[1].to_string(),
+            "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+        let b = IpBlock {
+            cidr: net("::/0"),
+            except: vec![net("fd00:ec2::254/128")],
+        };
         assert!(!b.contains_ip("fd00:ec2::254".parse().expect("ip")));
         assert!(b.contains_ip("fd00:ec2::253".parse().expect("ip")));
     }

@@ -104,7 +104,11 @@ impl fmt::Display for PortRanges {
             if i > 0 {
                 f.write_str(",")?;
             }
-            if lo == hi { write!(f, "{lo}")? } else { write!(f, "{lo}-{hi}")? }
+            if lo == hi {
+                write!(f, "{lo}")?
+            } else {
+                write!(f, "{lo}-{hi}")?
+            }
         }
         Ok(())
     }
@@ -159,12 +163,20 @@ impl PortSet {
     }
     /// Protocols with something allowed, in output order (SCTP, TCP, UDP).
     pub fn protocols(&self) -> impl Iterator<Item = (Protocol, &PortRanges)> {
-        Protocol::ALL.into_iter().map(|p| (p, &self.0[p.index()])).filter(|(_, r)| !r.is_empty())
+        Protocol::ALL
+            .into_iter()
+            .map(|p| (p, &self.0[p.index()]))
+            .filter(|(_, r)| !r.is_empty())
     }
     /// The JSON contract form: protocol -> `[[low, high], ...]`, empty protocols absent.
     pub fn to_json_map(&self) -> BTreeMap<&'static str, Vec<[u16; 2]>> {
         self.protocols()
-            .map(|(p, r)| (p.as_str(), r.ranges().iter().map(|&(a, b)| [a, b]).collect()))
+            .map(|(p, r)| {
+                (
+                    p.as_str(),
+                    r.ranges().iter().map(|&(a, b)| [a, b]).collect(),
+                )
+            })
             .collect()
     }
 }
@@ -195,7 +207,9 @@ impl fmt::Display for PortSet {
 pub fn policy_port_set(p: &PolicyPort, dest_ports: Option<&[ContainerPort]>) -> PortSet {
     match &p.port {
         None => PortSet::of(p.protocol, PortRanges::full()),
-        Some(PortRef::Number(n)) => PortSet::of(p.protocol, PortRanges::range(*n, p.end_port.unwrap_or(*n))),
+        Some(PortRef::Number(n)) => {
+            PortSet::of(p.protocol, PortRanges::range(*n, p.end_port.unwrap_or(*n)))
+        }
         Some(PortRef::Name(name)) => {
             let mut s = PortSet::none();
             for cp in dest_ports.unwrap_or_default() {
@@ -227,13 +241,18 @@ mod tests {
     use super::*;
 
     fn pr(v: &[(u16, u16)]) -> PortRanges {
-        v.iter().fold(PortRanges::empty(), |acc, &(a, b)| acc.union(&PortRanges::range(a, b)))
+        v.iter().fold(PortRanges::empty(), |acc, &(a, b)| {
+            acc.union(&PortRanges::range(a, b))
+        })
     }
 
     #[test]
     fn union_merges_overlapping_and_adjacent() {
         assert_eq!(pr(&[(1, 5), (6, 10)]).ranges(), &[(1, 10)]);
-        assert_eq!(pr(&[(1, 5), (3, 8), (20, 20)]).ranges(), &[(1, 8), (20, 20)]);
+        assert_eq!(
+            pr(&[(1, 5), (3, 8), (20, 20)]).ranges(),
+            &[(1, 8), (20, 20)]
+        );
         assert_eq!(pr(&[(65535, 65535), (1, 65534)]), PortRanges::full());
     }
 
@@ -243,9 +262,17 @@ mod tests {
         let b = pr(&[(50, 250)]);
         assert_eq!(a.intersect(&b).ranges(), &[(50, 100), (200, 250)]);
         assert_eq!(a.difference(&b).ranges(), &[(1, 49), (251, 300)]);
-        assert_eq!(PortRanges::full().difference(&pr(&[(80, 80)])).ranges(), &[(1, 79), (81, 65535)]);
+        assert_eq!(
+            PortRanges::full().difference(&pr(&[(80, 80)])).ranges(),
+            &[(1, 79), (81, 65535)]
+        );
         assert!(b.difference(&PortRanges::full()).is_empty());
-        assert_eq!(PortRanges::full().difference(&pr(&[(1, 1), (65535, 65535)])).ranges(), &[(2, 65534)]);
+        assert_eq!(
+            PortRanges::full()
+                .difference(&pr(&[(1, 1), (65535, 65535)]))
+                .ranges(),
+            &[(2, 65534)]
+        );
     }
 
     #[test]
@@ -258,27 +285,48 @@ mod tests {
     }
 
     fn pp(proto: Protocol, port: Option<PortRef>, end: Option<u16>) -> PolicyPort {
-        PolicyPort { protocol: proto, port, end_port: end }
+        PolicyPort {
+            protocol: proto,
+            port,
+            end_port: end,
+        }
     }
 
     #[test]
     fn rule_ports_resolution() {
         let dest = vec![
-            ContainerPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp },
-            ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
+            ContainerPort {
+                name: Some("http".into()),
+                port: 8080,
+                protocol: Protocol::Tcp,
+            },
+            ContainerPort {
+                name: Some("dns".into()),
+                port: 53,
+                protocol: Protocol::Udp,
+            },
         ];
         // No ports: everything.
         assert!(rule_port_set(&[], Some(&dest)).is_all());
         // Protocol only: the whole protocol.
-        assert_eq!(rule_port_set(&[pp(Protocol::Udp, None, None)], None), PortSet::of(Protocol::Udp, PortRanges::full()));
+        assert_eq!(
+            rule_port_set(&[pp(Protocol::Udp, None, None)], None),
+            PortSet::of(Protocol::Udp, PortRanges::full())
+        );
         // endPort ranges.
         assert_eq!(
-            rule_port_set(&[pp(Protocol::Tcp, Some(PortRef::Number(32000)), Some(32768))], None),
+            rule_port_set(
+                &[pp(Protocol::Tcp, Some(PortRef::Number(32000)), Some(32768))],
+                None
+            ),
             PortSet::of(Protocol::Tcp, PortRanges::range(32000, 32768))
         );
         // Named ports: name AND protocol must agree with the destination.
         let http = pp(Protocol::Tcp, Some(PortRef::Name("http".into())), None);
-        assert_eq!(rule_port_set(std::slice::from_ref(&http), Some(&dest)), PortSet::single(Protocol::Tcp, 8080));
+        assert_eq!(
+            rule_port_set(std::slice::from_ref(&http), Some(&dest)),
+            PortSet::single(Protocol::Tcp, 8080)
+        );
         let dns_tcp = pp(Protocol::Tcp, Some(PortRef::Name("dns".into())), None);
         assert!(rule_port_set(&[dns_tcp], Some(&dest)).is_empty());
         // Towards an IP, a named port allows nothing.

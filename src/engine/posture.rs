@@ -74,10 +74,18 @@ impl Index {
     pub fn peer_namespaces(&self, policy_ns: &str, peer: &Peer) -> Vec<String> {
         match peer {
             Peer::IpBlock(_) => vec![],
-            Peer::Pods { namespace_selector: None, .. } => vec![policy_ns.to_string()],
-            Peer::Pods { namespace_selector: Some(sel), .. } => {
-                self.namespace_names().into_iter().filter(|n| sel.matches(&self.ns_labels(n))).collect()
-            }
+            Peer::Pods {
+                namespace_selector: None,
+                ..
+            } => vec![policy_ns.to_string()],
+            Peer::Pods {
+                namespace_selector: Some(sel),
+                ..
+            } => self
+                .namespace_names()
+                .into_iter()
+                .filter(|n| sel.matches(&self.ns_labels(n)))
+                .collect(),
         }
     }
 
@@ -108,7 +116,13 @@ impl Index {
                 let class = self.class(c);
                 !class.host_network && p.pod_selector.matches(&class.labels)
             })
-            .flat_map(|c| self.class(c).members.iter().map(|m| PodKey::new(&p.namespace, m)).collect::<Vec<_>>())
+            .flat_map(|c| {
+                self.class(c)
+                    .members
+                    .iter()
+                    .map(|m| PodKey::new(&p.namespace, m))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         out.sort();
         out
@@ -117,7 +131,10 @@ impl Index {
     pub fn describe_peer(&self, policy_ns: &str, peer: &Peer) -> String {
         match peer {
             Peer::IpBlock(b) => format!("ipBlock {b}"),
-            Peer::Pods { namespace_selector, pod_selector } => {
+            Peer::Pods {
+                namespace_selector,
+                pod_selector,
+            } => {
                 let pods = match pod_selector {
                     None => "all pods".to_string(),
                     Some(s) if s.is_empty() => "all pods".to_string(),
@@ -151,7 +168,9 @@ impl Index {
                         pods: self.peer_pods(&p.namespace, peer),
                         open_ended: match peer {
                             Peer::IpBlock(_) => true,
-                            Peer::Pods { pod_selector, .. } => pod_selector.as_ref().is_none_or(|s| s.is_empty()),
+                            Peer::Pods { pod_selector, .. } => {
+                                pod_selector.as_ref().is_none_or(|s| s.is_empty())
+                            }
                         },
                         is_ip_block: matches!(peer, Peer::IpBlock(_)),
                     })
@@ -165,6 +184,10 @@ impl Index {
                 });
             }
         }
-        Some(Posture { direction: dir, isolated_by: isolating.iter().map(|p| p.key()).collect(), rules })
+        Some(Posture {
+            direction: dir,
+            isolated_by: isolating.iter().map(|p| p.key()).collect(),
+            rules,
+        })
     }
 }

@@ -25,7 +25,9 @@ impl LabelSelector {
     }
 
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
@@ -103,10 +105,16 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     fn req(key: &str, op: Operator) -> Requirement {
-        Requirement { key: key.into(), op }
+        Requirement {
+            key: key.into(),
+            op,
+        }
     }
     fn vals(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -121,7 +129,10 @@ mod tests {
 
     #[test]
     fn match_labels_are_anded() {
-        let s = LabelSelector { match_labels: labels(&[("app", "api"), ("tier", "be")]), ..Default::default() };
+        let s = LabelSelector {
+            match_labels: labels(&[("app", "api"), ("tier", "be")]),
+            ..Default::default()
+        };
         assert!(s.matches(&labels(&[("app", "api"), ("tier", "be"), ("x", "y")])));
         assert!(!s.matches(&labels(&[("app", "api")])));
         assert!(!s.matches(&labels(&[("app", "api"), ("tier", "fe")])));
@@ -156,9 +167,18 @@ mod tests {
 
     #[test]
     fn mismatch_names_the_failing_term() {
-        let s = LabelSelector { match_labels: labels(&[("app", "api")]), ..Default::default() };
-        assert_eq!(s.mismatch(&labels(&[("app", "web")])).as_deref(), Some("needs app=api, has app=web"));
-        assert_eq!(s.mismatch(&labels(&[])).as_deref(), Some("needs app=api, has no label app"));
+        let s = LabelSelector {
+            match_labels: labels(&[("app", "api")]),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.mismatch(&labels(&[("app", "web")])).as_deref(),
+            Some("needs app=api, has app=web")
+        );
+        assert_eq!(
+            s.mismatch(&labels(&[])).as_deref(),
+            Some("needs app=api, has no label app")
+        );
         assert_eq!(s.mismatch(&labels(&[("app", "api")])), None);
     }
 
@@ -166,7 +186,10 @@ mod tests {
     fn display_uses_kubectl_syntax() {
         let s = LabelSelector {
             match_labels: labels(&[("app", "api")]),
-            match_expressions: vec![req("tier", Operator::In(vals(&["a", "b"]))), req("legacy", Operator::DoesNotExist)],
+            match_expressions: vec![
+                req("tier", Operator::In(vals(&["a", "b"]))),
+                req("legacy", Operator::DoesNotExist),
+            ],
         };
         assert_eq!(s.to_string(), "app=api,tier in (a,b),!legacy");
         assert_eq!(LabelSelector::default().to_string(), "{}");

@@ -8,7 +8,7 @@ use std::fmt;
 use super::index::{ClassId, Index};
 use super::ipblock::IpRange;
 use super::model::{Direction, Peer, Policy, PolicyKey};
-use super::ports::{rule_port_set, PortSet};
+use super::ports::{PortSet, rule_port_set};
 
 /// One end of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,7 +106,10 @@ impl Index {
     pub fn peer_mismatch(&self, policy_ns: &str, peer: &Peer, class: ClassId) -> Option<String> {
         let c = self.class(class);
         match peer {
-            Peer::Pods { namespace_selector, pod_selector } => {
+            Peer::Pods {
+                namespace_selector,
+                pod_selector,
+            } => {
                 match namespace_selector {
                     None => {
                         if c.namespace != policy_ns {
@@ -118,7 +121,10 @@ impl Index {
                     }
                     Some(ns_sel) => {
                         if let Some(why) = ns_sel.mismatch(&self.ns_labels(&c.namespace)) {
-                            return Some(format!("namespace {} does not match namespaceSelector {ns_sel}: {why}", c.namespace));
+                            return Some(format!(
+                                "namespace {} does not match namespaceSelector {ns_sel}: {why}",
+                                c.namespace
+                            ));
                         }
                     }
                 }
@@ -132,7 +138,9 @@ impl Index {
             Peer::IpBlock(b) => {
                 let ips = self.class_ips(class);
                 if ips.is_empty() {
-                    return Some(format!("ipBlock {b} only matches pods by IP, and the pod's IP is unknown"));
+                    return Some(format!(
+                        "ipBlock {b} only matches pods by IP, and the pod's IP is unknown"
+                    ));
                 }
                 if ips.iter().any(|ip| b.contains_ip(*ip)) {
                     None
@@ -150,11 +158,19 @@ impl Index {
         c.members
             .iter()
             .next()
-            .map(|m| self.pod_ips(&super::model::PodKey::new(&c.namespace, m)).to_vec())
+            .map(|m| {
+                self.pod_ips(&super::model::PodKey::new(&c.namespace, m))
+                    .to_vec()
+            })
             .unwrap_or_default()
     }
 
-    fn peer_matches_endpoint(&self, policy_ns: &str, peer: &Peer, ep: Endpoint) -> Result<(), String> {
+    fn peer_matches_endpoint(
+        &self,
+        policy_ns: &str,
+        peer: &Peer,
+        ep: Endpoint,
+    ) -> Result<(), String> {
         match (ep, peer) {
             (Endpoint::Class(c), _) => match self.peer_mismatch(policy_ns, peer, c) {
                 None => Ok(()),
@@ -167,7 +183,9 @@ impl Index {
                     Err(format!("ipBlock {b} does not contain {r}"))
                 }
             }
-            (Endpoint::Ip(r), Peer::Pods { .. }) => Err(format!("pod/namespace selectors never match the address {r}")),
+            (Endpoint::Ip(r), Peer::Pods { .. }) => Err(format!(
+                "pod/namespace selectors never match the address {r}"
+            )),
         }
     }
 
@@ -237,7 +255,10 @@ impl Index {
                     policy: p.key(),
                     rule: usize::MAX,
                     ports: PortSet::none(),
-                    reason: format!("has no {} rules: it only isolates", dir.as_str().to_lowercase()),
+                    reason: format!(
+                        "has no {} rules: it only isolates",
+                        dir.as_str().to_lowercase()
+                    ),
                 });
             }
         }
@@ -274,7 +295,13 @@ impl Index {
         let e = egress.as_ref().map_or(&all, |s| &s.allowed);
         let i = ingress.as_ref().map_or(&all, |s| &s.allowed);
         let allowed = e.intersect(i);
-        Ok(PairVerdict { from, to, egress, ingress, allowed })
+        Ok(PairVerdict {
+            from,
+            to,
+            egress,
+            ingress,
+            allowed,
+        })
     }
 }
 

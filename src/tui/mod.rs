@@ -1,8 +1,166 @@
-//! Terminal UI.
+//! Terminal UI. One direction of flow: source events -> engine index ->
+//! view models -> widgets. Keys map to actions in `keymap`, state changes
+//! only in `update`, drawing (`views`) reads state only, and heavy work runs
+//! as `jobs` off the UI thread.
+
+pub mod app;
+pub mod fuzzy;
+pub mod harness;
+pub mod jobs;
+pub mod keymap;
+pub mod live;
+pub mod nsstats;
+pub mod term;
+pub mod theme;
+pub mod update;
+pub mod views;
+
+use std::time::Duration;
+
+use color_eyre::eyre::Result;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
 
 use crate::cli::GlobalArgs;
+use crate::engine::index::Index;
 
-/// Opens the TUI.
-pub fn run(_g: &GlobalArgs) -> color_eyre::Result<u8> {
-    color_eyre::eyre::bail!("the interactive view is not built yet: use a command, e.g. `connectivity --demo` (see --help)")
+use app::{App, SourceInfo, SourceKind};
+use theme::{Theme, ThemeKind};
+use update::{Effect, Msg, update};
+
+pub use views::draw;
+
+/// The `--theme` flag once `GlobalArgs` has it; until then the
+/// `NETPOL_TUI_THEME` environment variable (dark, light) is read instead.
+fn theme_flag(_g: &GlobalArgs) -> Option<String> {
+    None
+}
+
+fn source_kind(g: &GlobalArgs) -> SourceKind {
+    if g.demo {
+        SourceKind::Demo
+    } else if !g.files.is_empty() {
+        SourceKind::Files(g.files.clone())
+    } else {
+        SourceKind::Live {
+            context: g.context.clone(),
+        }
+    }
+}
+
+/// The load errors and warnings of a file/demo source.
+fn input_diagnostics(input: &crate::cli::input::Input) -> (Vec<String>, Vec<String>) {
+    (input.errors.clone(), input.warnings.clone())
+}
+
+/// Opens the TUI: on the demo (`--demo`), on files (`-f`), or on the
+/// current context. Returns the exit status (0 on `q` / Ctrl-C).
+pub fn run(g: &GlobalArgs) -> Result<u8> {
+    let theme = Theme::new(ThemeKind::resolve(theme_flag(g).as_deref()));
+    let kind = source_kind(g);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let status = rt.block_on(async move {
+        let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+        let (index, source, focus) = match &kind {
+            SourceKind::Live { .. } => {
+                live::start(g, tx.clone())?;
+                (
+                    Index::new(),
+                    SourceInfo::new(kind.clone()),
+                    g.namespace.clone(),
+                )
+            }
+            _ => {
+                // Load before touching the terminal: errors print normally.
+                let input = crate::cli::input::load(g)?;
+                let mut info = SourceInfo::new(kind.clone());
+                let (errors, warnings) = input_diagnostics(&input);
+                info.errors = errors;
+                info.warnings = warnings;
+                (
+                    input.index,
+                    info,
+                    input.focus.or_else(|| g.namespace.clone()),
+                )
+            }
+        };
+        let mut app = App::new(index, source, theme);
+        if let Some(ns) = focus {
+            update::select(&mut app, app::Selected::Namespace(ns));
+        }
+        let mut terminal = term::enter()?;
+        let result = event_loop(&mut terminal, &mut app, tx, rx).await;
+        term::leave();
+        result.map(|()| 0)
+    });
+    // Do not wait for background jobs (a lint of a big cluster can take a
+    // minute) or the source: the user asked to quit.
+    rt.shutdown_background();
+    status
+}
+
+async fn event_loop(
+    terminal: &mut term::Term,
+    app: &mut App,
+    tx: mpsc::UnboundedSender<Msg>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) -> Result<()> {
+    let size = terminal.size()?;
+    update(app, Msg::Resize(size.width, size.height));
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    terminal.draw(|f| draw(f, app))?;
+    // Test hook: proves the terminal is restored on panic (tests/tui_tmux.rs).
+    if std::env::var_os("NETPOL_TUI_PANIC_AFTER_DRAW").is_some() {
+        panic!("panic requested by NETPOL_TUI_PANIC_AFTER_DRAW");
+    }
+    loop {
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => Msg::Key(k),
+                Some(Ok(TermEvent::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(m) = rx.recv() => m,
+            _ = tick.tick() => Msg::Tick(std::time::Instant::now()),
+        };
+        let mut effects = update(app, msg);
+        // Take whatever else is queued (a burst of source events) before
+        // drawing: one frame per burst.
+        while let Ok(m) = rx.try_recv() {
+            effects.extend(update(app, m));
+            if app.quit {
+                break;
+            }
+        }
+        if app.quit {
+            return match app.fatal.take() {
+                Some(e) => Err(color_eyre::eyre::eyre!(e)),
+                None => Ok(()),
+            };
+        }
+        for Effect::Spawn(job) in effects {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let msg =
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jobs::run(job)))
+                    {
+                        Ok(out) => Msg::Job(out),
+                        Err(_) => Msg::Fatal(
+                            "a background computation failed (see the panic message above)".into(),
+                        ),
+                    };
+                let _ = tx.send(msg);
+            });
+        }
+        terminal.draw(|f| draw(f, app))?;
+    }
 }

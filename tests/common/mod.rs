@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::networking::v1 as net;
-use netpol_tui::engine::connectivity::{report, Granularity};
-use netpol_tui::engine::convert::{namespace_from_api, pod_from_api, policy_from_api, FieldError};
+use netpol_tui::engine::connectivity::{Granularity, report};
+use netpol_tui::engine::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::{Namespace, Snapshot};
 
@@ -23,7 +23,8 @@ pub fn snapshot(yaml: &str) -> Snapshot {
         match v["kind"].as_str() {
             Some("Namespace") => {
                 let ns: core::Namespace = serde_yaml::from_value(v).expect("namespace");
-                s.namespaces.push(namespace_from_api(&ns).expect("valid namespace"));
+                s.namespaces
+                    .push(namespace_from_api(&ns).expect("valid namespace"));
             }
             Some("Pod") => {
                 let p: core::Pod = serde_yaml::from_value(v).expect("pod");
@@ -82,5 +83,7 @@ pub fn all_conns(idx: &Index) -> BTreeMap<String, String> {
 
 /// A pod document.
 pub fn pod(ns: &str, name: &str, labels: &str) -> String {
-    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {labels}\nspec:\n  containers: [{{name: c, image: x}}]\n")
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {labels}\nspec:\n  containers: [{{name: c, image: x}}]\n"
+    )
 }

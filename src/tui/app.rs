@@ -1,0 +1,230 @@
+//! Application state. Only `update` changes it; drawing reads it.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::engine::index::Index;
+use crate::engine::model::{Event, PodKey, PolicyKey};
+
+use super::keymap::Mode;
+use super::nsstats::NsStatsCache;
+use super::theme::Theme;
+use super::views::finder::FinderState;
+use super::views::findings::FindingsState;
+use super::views::matrix::MatrixState;
+use super::views::namespace::NamespaceModel;
+use super::views::pod::PodModel;
+use super::views::policy::PolicyModel;
+use super::views::trace::TraceState;
+use super::views::tree::TreeModel;
+
+/// Where the data comes from, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    Demo,
+    Files(Vec<PathBuf>),
+    Live { context: Option<String> },
+}
+
+/// Sync state of one watched kind (live source only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    Syncing,
+    Live,
+    Stale,
+    Forbidden,
+}
+
+impl SyncState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Syncing => "Syncing",
+            SyncState::Live => "Live",
+            SyncState::Stale => "Stale",
+            SyncState::Forbidden => "Forbidden",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Per kind (pods, namespaces, networkpolicies): sync state and detail.
+    pub health: Vec<(String, SyncState, Option<String>)>,
+    pub last_event: Option<Instant>,
+    pub events: u64,
+}
+
+impl SourceInfo {
+    pub fn new(kind: SourceKind) -> Self {
+        SourceInfo {
+            kind,
+            errors: vec![],
+            warnings: vec![],
+            health: vec![],
+            last_event: None,
+            events: 0,
+        }
+    }
+}
+
+/// What the tree has selected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Selected {
+    None,
+    Namespace(String),
+    Pod(PodKey),
+    Policy(PolicyKey),
+}
+
+/// The right-hand side for the selection, computed when it changes.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    None,
+    Namespace(Box<NamespaceModel>),
+    Pod(Box<PodModel>),
+    Policy(Box<PolicyModel>),
+}
+
+/// Panes that take focus with Tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Tree,
+    /// Namespace summary, policy spec, or the pod's ingress pane.
+    Main,
+    /// The pod's egress pane, or the policy's resolution.
+    Second,
+    Findings,
+}
+
+/// A full-screen view or popup over the main screen.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    None,
+    /// The help, over `back` (the matrix or trace it was opened from).
+    Help {
+        scroll: u16,
+        back: Option<Box<Overlay>>,
+    },
+    Finder(Box<FinderState>),
+    Matrix(Box<MatrixState>),
+    Trace(Box<TraceState>),
+    WhatIf,
+}
+
+/// A state update that arrived from the source.
+#[derive(Debug, Clone)]
+pub enum SourceMsg {
+    Event(Event),
+    Health {
+        kind: String,
+        state: SyncState,
+        detail: Option<String>,
+    },
+    /// The source stopped or failed: shown in the status bar.
+    Error(String),
+    /// The kubeconfig context in use (live).
+    Context(String),
+    /// What the user should know about the live view (scope fallbacks,
+    /// skipped objects, uncertain namespace labels): replaces the warnings.
+    Notes(Vec<String>),
+}
+
+pub struct App {
+    /// Shared with background jobs; events wait in `pending` while a job
+    /// holds a reference (so the UI thread never copies the index).
+    pub index: Arc<Index>,
+    pub pending: Vec<Event>,
+    pub pending_since: Option<Instant>,
+    pub source: SourceInfo,
+    pub theme: Theme,
+    pub width: u16,
+    pub height: u16,
+    pub now: Instant,
+    pub tree: TreeModel,
+    pub stats: NsStatsCache,
+    pub focus: Pane,
+    pub selected: Selected,
+    pub detail: Detail,
+    /// (selection, index generation) the detail was computed for.
+    pub detail_key: Option<(Selected, u64)>,
+    /// Peer resolutions shared by pod views (per index generation).
+    pub peer_cache: super::views::pod::PeerCache,
+    /// Scroll offsets of the right-hand panes (reset on a new selection).
+    pub scroll_main: u16,
+    pub scroll_second: u16,
+    pub overlay: Overlay,
+    pub findings: FindingsState,
+    pub next_job: u64,
+    /// Finder candidates, built off-thread, for the generation they carry.
+    pub candidates: Option<Arc<super::views::finder::Candidates>>,
+    pub candidates_pending: Option<u64>,
+    /// The last namespaces matrix and the generation it was computed for.
+    pub matrix_cache: Option<(u64, Arc<super::views::matrix::NsMatrix>)>,
+    /// A one-line note for the status bar (cleared on the next key).
+    pub flash: Option<String>,
+    pub quit: bool,
+    /// Set when the app must stop with an error (a background job failed).
+    pub fatal: Option<String>,
+    /// Tree widget bookkeeping (scroll offset, rendered rows): the one
+    /// piece of state the tree widget itself updates while drawing.
+    pub tree_state: RefCell<tui_tree_widget::TreeState<super::views::tree::TreeId>>,
+}
+
+impl App {
+    pub fn new(index: Index, source: SourceInfo, theme: Theme) -> Self {
+        let now = Instant::now();
+        let mut app = App {
+            index: Arc::new(index),
+            pending: vec![],
+            pending_since: None,
+            source,
+            theme,
+            width: 120,
+            height: 40,
+            now,
+            tree: TreeModel::default(),
+            stats: NsStatsCache::default(),
+            focus: Pane::Tree,
+            selected: Selected::None,
+            detail: Detail::None,
+            detail_key: None,
+            peer_cache: Default::default(),
+            scroll_main: 0,
+            scroll_second: 0,
+            overlay: Overlay::None,
+            findings: FindingsState::default(),
+            next_job: 1,
+            candidates: None,
+            candidates_pending: None,
+            matrix_cache: None,
+            flash: None,
+            quit: false,
+            fatal: None,
+            tree_state: RefCell::new(Default::default()),
+        };
+        super::update::init(&mut app);
+        app
+    }
+
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::None => Mode::Browse,
+            Overlay::Help { .. } => Mode::Help,
+            Overlay::Finder(_) => Mode::Finder,
+            Overlay::Matrix(_) => Mode::Matrix,
+            Overlay::Trace(t) if t.editing => Mode::PortInput,
+            Overlay::Trace(_) => Mode::Trace,
+            Overlay::WhatIf => Mode::WhatIf,
+        }
+    }
+
+    pub fn job_id(&mut self) -> u64 {
+        self.next_job += 1;
+        self.next_job
+    }
+}

@@ -1,0 +1,111 @@
+//! Work that must not block input (connectivity matrices, finder indexing
+//! and matching, lint), as plain data: `update` asks for a job, the event
+//! loop runs it on a worker thread and posts the output back as a message.
+//! Tests and benches run the same jobs inline.
+
+use std::sync::Arc;
+
+use crate::engine::findings::LintOptions;
+use crate::engine::index::Index;
+
+use super::views::finder::{Candidates, Kind, build_candidates, search};
+use super::views::findings::{FindingRow, lint};
+use super::views::matrix::{MatrixData, compute_namespaces, compute_pods};
+
+pub enum Job {
+    Matrix {
+        id: u64,
+        index: Arc<Index>,
+        zoom: Option<String>,
+    },
+    Candidates {
+        id: u64,
+        index: Arc<Index>,
+    },
+    Search {
+        id: u64,
+        candidates: Arc<Candidates>,
+        query: String,
+        within: Option<Arc<Vec<u32>>>,
+        trace_only: bool,
+    },
+    Lint {
+        id: u64,
+        index: Arc<Index>,
+    },
+}
+
+#[derive(Debug)]
+pub enum JobOutput {
+    Matrix {
+        id: u64,
+        generation: u64,
+        zoom: Option<String>,
+        data: MatrixData,
+    },
+    Candidates {
+        id: u64,
+        data: Arc<Candidates>,
+    },
+    Search {
+        id: u64,
+        query: String,
+        matches: Arc<Vec<u32>>,
+        top: Vec<(u32, i64)>,
+    },
+    Lint {
+        id: u64,
+        generation: u64,
+        rows: Option<Vec<FindingRow>>,
+    },
+}
+
+/// Runs a job. It consumes the job, so its hold on the index is released
+/// before the output is posted (the UI then applies queued events).
+pub fn run(job: Job) -> JobOutput {
+    match job {
+        Job::Matrix { id, index, zoom } => {
+            let generation = index.generation();
+            let data = match &zoom {
+                None => MatrixData::Namespaces(Arc::new(compute_namespaces(&index))),
+                Some(ns) => MatrixData::Pods(Arc::new(compute_pods(&index, ns))),
+            };
+            JobOutput::Matrix {
+                id,
+                generation,
+                zoom,
+                data,
+            }
+        }
+        Job::Candidates { id, index } => JobOutput::Candidates {
+            id,
+            data: Arc::new(build_candidates(&index)),
+        },
+        Job::Search {
+            id,
+            candidates,
+            query,
+            within,
+            trace_only,
+        } => {
+            let wants = |k: Kind| !trace_only || matches!(k, Kind::Pod | Kind::Workload);
+            let (matches, top) = search(
+                &candidates,
+                &query,
+                within.as_deref().map(|v| v.as_slice()),
+                wants,
+            );
+            JobOutput::Search {
+                id,
+                query,
+                matches: Arc::new(matches),
+                top,
+            }
+        }
+        Job::Lint { id, index } => JobOutput::Lint {
+            id,
+            generation: index.generation(),
+            rows: lint(&index, &LintOptions::default()),
+        },
+    }
+}

@@ -1,0 +1,106 @@
+//! The status bar: source, sync health per kind (live), counts, age of the
+//! last event, and the keys that matter most right now.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::app::{App, SourceKind, SyncState};
+use super::super::keymap::{Action, Mode, hint};
+
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
+pub fn source_text(kind: &SourceKind) -> String {
+    match kind {
+        SourceKind::Demo => "demo cluster".to_string(),
+        SourceKind::Files(f) if f.len() == 1 => format!("file {}", f[0].display()),
+        SourceKind::Files(f) => format!("{} files", f.len()),
+        SourceKind::Live { context: Some(c) } => format!("context {c}"),
+        SourceKind::Live { context: None } => "current context".to_string(),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let s = &app.source;
+    let mut left = vec![Span::styled(
+        format!(" {} ", source_text(&s.kind)),
+        theme.title,
+    )];
+    for (kind, state, detail) in &s.health {
+        let st = match state {
+            SyncState::Live => theme.allow,
+            SyncState::Syncing => theme.info,
+            SyncState::Stale => theme.warn,
+            SyncState::Forbidden => theme.deny,
+        };
+        left.push(Span::styled(format!("{kind} "), theme.dim));
+        left.push(Span::styled(format!("{} ", state.as_str()), st));
+        if let (Some(d), false) = (detail, *state == SyncState::Live) {
+            let d: String = d.chars().take(48).collect();
+            left.push(Span::styled(format!("({d}) "), theme.dim));
+        }
+    }
+    let idx = &app.index;
+    left.push(Span::raw(format!(
+        "· {} ns · {} pods · {} policies ",
+        app.tree.names.len(),
+        idx.pod_count(),
+        idx.policies().count()
+    )));
+    if let Some(t) = s.last_event {
+        left.push(Span::styled(
+            format!(
+                "· last event {} ago ",
+                age(app.now.saturating_duration_since(t))
+            ),
+            theme.dim,
+        ));
+    }
+    if !app.pending.is_empty() {
+        left.push(Span::styled(
+            format!("· {} updates queued ", app.pending.len()),
+            theme.warn,
+        ));
+    }
+    if !s.errors.is_empty() {
+        left.push(Span::styled(
+            format!("· {} errors ", s.errors.len()),
+            theme.deny,
+        ));
+    }
+    if !s.warnings.is_empty() {
+        left.push(Span::styled(
+            format!("· {} warnings ", s.warnings.len()),
+            theme.warn,
+        ));
+    }
+    if let Some(f) = &app.flash {
+        left.push(Span::styled(format!("· {f} "), theme.warn));
+    }
+    let mut right = Vec::new();
+    let keys: &[Action] = match app.mode() {
+        Mode::Browse => &[Action::Finder, Action::Help, Action::Quit],
+        Mode::Finder => &[Action::Activate, Action::Close, Action::Quit],
+        Mode::PortInput => &[Action::Close, Action::Quit],
+        _ => &[Action::Close, Action::Help, Action::Quit],
+    };
+    for (k, what) in hint(app.mode(), keys) {
+        right.push(Span::styled(k, theme.key));
+        right.push(Span::styled(format!(" {what}  "), theme.status));
+    }
+    let rw: u16 = right.iter().map(|s| s.width() as u16).sum();
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(rw)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.status), l);
+    frame.render_widget(Paragraph::new(Line::from(right)).style(theme.status), r);
+}

@@ -1,0 +1,274 @@
+//! The namespace tree: namespaces with coverage badges; their policies and
+//! pods are built only when a namespace is opened, so 10k namespaces cost
+//! 10k rows, not 150k.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_tree_widget::{Tree, TreeItem, TreeState};
+
+use crate::engine::index::Index;
+use crate::engine::model::{Direction, PodKey};
+
+use super::super::app::{App, Pane, Selected};
+use super::super::nsstats::{Dirty, NsStats, NsStatsCache};
+use super::super::theme::Theme;
+use super::pane_block;
+
+/// Identifies a row: names are stable across updates, so selection and
+/// opened namespaces survive live changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TreeId {
+    Ns(Arc<str>),
+    Pod(Arc<str>),
+    Policy(Arc<str>),
+    /// The child of a closed namespace (children are built on open).
+    Stub,
+}
+
+#[derive(Default)]
+pub struct TreeModel {
+    /// Sorted namespace names, parallel to `items`.
+    pub names: Vec<Arc<str>>,
+    pub items: Vec<TreeItem<'static, TreeId>>,
+}
+
+/// Namespaces whose children are built (opened in the tree state).
+pub fn opened_namespaces(state: &TreeState<TreeId>) -> HashSet<Arc<str>> {
+    state
+        .opened()
+        .iter()
+        .filter_map(|p| match p.as_slice() {
+            [TreeId::Ns(n)] => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn coverage<'a>(label: &'static str, n: u32, of: u32, theme: &Theme) -> Vec<Span<'a>> {
+    let style = if of == 0 {
+        theme.dim
+    } else if n == of {
+        theme.allow
+    } else if n == 0 {
+        theme.deny
+    } else {
+        theme.warn
+    };
+    vec![
+        Span::styled(format!(" {label} "), theme.dim),
+        Span::styled(format!("{n}/{of}"), style),
+    ]
+}
+
+fn ns_line(name: &str, s: NsStats, findings: usize, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(name.to_string(), theme.ns)];
+    spans.extend(coverage("in", s.ingress_isolated, s.pods, theme));
+    spans.extend(coverage("eg", s.egress_isolated, s.pods, theme));
+    if findings > 0 {
+        spans.push(Span::styled(format!(" ⚠{findings}"), theme.warn));
+    }
+    Line::from(spans)
+}
+
+fn ns_item(
+    idx: &Index,
+    name: &Arc<str>,
+    s: NsStats,
+    findings: usize,
+    open: bool,
+    theme: &Theme,
+) -> TreeItem<'static, TreeId> {
+    let line = ns_line(name, s, findings, theme);
+    let has_children = s.pods > 0 || s.policies > 0;
+    let children = if !has_children {
+        vec![]
+    } else if open {
+        children(idx, name, theme)
+    } else {
+        vec![TreeItem::new_leaf(TreeId::Stub, "…")]
+    };
+    // Ids are unique by construction (names are unique per kind).
+    TreeItem::new(TreeId::Ns(name.clone()), line, children)
+        .unwrap_or_else(|_| TreeItem::new_leaf(TreeId::Ns(name.clone()), name.to_string()))
+}
+
+/// A namespace's rows: its policies, then its pods with badges.
+pub fn children(idx: &Index, ns: &str, theme: &Theme) -> Vec<TreeItem<'static, TreeId>> {
+    let mut out = Vec::new();
+    for p in idx.policies_in(ns) {
+        let types = match (p.ingress_type, p.egress_type) {
+            (true, true) => "in+eg",
+            (true, false) => "in",
+            (false, true) => "eg",
+            (false, false) => "-",
+        };
+        out.push(TreeItem::new_leaf(
+            TreeId::Policy(Arc::from(p.name.as_str())),
+            Line::from(vec![
+                Span::styled("◆ ", theme.policy),
+                Span::styled(p.name.clone(), theme.policy),
+                Span::styled(format!(" ({types})"), theme.dim),
+            ]),
+        ));
+    }
+    let mut memo: HashMap<u32, (bool, bool, bool)> = HashMap::new();
+    for k in idx.pods_in(ns) {
+        let Some(c) = idx.pod_class(k) else { continue };
+        let (host, ing, eg) = *memo.entry(c).or_insert_with(|| {
+            let host = idx.class(c).host_network;
+            (
+                host,
+                !host && idx.is_isolated(c, Direction::Ingress),
+                !host && idx.is_isolated(c, Direction::Egress),
+            )
+        });
+        let mut spans = vec![
+            Span::styled("● ", theme.dim),
+            Span::styled(k.name.clone(), theme.pod),
+        ];
+        if host {
+            spans.push(Span::styled(" [hostNetwork]", theme.warn));
+        } else {
+            spans.push(Span::styled(
+                " in",
+                if ing { theme.allow } else { theme.dim },
+            ));
+            spans.push(Span::styled(
+                if ing { "✓" } else { "✗" },
+                if ing { theme.allow } else { theme.dim },
+            ));
+            spans.push(Span::styled(
+                " eg",
+                if eg { theme.allow } else { theme.dim },
+            ));
+            spans.push(Span::styled(
+                if eg { "✓" } else { "✗" },
+                if eg { theme.allow } else { theme.dim },
+            ));
+        }
+        out.push(TreeItem::new_leaf(
+            TreeId::Pod(Arc::from(k.name.as_str())),
+            Line::from(spans),
+        ));
+    }
+    out
+}
+
+/// What rows are built from.
+#[derive(Clone, Copy)]
+pub struct RowSource<'a> {
+    pub idx: &'a Index,
+    pub stats: &'a NsStatsCache,
+    pub findings: &'a HashMap<String, usize>,
+    pub opened: &'a HashSet<Arc<str>>,
+    pub theme: &'a Theme,
+}
+
+impl TreeModel {
+    /// Brings the rows up to date after index changes (`dirty`) or after a
+    /// namespace was opened/closed (pass it in `dirty`).
+    pub fn refresh(&mut self, src: &RowSource, names: &[String], dirty: &Dirty) {
+        let RowSource {
+            idx,
+            stats,
+            findings,
+            opened,
+            theme,
+        } = *src;
+        let same_names = self.names.len() == names.len()
+            && self.names.iter().zip(names).all(|(a, b)| **a == **b);
+        let build = |name: &Arc<str>| {
+            ns_item(
+                idx,
+                name,
+                stats.get(name),
+                findings.get(&**name).copied().unwrap_or(0),
+                opened.contains(name),
+                theme,
+            )
+        };
+        if !same_names || matches!(dirty, Dirty::All) {
+            self.names = names.iter().map(|n| Arc::from(n.as_str())).collect();
+            self.items = self.names.iter().map(build).collect();
+            return;
+        }
+        if let Dirty::Some(set) = dirty {
+            for n in set {
+                if let Ok(i) = self.names.binary_search_by(|x| (**x).cmp(n.as_str())) {
+                    self.items[i] = build(&self.names[i]);
+                }
+            }
+        }
+    }
+
+    /// Every visible row's path, top to bottom.
+    pub fn visible(&self, state: &TreeState<TreeId>) -> Vec<Vec<TreeId>> {
+        state
+            .flatten(&self.items)
+            .into_iter()
+            .map(|f| f.identifier)
+            .collect()
+    }
+}
+
+pub fn selected_of(path: &[TreeId]) -> Selected {
+    match path {
+        [TreeId::Ns(n)] => Selected::Namespace(n.to_string()),
+        [TreeId::Ns(n), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
+        [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PodKey::new(n, p)),
+        _ => Selected::None,
+    }
+}
+
+pub fn path_of(sel: &Selected) -> Vec<TreeId> {
+    match sel {
+        Selected::None => vec![],
+        Selected::Namespace(n) => vec![TreeId::Ns(Arc::from(n.as_str()))],
+        Selected::Pod(k) => vec![
+            TreeId::Ns(Arc::from(k.namespace.as_str())),
+            TreeId::Pod(Arc::from(k.name.as_str())),
+        ],
+        Selected::Policy(k) => {
+            vec![
+                TreeId::Ns(Arc::from(k.namespace.as_str())),
+                TreeId::Policy(Arc::from(k.name.as_str())),
+            ]
+        }
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let title = format!(" Namespaces ({}) ", app.tree.names.len());
+    let block = pane_block(
+        &title,
+        app.focus == Pane::Tree && matches!(app.overlay, super::super::app::Overlay::None),
+        theme,
+    );
+    if app.tree.items.is_empty() {
+        let p = Paragraph::new(Line::styled("no namespaces yet", theme.dim)).block(block);
+        frame.render_widget(p, area);
+        return;
+    }
+    match Tree::new(&app.tree.items) {
+        Ok(tree) => {
+            let tree = tree
+                .block(block)
+                .highlight_style(theme.selected)
+                .highlight_symbol("▌")
+                .node_closed_symbol("▸ ")
+                .node_open_symbol("▾ ")
+                .node_no_children_symbol("  ");
+            frame.render_stateful_widget(tree, area, &mut app.tree_state.borrow_mut());
+        }
+        Err(e) => frame.render_widget(
+            Paragraph::new(format!("tree error: {e}")).block(block),
+            area,
+        ),
+    }
+}
