@@ -242,6 +242,13 @@ fn main() {
         h.key(KeyCode::Enter);
         save(&dir, "trace-denied", &mut h, light);
         h.key(KeyCode::Esc);
+        // What-if: rehearse default-deny for shop.
+        h.keys("/shop");
+        h.key(KeyCode::Enter);
+        h.keys("wd");
+        save(&dir, "whatif", &mut h, light);
+        h.keys("c");
+        h.key(KeyCode::Esc);
         // Help.
         h.keys("?");
         save(&dir, "help", &mut h, light);

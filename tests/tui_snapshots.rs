@@ -7,7 +7,7 @@
 
 use crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::{Event, Labels, Pod, PodKey};
+use netpol_tui::engine::model::{Event, Labels, Pod, PodKey, Protocol};
 use netpol_tui::tui::app::{
     Detail, Overlay, Selected, SourceInfo, SourceKind, SourceMsg, SyncState,
 };
@@ -182,10 +182,197 @@ fn help_lists_every_key_and_scrolls() {
 }
 
 #[test]
-fn what_if_placeholder() {
+fn what_if_menu_offers_the_quick_actions() {
     let mut h = demo();
+    find(&mut h, "shop");
     h.keys("w");
-    insta::assert_snapshot!("what_if", h.text());
+    assert!(matches!(h.app.overlay, Overlay::WhatIf));
+    let t = h.text();
+    insta::assert_snapshot!("what_if_menu", t);
+    assert!(
+        t.contains("rehearse default-deny for namespace shop"),
+        "{t}"
+    );
+    // No policy selected: deleting one is offered but needs a selection.
+    h.keys("x");
+    assert!(h.app.whatif.proposal.is_none());
+    assert!(h.text().contains("select a policy in the tree first"));
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.app.overlay, Overlay::None));
+}
+
+fn outcome_counts(h: &Harness) -> (usize, usize) {
+    let o = h.app.whatif.outcome.as_ref().expect("a diff was computed");
+    assert!(o.errors.is_empty(), "{:?}", o.errors);
+    (o.lost, o.gained)
+}
+
+#[test]
+fn what_if_default_deny_diff_explain_and_tree_badges() {
+    let mut h = demo();
+    find(&mut h, "shop");
+    h.keys("wd");
+    let t = h.text();
+    insta::assert_snapshot!("what_if_default_deny_shop", t);
+    let (lost, gained) = outcome_counts(&h);
+    assert!(lost > 0, "default deny cuts shop's open egress");
+    // checkout's own egress policy allowed DNS on UDP only: the bundle adds TCP.
+    assert_eq!(gained, 1);
+    assert!(
+        t.find(&format!("{lost} lost · 1 gained")) < t.find("Lost connections (")
+            && t.contains("Lost connections ("),
+        "totals first: {t}"
+    );
+    // DNS stays: what is lost towards kube-dns is everything but port 53.
+    let d = h.app.whatif.diff().expect("diff");
+    let to_dns: Vec<_> = d
+        .entries
+        .iter()
+        .filter(|e| e.dst.contains("coredns"))
+        .collect();
+    assert!(!to_dns.is_empty());
+    for e in to_dns {
+        assert!(!e.lost().contains(Protocol::Udp, 53), "{e:?}");
+        assert!(!e.lost().contains(Protocol::Tcp, 53), "{e:?}");
+    }
+    // The namespace row is badged with the touched pods.
+    assert!(t.contains("shop in 5/5 eg 1/5 ⚠4 Δ5"), "{t}");
+    // The end of the list: the gained connection and the findings.
+    h.keys("G");
+    let t = h.text();
+    insta::assert_snapshot!("what_if_default_deny_shop_end", t);
+    assert!(
+        t.contains("Gained connections (1)") && t.contains("Findings resolved ("),
+        "{t}"
+    );
+    assert!(
+        t.contains("+ checkout[Deployment] → coredns[Deployment]  TCP 53"),
+        "{t}"
+    );
+    h.keys("g");
+    // Down moves to the next change; Enter explains it.
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Enter);
+    assert!(h.app.whatif.drill);
+    let t = h.text();
+    insta::assert_snapshot!("what_if_explain", t);
+    assert!(t.contains("Lost connection") && t.contains("Why"), "{t}");
+    // Esc: back to the list, then closed; the badges stay while active.
+    h.key(KeyCode::Esc);
+    assert!(!h.app.whatif.drill);
+    assert!(matches!(h.app.overlay, Overlay::WhatIf));
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.app.overlay, Overlay::None));
+    h.key(KeyCode::Enter);
+    let t = h.text();
+    assert!(
+        t.lines()
+            .any(|l| l.contains("● frontend") && l.contains("Δ")),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!("what-if: {lost} lost, {gained} gained")),
+        "{t}"
+    );
+    // `c` clears the proposal and the badges.
+    h.keys("wc");
+    h.key(KeyCode::Esc);
+    let t = h.text();
+    assert!(!t.contains("Δ") && !t.contains("what-if:"), "{t}");
+}
+
+#[test]
+fn what_if_delete_policy_and_add_to_proposal() {
+    let mut h = demo();
+    find(&mut h, "shop/checkout-egress");
+    h.keys("wx");
+    let (lost, gained) = outcome_counts(&h);
+    assert_eq!(lost, 0, "deleting an egress allow-list only opens things");
+    assert!(gained > 0);
+    let t = h.text();
+    assert!(t.contains("delete shop/checkout-egress"), "{t}");
+    assert!(t.contains("+ checkout[Deployment] →"), "{t}");
+    // A second policy is added to the same proposal.
+    h.key(KeyCode::Esc);
+    find(&mut h, "payments/default-deny");
+    h.keys("wx");
+    let p = h.app.whatif.proposal.as_ref().expect("proposal");
+    assert_eq!(p.deletes.len(), 2);
+    outcome_counts(&h);
+}
+
+#[test]
+fn what_if_draft_errors_are_located() {
+    let mut h = demo();
+    find(&mut h, "payments");
+    h.keys("we");
+    assert_eq!(h.edits.len(), 1, "asked for $EDITOR");
+    assert!(h.edits[0].starts_with("# What-if draft"), "{}", h.edits[0]);
+    let bad = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ok, namespace: payments}\nspec: {podSelector: {}}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: payments}\nspec:\n  podSelector: {}\n  ingress:\n    - ports:\n        - protocol: ICMP\n";
+    h.send(Msg::Edited(Ok(bad.to_string())));
+    let t = h.text();
+    insta::assert_snapshot!("what_if_errors", t);
+    assert!(t.contains("draft: document 2"), "{t}");
+    assert!(t.contains("spec.ingress[0].ports[0]"), "{t}");
+    assert!(h.app.whatif.diff().is_none());
+    // Editing again starts from the draft, not the template.
+    h.keys("e");
+    assert_eq!(h.edits[1], bad);
+    // The editor failing leaves the proposal as it was.
+    h.send(Msg::Edited(Err("cannot run the editor".into())));
+    assert!(h.text().contains("cannot run the editor"));
+    assert!(h.app.whatif.proposal.is_some());
+}
+
+#[test]
+fn what_if_load_with_completion_then_save() {
+    let dir = std::env::temp_dir().join(format!("netpol-whatif-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("deny-legacy.yaml"),
+        netpol_tui::engine::proposal::default_deny_bundle("legacy"),
+    )
+    .expect("write");
+    let mut h = demo();
+    h.keys("wf");
+    assert!(h.app.whatif.prompt.is_some());
+    // q types in the prompt.
+    h.keys(&format!("{}/deny-l", dir.display()));
+    h.key(KeyCode::Tab);
+    let want = format!("{}/deny-legacy.yaml", dir.display());
+    assert_eq!(
+        h.app.whatif.prompt.as_ref().map(|p| p.input.clone()),
+        Some(want.clone())
+    );
+    h.key(KeyCode::Enter);
+    assert!(h.app.whatif.prompt.is_none());
+    let (lost, _) = outcome_counts(&h);
+    assert!(lost > 0);
+    // Save: the default path, replaced by ours.
+    h.keys("s");
+    assert_eq!(
+        h.app.whatif.prompt.as_ref().map(|p| p.input.clone()),
+        Some("./netpol-proposal.yaml".to_string())
+    );
+    h.ctrl('u');
+    let out = dir.join("out.yaml");
+    h.keys(&out.display().to_string());
+    h.key(KeyCode::Enter);
+    let saved = std::fs::read_to_string(&out).expect("saved");
+    assert!(saved.contains("kind: NetworkPolicy") && saved.contains("namespace: \"legacy\""));
+    let t = h.text();
+    assert!(
+        t.contains(&format!("kubectl apply -f {}", out.display())),
+        "{t}"
+    );
+    assert!(!h.app.quit);
+    // A missing file is an error in the panel, not a crash.
+    h.keys("f");
+    h.keys(&format!("{}/missing.yaml", dir.display()));
+    h.key(KeyCode::Enter);
+    assert!(h.text().contains("cannot read"), "{}", h.text());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -327,9 +514,11 @@ fn enter_before_the_search_lands_picks_from_the_final_query() {
         matches!(h.app.overlay, Overlay::Finder(_)),
         "waits for the search"
     );
-    for Effect::Spawn(job) in pending {
-        let out = jobs::run(job);
-        update(&mut h.app, Msg::Job(out));
+    for effect in pending {
+        if let Effect::Spawn(job) = effect {
+            let out = jobs::run(job);
+            update(&mut h.app, Msg::Job(out));
+        }
     }
     assert!(matches!(h.app.overlay, Overlay::None));
     assert_eq!(

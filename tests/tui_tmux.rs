@@ -115,6 +115,11 @@ fn wrapped(cmd: &str, status: &std::path::Path) -> String {
 /// kept after the app exits (a shell first, then respawned), so the exit
 /// status can be read.
 fn launch(tag: &str, args: &str) -> Tmux {
+    launch_env(tag, "", args)
+}
+
+/// As `launch`, with `NAME=VALUE` words in the environment.
+fn launch_env(tag: &str, env: &str, args: &str) -> Tmux {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -141,7 +146,7 @@ fn launch(tag: &str, args: &str) -> Tmux {
         "-k",
         "-t",
         "t",
-        &wrapped(&format!("{BIN} {args}"), &t.status),
+        &wrapped(&format!("{env} {BIN} {args}"), &t.status),
     ]);
     t
 }
@@ -307,4 +312,59 @@ fn panic_restores_the_terminal() {
         "panic message shown:\n{s}"
     );
     assert!(!s.contains("Namespaces ("), "alternate screen left:\n{s}");
+}
+
+#[test]
+fn what_if_rehearse_explain_and_edit_in_editor() {
+    if tmux_missing() {
+        return;
+    }
+    // An "editor" that writes a proposal over the draft it is given.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let editor = dir.join(format!("netpol-editor-{}.sh", std::process::id()));
+    let ran = dir.join(format!("netpol-editor-{}.ran", std::process::id()));
+    let _ = std::fs::remove_file(&ran);
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nhead -1 \"$1\" > {ran}\ncat > \"$1\" <<'Y'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: deny-legacy, namespace: legacy}}\nspec: {{podSelector: {{}}, policyTypes: [Ingress]}}\nY\n",
+            ran = ran.display()
+        ),
+    )
+    .expect("write editor");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let t = launch_env(
+        "whatif",
+        &format!("VISUAL= EDITOR={}", editor.display()),
+        "--demo",
+    );
+    t.wait_for("Namespaces (6)");
+    // Rehearse default deny for the selected namespace (the first one).
+    t.keys(&["w"]);
+    t.wait_for("rehearse default-deny for namespace inventory");
+    t.keys(&["d"]);
+    let s = t.wait_for("Lost connections (");
+    assert!(s.contains(" lost · ") && s.contains("pods touched"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Why");
+    t.keys(&["Escape"]);
+    t.wait("back to the list", |s| s.contains("Lost connections ("));
+    // Edit: the terminal is handed to the editor and taken back.
+    t.keys(&["e"]);
+    let s = t.wait_for("Proposal: draft");
+    assert!(s.contains("Lost connections ("), "{s}");
+    assert!(s.contains("apply legacy/deny-legacy"), "{s}");
+    let first = std::fs::read_to_string(&ran).expect("the editor ran");
+    assert!(first.starts_with("# Default deny for namespace"), "{first}");
+    assert_eq!(t.pane("#{alternate_on}"), "1", "back in the TUI screen");
+    t.keys(&["Escape"]);
+    t.wait("closed, status shows the what-if", |s| {
+        s.contains("what-if:")
+    });
+    t.quit_cleanly();
+    let _ = std::fs::remove_file(&editor);
+    let _ = std::fs::remove_file(&ran);
 }

@@ -49,13 +49,18 @@ fn one(pods: usize) -> String {
     let t = Instant::now();
     let d = what_if(&mut idx, &bundle, Granularity::Pod, None);
     let diff = t.elapsed();
+    let t = Instant::now();
+    let dw = what_if(&mut idx, &bundle, Granularity::Workload, None);
+    let diff_wl = t.elapsed();
     format!(
-        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {explicit} | {total} | {:.1} ({} lost) | {:.0} |",
+        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {explicit} | {total} | {:.1} ({} rows) | {:.1} ({} rows) | {:.0} |",
         idx.class_count(),
         build.as_secs_f64() * 1000.0,
         conn.as_secs_f64() * 1000.0,
         diff.as_secs_f64() * 1000.0,
         d.lost().len(),
+        diff_wl.as_secs_f64() * 1000.0,
+        dw.lost().len(),
         peak_rss_mib().unwrap_or(f64::NAN),
     )
 }
@@ -120,7 +125,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     }
     let exe = std::env::current_exe()?;
     let mut out = String::from(
-        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny bundle (ms) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for n in &args.pods {
         let o = std::process::Command::new(&exe)

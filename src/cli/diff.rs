@@ -19,6 +19,7 @@ use crate::engine::diff::{Diff, diff_reports, what_if};
 use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey};
+use crate::engine::proposal::apply_events;
 use crate::source::files::load_paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,7 +141,7 @@ pub fn text(d: &Diff, headline: &str, color: bool) -> String {
             if !g.is_empty() {
                 let _ = writeln!(s, "  {green}+ {} -> {} : {g}{reset}", e.src, e.dst);
             }
-            for w in &e.why {
+            for w in e.why.iter() {
                 let _ = writeln!(s, "      because {w}");
             }
         }
@@ -195,21 +196,9 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         for w in &loaded.warnings {
             eprintln!("warning: {w}");
         }
-        let s = loaded.snapshot;
-        for ns in s.namespaces {
-            if !loaded.implicit_namespaces.contains(&ns.name) || idx.namespace(&ns.name).is_none() {
-                events.push(Event::UpsertNamespace(ns));
-            }
-        }
-        if !s.pods.is_empty() {
-            what.push(format!("{} pods", s.pods.len()));
-        }
-        let pols: Vec<String> = s.policies.iter().map(|p| p.key().to_string()).collect();
-        if !pols.is_empty() {
-            what.push(format!("apply {}", pols.join(", ")));
-        }
-        events.extend(s.pods.into_iter().map(Event::UpsertPod));
-        events.extend(s.policies.into_iter().map(Event::UpsertPolicy));
+        let (applied, summary) = apply_events(idx, loaded.snapshot, &loaded.implicit_namespaces);
+        events.extend(applied);
+        what.extend(summary);
     }
     for d in &args.delete {
         let Some((ns, name)) = d.split_once('/') else {

@@ -61,6 +61,10 @@ pub struct GlobalArgs {
     /// How long to wait for the API server, e.g. 10s, 1m (0: no limit).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub request_timeout: Option<Duration>,
+    /// TUI colours for dark or light terminals (default: $NETPOL_TUI_THEME,
+    /// else guessed from COLORFGBG, else dark). NO_COLOR wins over both.
+    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light"])]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,6 @@
 //! explicit classes, ipBlocks), so the pair loop only does membership tests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::IpAddr;
 
 use super::index::{ClassId, Index};
 use super::ipblock::{Family, IpRange, partition};
@@ -79,7 +78,9 @@ impl<'a> Compiled<'a> {
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
         let mut classes = Vec::new();
-        let mut class_ips: Vec<(ClassId, Vec<IpAddr>)> = Vec::new();
+        // Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
+        // matching an ipBlock is then a lookup, not an address walk.
+        let mut class_sigs: Vec<(ClassId, &'a [Vec<u32>])> = Vec::new();
         for (id, c) in idx.classes() {
             if c.host_network {
                 continue;
@@ -89,7 +90,7 @@ impl<'a> Compiled<'a> {
             ns_classes[n as usize].push(id);
             classes.push(id);
             if !c.ip_sig.is_empty() {
-                class_ips.push((id, idx.class_ips(id)));
+                class_sigs.push((id, &c.ip_sig));
             }
         }
         classes.sort_unstable();
@@ -129,7 +130,7 @@ impl<'a> Compiled<'a> {
                         idx,
                         &ns_id,
                         &ns_classes,
-                        &class_ips,
+                        &class_sigs,
                         &mut ns_memo,
                         &mut ip_memo,
                     );
@@ -317,6 +318,33 @@ impl<'a> Compiled<'a> {
     }
 }
 
+/// The classes with a pod IP inside `b`.
+fn block_classes(idx: &Index, b: &IpBlock, class_sigs: &[(ClassId, &[Vec<u32>])]) -> Vec<ClassId> {
+    let nets = idx.ip_nets();
+    let id = |n: &ipnet::IpNet| nets.binary_search(n).ok().map(|i| i as u32);
+    let cidr = id(&b.cidr);
+    let except: Option<Vec<u32>> = b.except.iter().map(id).collect();
+    match (cidr, except) {
+        (Some(cidr), Some(except)) => class_sigs
+            .iter()
+            .filter(|(_, sig)| {
+                sig.iter().any(|ip| {
+                    ip.binary_search(&cidr).is_ok()
+                        && !except.iter().any(|e| ip.binary_search(e).is_ok())
+                })
+            })
+            .map(|(c, _)| *c)
+            .collect(),
+        // Every ipBlock CIDR is in the index's list; should one not be,
+        // fall back to the addresses themselves.
+        _ => class_sigs
+            .iter()
+            .filter(|(c, _)| idx.class_ips(*c).iter().any(|ip| b.contains_ip(*ip)))
+            .map(|(c, _)| *c)
+            .collect(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn compile_target<'a>(
     rule: &'a Rule,
@@ -324,7 +352,7 @@ fn compile_target<'a>(
     idx: &Index,
     ns_id: &HashMap<&str, u32>,
     ns_classes: &[Vec<ClassId>],
-    class_ips: &[(ClassId, Vec<IpAddr>)],
+    class_sigs: &[(ClassId, &[Vec<u32>])],
     ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
     ip_memo: &mut HashMap<&'a IpBlock, Vec<ClassId>>,
 ) -> Target<'a> {
@@ -342,13 +370,7 @@ fn compile_target<'a>(
                 t.classes.extend(
                     ip_memo
                         .entry(b)
-                        .or_insert_with(|| {
-                            class_ips
-                                .iter()
-                                .filter(|(_, ips)| ips.iter().any(|ip| b.contains_ip(*ip)))
-                                .map(|(c, _)| *c)
-                                .collect()
-                        })
+                        .or_insert_with(|| block_classes(idx, b, class_sigs))
                         .iter()
                         .copied(),
                 );
@@ -495,24 +517,8 @@ pub fn class_connectivity_on(
     let mut out = ClassConnectivity {
         dst_ranges,
         src_ranges,
-        ..Default::default()
+        ..cc.pod_pairs()
     };
-
-    // Pod to pod.
-    let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
-    let mut touched: Vec<ClassId> = Vec::new();
-    for &a in &cc.classes {
-        if cc.egress[a as usize].is_none() {
-            out.open_egress.push(a);
-        }
-        cc.client_pairs(a, false, &mut acc, &mut touched, &mut out.pairs);
-    }
-    out.open_ingress = cc
-        .classes
-        .iter()
-        .copied()
-        .filter(|&b| cc.ingress[b as usize].is_none())
-        .collect();
 
     // Pod to external: only the client's egress side applies.
     for &a in &cc.classes {
@@ -568,36 +574,84 @@ pub fn pairs_touching(
     clients: &[ClassId],
     servers: &[ClassId],
 ) -> Vec<(ClassId, ClassId, PortSet)> {
+    Compiled::new(idx).touching(clients, servers)
+}
+
+/// [`pairs_touching`] (clients and servers alike) plus the number of
+/// allowed ordered pod pairs of the whole state, on one compilation.
+pub fn pairs_touching_and_total(
+    idx: &Index,
+    classes: &[ClassId],
+) -> (Vec<(ClassId, ClassId, PortSet)>, u64) {
     let cc = Compiled::new(idx);
-    let mut out = Vec::new();
-    let mut acc: Vec<Option<PortSet>> = vec![None; idx.class_capacity()];
-    let mut touched = Vec::new();
-    let live = |c: &ClassId| cc.class_ns.get(*c as usize).is_some_and(|n| *n != u32::MAX);
-    let mut cl: Vec<ClassId> = clients.iter().copied().filter(live).collect();
-    cl.sort_unstable();
-    cl.dedup();
-    for &a in &cl {
-        cc.client_pairs(a, true, &mut acc, &mut touched, &mut out);
-    }
-    let mut sv: Vec<ClassId> = servers.iter().copied().filter(live).collect();
-    sv.sort_unstable();
-    sv.dedup();
-    for &b in &sv {
-        for &a in &cc.classes {
-            if cl.binary_search(&a).is_ok() {
-                continue; // already complete above
-            }
-            let e = cc.egress_to_class(a, b);
-            if e.is_empty() {
-                continue;
-            }
-            let allowed = e.intersect(&cc.ingress_from_class(b, a));
-            if !allowed.is_empty() {
-                out.push((a, b, allowed));
+    let rows = cc.touching(classes, classes);
+    let total = pod_pair_count(idx, &cc.pod_pairs());
+    (rows, total)
+}
+
+impl Compiled<'_> {
+    fn touching(
+        &self,
+        clients: &[ClassId],
+        servers: &[ClassId],
+    ) -> Vec<(ClassId, ClassId, PortSet)> {
+        let cc = self;
+        let mut out = Vec::new();
+        let mut acc: Vec<Option<PortSet>> = vec![None; cc.idx.class_capacity()];
+        let mut touched = Vec::new();
+        let live = |c: &ClassId| cc.class_ns.get(*c as usize).is_some_and(|n| *n != u32::MAX);
+        let mut cl: Vec<ClassId> = clients.iter().copied().filter(live).collect();
+        cl.sort_unstable();
+        cl.dedup();
+        for &a in &cl {
+            cc.client_pairs(a, true, &mut acc, &mut touched, &mut out);
+        }
+        let mut sv: Vec<ClassId> = servers.iter().copied().filter(live).collect();
+        sv.sort_unstable();
+        sv.dedup();
+        for &b in &sv {
+            for &a in &cc.classes {
+                if cl.binary_search(&a).is_ok() {
+                    continue; // already complete above
+                }
+                let e = cc.egress_to_class(a, b);
+                if e.is_empty() {
+                    continue;
+                }
+                let allowed = e.intersect(&cc.ingress_from_class(b, a));
+                if !allowed.is_empty() {
+                    out.push((a, b, allowed));
+                }
             }
         }
+        out
     }
-    out
+
+    /// Pod-to-pod connectivity only (no external ranges).
+    fn pod_pairs(&self) -> ClassConnectivity {
+        let mut out = ClassConnectivity::default();
+        let mut acc: Vec<Option<PortSet>> = vec![None; self.idx.class_capacity()];
+        let mut touched: Vec<ClassId> = Vec::new();
+        for &a in &self.classes {
+            if self.egress[a as usize].is_none() {
+                out.open_egress.push(a);
+            }
+            self.client_pairs(a, false, &mut acc, &mut touched, &mut out.pairs);
+        }
+        out.open_ingress = self
+            .classes
+            .iter()
+            .copied()
+            .filter(|&b| self.ingress[b as usize].is_none())
+            .collect();
+        out
+    }
+}
+
+/// Number of allowed ordered pod pairs in the current state (external
+/// ranges left out).
+pub fn allowed_pod_pairs(idx: &Index) -> u64 {
+    pod_pair_count(idx, &class_connectivity_on(idx, vec![], vec![]))
 }
 
 /// Number of allowed ordered pod pairs (self-pairs excluded), computed on

@@ -4,11 +4,10 @@
 //! or relabelled (or whose namespace was), can change verdicts; only the
 //! pairs touching them are recomputed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-use super::connectivity::{
-    ConnRow, Granularity, Report, class_connectivity, pairs_touching, pod_pair_count,
-};
+use super::connectivity::{ConnRow, Granularity, Report, pairs_touching, pairs_touching_and_total};
 use super::findings::{Finding, LintOptions, lint};
 use super::index::{ClassId, Index};
 use super::model::{Event, PodKey};
@@ -22,8 +21,9 @@ pub struct DiffEntry {
     pub before: PortSet,
     pub after: PortSet,
     /// Why it changed, in words (what-if only): the policy that now isolates
-    /// and denies, or the rule that now allows.
-    pub why: Vec<String>,
+    /// and denies, or the rule that now allows. Shared by every pod pair of
+    /// the same two classes.
+    pub why: Arc<[String]>,
 }
 
 impl DiffEntry {
@@ -127,7 +127,7 @@ fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
                 dst,
                 before: before.clone(),
                 after: after.clone(),
-                why: vec![],
+                why: Arc::from([]),
             });
         }
     }
@@ -149,7 +149,7 @@ fn compare(
                 dst: k.1.clone(),
                 before,
                 after,
-                why: vec![],
+                why: Arc::from([]),
             })
         })
         .collect()
@@ -242,56 +242,32 @@ fn inverse(idx: &Index, ev: &Event) -> Vec<Event> {
 }
 
 /// Pod-level allowed sets of every pair touching `pods` in the current state.
-fn rows_touching(idx: &Index, pods: &BTreeSet<PodKey>) -> BTreeMap<(PodKey, PodKey), PortSet> {
-    let classes: Vec<ClassId> = pods.iter().filter_map(|k| idx.pod_class(k)).collect();
-    let mut out = BTreeMap::new();
-    for (a, b, ports) in pairs_touching(idx, &classes, &classes) {
-        let (ca, cb) = (idx.class(a), idx.class(b));
-        for p in &ca.members {
-            let pk = PodKey::new(&ca.namespace, p);
-            let p_in = pods.contains(&pk);
-            for q in &cb.members {
-                let qk = PodKey::new(&cb.namespace, q);
-                if pk == qk || !(p_in || pods.contains(&qk)) {
-                    continue;
-                }
-                out.insert((pk.clone(), qk), ports.clone());
-            }
-        }
-    }
-    out
-}
-
-fn name(idx: &Index, k: &PodKey, g: Granularity) -> String {
-    match g {
-        Granularity::Pod => k.to_string(),
-        Granularity::Workload => idx.workload_of(k),
-    }
-}
-
-/// Why the pair (p, q) changed from `before` to `after`, evaluated in the
-/// state after the change.
+/// Why a pair changed from `before` to `after`, evaluated in the state after
+/// the change on the classes `a` (source) and `b` (destination); `None` when
+/// that side does not exist after the change. Worded without pod names so
+/// that one explanation serves every pod pair of the two classes.
 fn explain_change(
     idx: &Index,
-    p: &PodKey,
-    q: &PodKey,
+    a: Option<ClassId>,
+    b: Option<ClassId>,
     before: &PortSet,
     after: &PortSet,
 ) -> Vec<String> {
     use super::model::Direction;
     use super::verdict::Endpoint;
-    let (Some(a), Some(b)) = (idx.pod_class(p), idx.pod_class(q)) else {
-        let gone = if idx.pod_class(p).is_none() { p } else { q };
-        return vec![format!("{gone} does not exist after the change")];
+    let (Some(a), Some(b)) = (a, b) else {
+        let gone = if a.is_none() { "source" } else { "destination" };
+        return vec![format!("the {gone} does not exist after the change")];
     };
-    let Ok(v) = idx.pair_verdict(Endpoint::Class(a), Endpoint::Class(b)) else {
+    if idx.class(a).host_network || idx.class(b).host_network {
         return vec!["a hostNetwork pod is involved: no verdict".to_string()];
-    };
+    }
+    let egress = idx.side_verdict_brief(a, Direction::Egress, Endpoint::Class(b));
+    let ingress = idx.side_verdict_brief(b, Direction::Ingress, Endpoint::Class(a));
     let mut why = Vec::new();
     let lost = before.difference(after);
     let gained = after.difference(before);
-    for (side, who) in [(&v.egress, p), (&v.ingress, q)] {
-        let Some(side) = side else { continue };
+    for (side, who) in [(&egress, "source"), (&ingress, "destination")] {
         let dir = match side.direction {
             Direction::Egress => "egress",
             Direction::Ingress => "ingress",
@@ -300,7 +276,7 @@ fn explain_change(
             let denied = lost.difference(&side.allowed);
             let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();
             why.push(format!(
-                "{dir} of {who} is isolated by {}; no rule allows {denied} any more",
+                "{dir} of the {who} is isolated by {}; no rule allows {denied} any more",
                 by.join(", ")
             ));
         }
@@ -316,7 +292,9 @@ fn explain_change(
                 }
             }
             if !side.is_isolated() {
-                why.push(format!("{dir} of {who} is not isolated after the change"));
+                why.push(format!(
+                    "{dir} of the {who} is not isolated after the change"
+                ));
             }
         }
     }
@@ -354,6 +332,89 @@ fn with_workload_pods(
     out
 }
 
+/// Pods that are in one class before and one class after the change (None:
+/// absent, or in no pair that touches the change), and equally touched or
+/// not, have identical rows in both states. The diff is computed on such
+/// groups, and expanded to pod or workload names only where needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct JointKey {
+    before: Option<ClassId>,
+    after: Option<ClassId>,
+    touched: bool,
+}
+
+struct Joint {
+    key: JointKey,
+    namespace: String,
+    /// Pod names, with their output name ids before and after (workload
+    /// granularity; unused for pods).
+    members: Vec<(String, u32, u32)>,
+}
+
+/// The classes of the touched pods, and every allowed class pair touching
+/// them, in the current state.
+/// Also returns the number of allowed pod pairs of the whole state.
+fn touching_rows(
+    idx: &Index,
+    touched: &BTreeSet<PodKey>,
+) -> (Vec<ClassId>, HashMap<(ClassId, ClassId), PortSet>, u64) {
+    let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let (rows, total) = pairs_touching_and_total(idx, &classes);
+    let rows = rows.into_iter().map(|(a, b, p)| ((a, b), p)).collect();
+    (classes, rows, total)
+}
+
+/// [`touching_rows`] without the total.
+fn touching_rows_only(
+    idx: &Index,
+    touched: &BTreeSet<PodKey>,
+) -> (Vec<ClassId>, HashMap<(ClassId, ClassId), PortSet>, ()) {
+    let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let rows = pairs_touching(idx, &classes, &classes)
+        .into_iter()
+        .map(|(a, b, p)| ((a, b), p))
+        .collect();
+    (classes, rows, ())
+}
+
+/// The classes a side's rows mention, plus the touched ones, sorted.
+fn involved(classes: &[ClassId], rows: &HashMap<(ClassId, ClassId), PortSet>) -> Vec<ClassId> {
+    let mut v: Vec<ClassId> = classes
+        .iter()
+        .copied()
+        .chain(rows.keys().flat_map(|&(a, b)| [a, b]))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A class before the change: id, namespace, members with their name ids.
+type ClassSnapshot = (ClassId, String, Vec<(String, u32)>);
+
+/// Interns output names (workload granularity).
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, s: String) -> u32 {
+        if let Some(&i) = self.ids.get(&s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.clone());
+        self.ids.insert(s, i);
+        i
+    }
+}
+
 /// Applies `changes` to `idx`, measures the difference, and restores `idx`
 /// exactly. `lint_with` also diffs the findings.
 pub fn what_if(
@@ -362,89 +423,335 @@ pub fn what_if(
     g: Granularity,
     lint_with: Option<&LintOptions>,
 ) -> Diff {
+    let workload = g == Granularity::Workload;
+    // Which pods can change: in the state before, then after.
     let mut touched = BTreeSet::new();
     affected(idx, changes, &mut touched);
     let findings_before = lint_with.map(|o| lint(idx, o));
-
-    let mut undo = Vec::new();
-    for ev in changes {
-        undo.extend(inverse(idx, ev));
-        idx.apply(ev.clone());
-    }
+    let mut workloads = if workload {
+        workload_names(idx, &touched)
+    } else {
+        BTreeSet::new()
+    };
+    let undo = apply(idx, changes);
     affected_after(idx, changes, &mut touched);
     let findings_after = lint_with.map(|o| lint(idx, o));
-    // Workload rows need every pod of the touched workloads, in both states.
-    let mut workloads = BTreeSet::new();
-    if g == Granularity::Workload {
-        workloads = workload_names(idx, &touched);
-        for ev in undo.iter().rev() {
-            idx.apply(ev.clone());
-        }
+    if workload {
         workloads.extend(workload_names(idx, &touched));
-        for ev in changes {
-            idx.apply(ev.clone());
-        }
     }
-    let after_rows = rows_touching(idx, &with_workload_pods(idx, &touched, &workloads));
-    let after_names: Vec<((String, String), PortSet)> = after_rows
-        .iter()
-        .map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone()))
+    let mut touched_all = with_workload_pods(idx, &touched, &workloads);
+    revert(idx, undo);
+
+    // Before: the rows, and who is in the classes they mention.
+    touched_all = with_workload_pods(idx, &touched_all, &workloads);
+    let (classes_b, rows_b, before_total) = touching_rows(idx, &touched_all);
+    let mut names = Names::default();
+    // (class, namespace, members with their name before).
+    let snap_b: Vec<ClassSnapshot> = involved(&classes_b, &rows_b)
+        .into_iter()
+        .map(|c| {
+            let class = idx.class(c);
+            let members = class
+                .members
+                .iter()
+                .map(|m| {
+                    let id = if workload {
+                        names.id(idx.workload_of(&PodKey::new(&class.namespace, m)))
+                    } else {
+                        0
+                    };
+                    (m.clone(), id)
+                })
+                .collect();
+            (c, class.namespace.clone(), members)
+        })
         .collect();
 
-    for ev in undo.into_iter().rev() {
-        idx.apply(ev);
-    }
-    let before_rows = rows_touching(idx, &with_workload_pods(idx, &touched, &workloads));
-    let before_total = pod_pair_count(idx, &class_connectivity(idx));
-
-    // Pod pairs that were allowed and are no longer the same.
-    let changed_pod_pairs = before_rows
-        .iter()
-        .filter(|(k, v)| after_rows.get(k) != Some(v))
-        .count() as u64;
-
-    let group = |rows: Vec<((String, String), PortSet)>| {
-        let mut m: BTreeMap<(String, String), PortSet> = BTreeMap::new();
-        for (k, s) in rows {
-            if k.0 != k.1 {
-                m.entry(k).or_default().union_with(&s);
-            }
-        }
-        m
+    // After: the rows, and the joint groups.
+    let undo = apply(idx, changes);
+    let (classes_a, rows_a, _) = touching_rows_only(idx, &touched_all);
+    let is_touched = |ns: &str, m: &str| touched_all.contains(&PodKey::new(ns, m));
+    let mut joints: Vec<Joint> = Vec::new();
+    let mut joint_of: HashMap<JointKey, usize> = HashMap::new();
+    let mut add = |joints: &mut Vec<Joint>, key: JointKey, ns: &str, m: (String, u32, u32)| {
+        let j = *joint_of.entry(key).or_insert_with(|| {
+            joints.push(Joint {
+                key,
+                namespace: ns.to_string(),
+                members: Vec::new(),
+            });
+            joints.len() - 1
+        });
+        joints[j].members.push(m);
     };
-    let before_names: Vec<((String, String), PortSet)> = before_rows
-        .iter()
-        .map(|((p, q), s)| ((name(idx, p, g), name(idx, q, g)), s.clone()))
-        .collect();
-    let mut entries = compare(&group(before_names), &group(after_names));
-
-    // Explain each change in the after state, on one pod pair behind it.
-    if !entries.is_empty() {
-        let mut witness: BTreeMap<(String, String), (PodKey, PodKey)> = BTreeMap::new();
-        for ((p, q), _) in before_rows.iter() {
-            witness
-                .entry((name(idx, p, g), name(idx, q, g)))
-                .or_insert_with(|| (p.clone(), q.clone()));
+    let after_name = |idx: &Index, names: &mut Names, ns: &str, m: &str| {
+        if workload {
+            names.id(idx.workload_of(&PodKey::new(ns, m)))
+        } else {
+            0
         }
-        let mut undo = Vec::new();
-        for ev in changes {
-            undo.extend(inverse(idx, ev));
-            idx.apply(ev.clone());
-        }
-        for ((p, q), _) in after_rows.iter() {
-            witness
-                .entry((name(idx, p, g), name(idx, q, g)))
-                .or_insert_with(|| (p.clone(), q.clone()));
-        }
-        for e in &mut entries {
-            if let Some((p, q)) = witness.get(&(e.src.clone(), e.dst.clone())) {
-                e.why = explain_change(idx, p, q, &e.before, &e.after);
+    };
+    // Pods of an after class already placed from the before side.
+    let mut placed_all: BTreeSet<ClassId> = BTreeSet::new();
+    let mut placed: HashMap<ClassId, BTreeSet<String>> = HashMap::new();
+    let ns_touched: BTreeSet<&str> = touched_all.iter().map(|k| k.namespace.as_str()).collect();
+    for (cb, ns, members) in snap_b {
+        let any_touched = ns_touched.contains(ns.as_str());
+        // Untouched classes usually keep their members: one lookup decides.
+        let first = members
+            .first()
+            .map(|(m, _)| idx.pod_class(&PodKey::new(&ns, m)));
+        if let Some(Some(ca)) = first
+            && !any_touched
+            && idx.class(ca).members.len() == members.len()
+            && idx
+                .class(ca)
+                .members
+                .iter()
+                .eq(members.iter().map(|(m, _)| m))
+        {
+            placed_all.insert(ca);
+            for (m, wb) in members {
+                // Owners only change through a pod update, which touches the pod.
+                add(
+                    &mut joints,
+                    JointKey {
+                        before: Some(cb),
+                        after: Some(ca),
+                        touched: false,
+                    },
+                    &ns,
+                    (m, wb, wb),
+                );
             }
+            continue;
         }
-        for ev in undo.into_iter().rev() {
-            idx.apply(ev);
+        for (m, wb) in members {
+            let ca = idx.pod_class(&PodKey::new(&ns, &m));
+            let wa = match ca {
+                Some(_) => after_name(idx, &mut names, &ns, &m),
+                None => u32::MAX,
+            };
+            if let Some(ca) = ca {
+                placed.entry(ca).or_default().insert(m.clone());
+            }
+            let key = JointKey {
+                before: Some(cb),
+                after: ca,
+                touched: any_touched && is_touched(&ns, &m),
+            };
+            add(&mut joints, key, &ns, (m, wb, wa));
         }
     }
+    for ca in involved(&classes_a, &rows_a) {
+        if placed_all.contains(&ca) {
+            continue;
+        }
+        let class = idx.class(ca);
+        let done = placed.get(&ca);
+        for m in &class.members {
+            if done.is_some_and(|d| d.contains(m)) {
+                continue;
+            }
+            let key = JointKey {
+                before: None,
+                after: Some(ca),
+                touched: is_touched(&class.namespace, m),
+            };
+            let wa = after_name(idx, &mut names, &class.namespace, m);
+            add(
+                &mut joints,
+                key,
+                &class.namespace,
+                (m.clone(), u32::MAX, wa),
+            );
+        }
+    }
+
+    // Joint pairs: rows before and after, by class pair.
+    let mut by_before: HashMap<ClassId, Vec<usize>> = HashMap::new();
+    let mut by_after: HashMap<ClassId, Vec<usize>> = HashMap::new();
+    for (j, jt) in joints.iter().enumerate() {
+        if let Some(c) = jt.key.before {
+            by_before.entry(c).or_default().push(j);
+        }
+        if let Some(c) = jt.key.after {
+            by_after.entry(c).or_default().push(j);
+        }
+    }
+    let mut pairs: HashMap<(usize, usize), (PortSet, PortSet)> = HashMap::new();
+    let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
+    for ((a, b), p) in &rows_b {
+        let (Some(xs), Some(ys)) = (by_before.get(a), by_before.get(b)) else {
+            continue;
+        };
+        for &x in xs {
+            for &y in ys {
+                if relevant(x, y) {
+                    pairs.entry((x, y)).or_default().0 = p.clone();
+                }
+            }
+        }
+    }
+    for ((a, b), p) in &rows_a {
+        let (Some(xs), Some(ys)) = (by_after.get(a), by_after.get(b)) else {
+            continue;
+        };
+        for &x in xs {
+            for &y in ys {
+                if relevant(x, y) {
+                    pairs.entry((x, y)).or_default().1 = p.clone();
+                }
+            }
+        }
+    }
+    let size = |x: usize| joints[x].members.len() as u64;
+    let pod_pairs = |x: usize, y: usize| {
+        if x == y {
+            size(x) * size(x).saturating_sub(1)
+        } else {
+            size(x) * size(y)
+        }
+    };
+    let mut changed_pod_pairs = 0u64;
+    let mut why_cache: HashMap<(usize, usize), Arc<[String]>> = HashMap::new();
+    let mut why = |x: usize, y: usize, b: &PortSet, a: &PortSet| -> Arc<[String]> {
+        why_cache
+            .entry((x, y))
+            .or_insert_with(|| {
+                explain_change(idx, joints[x].key.after, joints[y].key.after, b, a).into()
+            })
+            .clone()
+    };
+    // Pods: rank every member by its name `ns/pod` (namespaces ordered by
+    // `ns/`, then pod names) so that entries sort as integers.
+    let mut ranks: Vec<Vec<u32>> = joints.iter().map(|j| vec![0; j.members.len()]).collect();
+    let mut full_names: Vec<String> = Vec::new();
+    if !workload {
+        let mut by_ns: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (j, jt) in joints.iter().enumerate() {
+            by_ns
+                .entry(format!("{}/", jt.namespace))
+                .or_default()
+                .push(j);
+        }
+        for (prefix, js) in by_ns {
+            let mut pods: Vec<(&str, usize, usize)> = js
+                .iter()
+                .flat_map(|&j| {
+                    joints[j]
+                        .members
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, (m, ..))| (m.as_str(), j, i))
+                })
+                .collect();
+            pods.sort_unstable();
+            for (m, j, i) in pods {
+                ranks[j][i] = full_names.len() as u32;
+                full_names.push(format!("{prefix}{m}"));
+            }
+        }
+    }
+    let mut raw: Vec<(u32, u32, u32)> = Vec::new();
+    let mut changed_pairs: Vec<(usize, usize, Arc<[String]>)> = Vec::new();
+    let mut order: Vec<(usize, usize)> = pairs.keys().copied().collect();
+    order.sort_unstable();
+    let mut entries = Vec::new();
+    // Workload rows: (name before/after ids) -> (before, after, witness pair).
+    type WlRow = (PortSet, PortSet, Option<(usize, usize)>);
+    let mut wl: HashMap<(u32, u32), WlRow> = HashMap::new();
+    for (x, y) in order {
+        let (b, a) = &pairs[&(x, y)];
+        let changed = b != a;
+        if changed && !b.is_empty() {
+            changed_pod_pairs += pod_pairs(x, y);
+        }
+        if !workload {
+            if changed {
+                let id = changed_pairs.len() as u32;
+                changed_pairs.push((x, y, why(x, y, b, a)));
+                for (i, &p) in ranks[x].iter().enumerate() {
+                    for (k, &q) in ranks[y].iter().enumerate() {
+                        if x != y || i != k {
+                            raw.push((p, q, id));
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        // Workloads: distinct names on each side; a workload's row with
+        // itself is not listed, so same-name pairs drop out.
+        let distinct = |j: usize, after: bool| -> BTreeSet<u32> {
+            joints[j]
+                .members
+                .iter()
+                .map(|&(_, wb, wa)| if after { wa } else { wb })
+                .filter(|&n| n != u32::MAX)
+                .collect()
+        };
+        for (after, set) in [(false, b), (true, a)] {
+            if set.is_empty() {
+                continue;
+            }
+            let (ns_x, ns_y) = (distinct(x, after), distinct(y, after));
+            for &p in &ns_x {
+                for &q in &ns_y {
+                    if p == q {
+                        continue;
+                    }
+                    let row = wl.entry((p, q)).or_default();
+                    if after {
+                        row.1.union_with(set);
+                    } else {
+                        row.0.union_with(set);
+                    }
+                    if changed && row.2.is_none() {
+                        row.2 = Some((x, y));
+                    }
+                }
+            }
+        }
+    }
+    raw.sort_unstable();
+    entries.reserve(raw.len());
+    for (p, q, id) in raw {
+        let (x, y, w) = &changed_pairs[id as usize];
+        let (b, a) = &pairs[&(*x, *y)];
+        entries.push(DiffEntry {
+            src: full_names[p as usize].clone(),
+            dst: full_names[q as usize].clone(),
+            before: b.clone(),
+            after: a.clone(),
+            why: w.clone(),
+        });
+    }
+    if workload {
+        for ((p, q), (b, a, witness)) in wl {
+            if b == a {
+                continue;
+            }
+            let w = match witness {
+                Some((x, y)) => {
+                    let (bx, ax) = pairs[&(x, y)].clone();
+                    why(x, y, &bx, &ax)
+                }
+                None => Arc::from([]),
+            };
+            entries.push(DiffEntry {
+                src: names.names[p as usize].clone(),
+                dst: names.names[q as usize].clone(),
+                before: b,
+                after: a,
+                why: w,
+            });
+        }
+    }
+    if workload {
+        entries.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+    }
+    revert(idx, undo);
 
     let (findings_introduced, findings_resolved) = match (findings_before, findings_after) {
         (Some(b), Some(a)) => {
@@ -469,5 +776,21 @@ pub fn what_if(
         touched: touched.into_iter().collect(),
         findings_introduced,
         findings_resolved,
+    }
+}
+
+/// Applies `changes`, returning the events that undo them (in order).
+fn apply(idx: &mut Index, changes: &[Event]) -> Vec<Event> {
+    let mut undo = Vec::new();
+    for ev in changes {
+        undo.extend(inverse(idx, ev));
+        idx.apply(ev.clone());
+    }
+    undo
+}
+
+fn revert(idx: &mut Index, undo: Vec<Event>) {
+    for ev in undo.into_iter().rev() {
+        idx.apply(ev);
     }
 }

@@ -11,5 +11,6 @@ pub mod ipblock;
 pub mod model;
 pub mod ports;
 pub mod posture;
+pub mod proposal;
 pub mod selector;
 pub mod verdict;

@@ -5,27 +5,33 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use smallvec::{SmallVec, smallvec};
+
 use super::model::{ContainerPort, PolicyPort, PortRef, Protocol};
 
 pub const MIN_PORT: u16 = 1;
 pub const MAX_PORT: u16 = 65535;
 
+/// Few ranges per protocol is the norm: kept inline, so copying a port set
+/// (millions of times in a large diff) allocates nothing.
+type Ranges = SmallVec<[(u16, u16); 2]>;
+
 /// Sorted, non-overlapping, non-adjacent inclusive ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PortRanges(Vec<(u16, u16)>);
+pub struct PortRanges(Ranges);
 
 impl PortRanges {
     pub fn empty() -> Self {
-        PortRanges(Vec::new())
+        PortRanges(Ranges::new())
     }
     pub fn full() -> Self {
-        PortRanges(vec![(MIN_PORT, MAX_PORT)])
+        PortRanges(smallvec![(MIN_PORT, MAX_PORT)])
     }
     pub fn range(lo: u16, hi: u16) -> Self {
         if lo > hi || hi < MIN_PORT {
             return Self::empty();
         }
-        PortRanges(vec![(lo.max(MIN_PORT), hi)])
+        PortRanges(smallvec![(lo.max(MIN_PORT), hi)])
     }
     pub fn ranges(&self) -> &[(u16, u16)] {
         &self.0
@@ -34,7 +40,7 @@ impl PortRanges {
         self.0.is_empty()
     }
     pub fn is_full(&self) -> bool {
-        self.0 == [(MIN_PORT, MAX_PORT)]
+        self.0.as_slice() == [(MIN_PORT, MAX_PORT)]
     }
     pub fn contains(&self, port: u16) -> bool {
         self.0.iter().any(|&(lo, hi)| lo <= port && port <= hi)
@@ -44,9 +50,9 @@ impl PortRanges {
         if other.0.is_empty() {
             return self.clone();
         }
-        let mut all: Vec<(u16, u16)> = self.0.iter().chain(other.0.iter()).copied().collect();
+        let mut all: Ranges = self.0.iter().chain(other.0.iter()).copied().collect();
         all.sort_unstable();
-        let mut out: Vec<(u16, u16)> = Vec::with_capacity(all.len());
+        let mut out = Ranges::with_capacity(all.len());
         for (lo, hi) in all {
             match out.last_mut() {
                 // Adjacent ranges are joined too.
@@ -59,7 +65,7 @@ impl PortRanges {
 
     pub fn intersect(&self, other: &Self) -> Self {
         let (mut i, mut j) = (0, 0);
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         while i < self.0.len() && j < other.0.len() {
             let (a, b) = (self.0[i], other.0[j]);
             let lo = a.0.max(b.0);
@@ -73,7 +79,7 @@ impl PortRanges {
     }
 
     pub fn difference(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         for &(lo, hi) in &self.0 {
             let mut cur = u32::from(lo);
             let hi = u32::from(hi);

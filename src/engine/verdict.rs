@@ -193,6 +193,27 @@ impl Index {
     /// towards or from `other`. `server_ports` are the declared ports of the
     /// connection's destination (for named ports).
     pub fn side_verdict(&self, subject: ClassId, dir: Direction, other: Endpoint) -> SideVerdict {
+        self.side_verdict_with(subject, dir, other, true)
+    }
+
+    /// [`Self::side_verdict`] without the misses (their reasons are the
+    /// costly part), for callers that only need what is allowed and by whom.
+    pub fn side_verdict_brief(
+        &self,
+        subject: ClassId,
+        dir: Direction,
+        other: Endpoint,
+    ) -> SideVerdict {
+        self.side_verdict_with(subject, dir, other, false)
+    }
+
+    fn side_verdict_with(
+        &self,
+        subject: ClassId,
+        dir: Direction,
+        other: Endpoint,
+        with_misses: bool,
+    ) -> SideVerdict {
         let isolating = self.isolating_policies(subject, dir);
         if isolating.is_empty() {
             return SideVerdict {
@@ -218,6 +239,15 @@ impl Index {
                 let ports = rule_port_set(&rule.ports, dest_ports);
                 let matched: Result<Option<usize>, String> = if rule.peers.is_empty() {
                     Ok(None)
+                } else if !with_misses {
+                    rule.peers
+                        .iter()
+                        .position(|peer| {
+                            self.peer_matches_endpoint(&p.namespace, peer, other)
+                                .is_ok()
+                        })
+                        .map(Some)
+                        .ok_or_else(String::new)
                 } else {
                     let mut reasons = Vec::new();
                     let mut found = None;
@@ -240,6 +270,7 @@ impl Index {
                         allowed.union_with(&ports);
                         hits.push(RuleHit { policy: p.key(), rule: ri, peer, ports });
                     }
+                    _ if !with_misses => {}
                     Ok(_) => misses.push(RuleMiss {
                         policy: p.key(),
                         rule: ri,
@@ -250,7 +281,7 @@ impl Index {
                     Err(reason) => misses.push(RuleMiss { policy: p.key(), rule: ri, ports, reason }),
                 }
             }
-            if p.rules(dir).is_empty() {
+            if with_misses && p.rules(dir).is_empty() {
                 misses.push(RuleMiss {
                     policy: p.key(),
                     rule: usize::MAX,

@@ -165,6 +165,9 @@ pub struct App {
     pub candidates_pending: Option<u64>,
     /// The last namespaces matrix and the generation it was computed for.
     pub matrix_cache: Option<(u64, Arc<super::views::matrix::NsMatrix>)>,
+    /// The what-if proposal and its diff (kept when the panel closes, so
+    /// the tree keeps showing what it touches).
+    pub whatif: super::whatif::WhatIfState,
     /// A one-line note for the status bar (cleared on the next key).
     pub flash: Option<String>,
     pub quit: bool,
@@ -202,6 +205,7 @@ impl App {
             candidates: None,
             candidates_pending: None,
             matrix_cache: None,
+            whatif: Default::default(),
             flash: None,
             quit: false,
             fatal: None,
@@ -219,6 +223,7 @@ impl App {
             Overlay::Matrix(_) => Mode::Matrix,
             Overlay::Trace(t) if t.editing => Mode::PortInput,
             Overlay::Trace(_) => Mode::Trace,
+            Overlay::WhatIf if self.whatif.prompt.is_some() => Mode::PathInput,
             Overlay::WhatIf => Mode::WhatIf,
         }
     }

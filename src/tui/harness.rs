@@ -18,6 +18,9 @@ use super::views::draw;
 pub struct Harness {
     pub app: App,
     terminal: Terminal<TestBackend>,
+    /// Drafts the app asked to open in `$EDITOR` (not run here: answer
+    /// with `Msg::Edited`).
+    pub edits: Vec<String>,
 }
 
 impl Harness {
@@ -25,7 +28,11 @@ impl Harness {
         let app = App::new(index, source, theme);
         let terminal =
             Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| match e {});
-        let mut h = Harness { app, terminal };
+        let mut h = Harness {
+            app,
+            terminal,
+            edits: vec![],
+        };
         h.send(Msg::Resize(width, height));
         h
     }
@@ -33,9 +40,14 @@ impl Harness {
     /// Sends a message and runs the jobs it asks for (and theirs) inline.
     pub fn send(&mut self, msg: Msg) {
         let mut queue = update(&mut self.app, msg);
-        while let Some(Effect::Spawn(job)) = queue.pop() {
-            let out = jobs::run(job);
-            queue.extend(update(&mut self.app, Msg::Job(out)));
+        while let Some(effect) = queue.pop() {
+            match effect {
+                Effect::Spawn(job) => {
+                    let out = jobs::run(job);
+                    queue.extend(update(&mut self.app, Msg::Job(out)));
+                }
+                Effect::Edit(draft) => self.edits.push(draft),
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 //! Work that must not block input (connectivity matrices, finder indexing
-//! and matching, lint), as plain data: `update` asks for a job, the event
+//! and matching, lint, what-if diffs), as plain data: `update` asks for a job, the event
 //! loop runs it on a worker thread and posts the output back as a message.
 //! Tests and benches run the same jobs inline.
 
@@ -11,6 +11,8 @@ use crate::engine::index::Index;
 use super::views::finder::{Candidates, Kind, build_candidates, search};
 use super::views::findings::{FindingRow, lint};
 use super::views::matrix::{MatrixData, compute_namespaces, compute_pods};
+use super::whatif::{Outcome, YamlInput, compute};
+use crate::engine::model::PolicyKey;
 
 pub enum Job {
     Matrix {
@@ -32,6 +34,14 @@ pub enum Job {
     Lint {
         id: u64,
         index: Arc<Index>,
+    },
+    /// The what-if diff of a proposal, on a copy of the index.
+    WhatIf {
+        id: u64,
+        index: Arc<Index>,
+        input: YamlInput,
+        deletes: Vec<PolicyKey>,
+        lint: bool,
     },
 }
 
@@ -57,6 +67,13 @@ pub enum JobOutput {
         id: u64,
         generation: u64,
         rows: Option<Vec<FindingRow>>,
+    },
+    WhatIf {
+        id: u64,
+        generation: u64,
+        outcome: Outcome,
+        /// The proposal file's text, when it was read from a file.
+        read: Option<String>,
     },
 }
 
@@ -107,5 +124,21 @@ pub fn run(job: Job) -> JobOutput {
             generation: index.generation(),
             rows: lint(&index, &LintOptions::default()),
         },
+        Job::WhatIf {
+            id,
+            index,
+            input,
+            deletes,
+            lint,
+        } => {
+            let generation = index.generation();
+            let (outcome, read) = compute(index, input, &deletes, lint);
+            JobOutput::WhatIf {
+                id,
+                generation,
+                outcome,
+                read,
+            }
+        }
     }
 }

@@ -41,6 +41,20 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Click,
+    /// Text fields: complete the path.
+    Complete,
+    /// What-if: rehearse default-deny for the selected namespace.
+    WhatIfDefaultDeny,
+    /// What-if: rehearse deleting the selected policy.
+    WhatIfDelete,
+    /// What-if: load a proposal file.
+    WhatIfLoad,
+    /// What-if: edit the proposal in $EDITOR.
+    WhatIfEdit,
+    /// What-if: save the proposal to a file.
+    WhatIfSave,
+    /// What-if: drop the proposal.
+    WhatIfClear,
 }
 
 /// Where a binding applies.
@@ -61,6 +75,8 @@ pub enum Context {
     PortInput,
     Help,
     Overlay,
+    /// The what-if's path prompt.
+    PathInput,
     Mouse,
 }
 
@@ -77,6 +93,7 @@ impl Context {
             Context::PortInput => "Trace: port field",
             Context::Help => "Help (?)",
             Context::Overlay => "What-if (w)",
+            Context::PathInput => "What-if: file path",
             Context::Mouse => "Mouse",
         }
     }
@@ -92,6 +109,7 @@ pub enum Mode {
     PortInput,
     Help,
     WhatIf,
+    PathInput,
 }
 
 impl Mode {
@@ -124,7 +142,13 @@ impl Mode {
                 Context::Help,
                 Context::Move,
             ],
-            Mode::WhatIf => &[Context::Always, Context::Global, Context::Overlay],
+            Mode::WhatIf => &[
+                Context::Always,
+                Context::Global,
+                Context::Overlay,
+                Context::Move,
+            ],
+            Mode::PathInput => &[Context::Always, Context::PathInput],
         }
     }
 }
@@ -273,7 +297,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Browse,
         &[ch('w')],
         A::WhatIf,
-        "what-if preview (later issue)",
+        "what-if: see what a change would cut or open",
     ),
     bind(C::Browse, &[plain(KeyCode::Tab)], A::NextPane, "next pane"),
     bind(
@@ -420,10 +444,73 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Overlay,
+        &[ch('d')],
+        A::WhatIfDefaultDeny,
+        "rehearse default-deny (+ DNS) for the selected namespace",
+    ),
+    bind(
+        C::Overlay,
+        &[ch('x')],
+        A::WhatIfDelete,
+        "add deleting the selected policy to the proposal",
+    ),
+    bind(
+        C::Overlay,
+        &[ch('f')],
+        A::WhatIfLoad,
+        "load a proposal file (what you would kubectl apply -f)",
+    ),
+    bind(
+        C::Overlay,
+        &[ch('e')],
+        A::WhatIfEdit,
+        "edit the proposal (or a new draft) in $EDITOR",
+    ),
+    bind(
+        C::Overlay,
+        &[ch('s')],
+        A::WhatIfSave,
+        "save the proposal to a file (nothing is applied)",
+    ),
+    bind(C::Overlay, &[ch('c')], A::WhatIfClear, "clear the proposal"),
+    bind(
+        C::Overlay,
+        &[plain(KeyCode::Enter)],
+        A::Activate,
+        "explain the selected change",
+    ),
+    bind(
+        C::Overlay,
         &[plain(KeyCode::Esc), ch('w')],
         A::Close,
-        "close",
+        "back from the explanation / close",
     ),
+    bind(
+        C::PathInput,
+        &[Key::Text],
+        A::Input(' '),
+        "type a path (~ is your home)",
+    ),
+    bind(
+        C::PathInput,
+        &[plain(KeyCode::Tab)],
+        A::Complete,
+        "complete the path",
+    ),
+    bind(
+        C::PathInput,
+        &[plain(KeyCode::Backspace)],
+        A::Backspace,
+        "delete a char",
+    ),
+    bind(C::PathInput, &[ctrl('u')], A::ClearInput, "clear"),
+    bind(
+        C::PathInput,
+        &[plain(KeyCode::Enter)],
+        A::Activate,
+        "load / save",
+    ),
+    bind(C::PathInput, &[plain(KeyCode::Esc)], A::Close, "cancel"),
     bind(
         C::Mouse,
         &[Key::WheelUp],
@@ -474,6 +561,7 @@ pub fn help_sections() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
         Context::PortInput,
         Context::Help,
         Context::Overlay,
+        Context::PathInput,
         Context::Mouse,
     ];
     order
@@ -552,6 +640,30 @@ mod tests {
         assert_eq!(
             resolve(Mode::Browse, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
             Some(Action::Down)
+        );
+    }
+
+    #[test]
+    fn what_if_keys_and_its_path_prompt() {
+        let k = |c| key(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            resolve(Mode::WhatIf, &k('d')),
+            Some(Action::WhatIfDefaultDeny)
+        );
+        assert_eq!(resolve(Mode::WhatIf, &k('x')), Some(Action::WhatIfDelete));
+        assert_eq!(resolve(Mode::WhatIf, &k('j')), Some(Action::Down));
+        assert_eq!(resolve(Mode::WhatIf, &k('w')), Some(Action::Close));
+        // In the prompt letters type, Tab completes.
+        assert_eq!(resolve(Mode::PathInput, &k('d')), Some(Action::Input('d')));
+        assert_eq!(resolve(Mode::PathInput, &k('q')), Some(Action::Input('q')));
+        assert_eq!(
+            resolve(Mode::PathInput, &key(KeyCode::Tab, KeyModifiers::NONE)),
+            Some(Action::Complete)
+        );
+        // `d` on the main screen is not the what-if's.
+        assert_ne!(
+            resolve(Mode::Browse, &k('d')),
+            Some(Action::WhatIfDefaultDeny)
         );
     }
 

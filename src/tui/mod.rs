@@ -14,6 +14,7 @@ pub mod term;
 pub mod theme;
 pub mod update;
 pub mod views;
+pub mod whatif;
 
 use std::time::Duration;
 
@@ -31,10 +32,10 @@ use update::{Effect, Msg, update};
 
 pub use views::draw;
 
-/// The `--theme` flag once `GlobalArgs` has it; until then the
-/// `NETPOL_TUI_THEME` environment variable (dark, light) is read instead.
-fn theme_flag(_g: &GlobalArgs) -> Option<String> {
-    None
+/// The `--theme` flag; without it `ThemeKind::resolve` reads
+/// `NETPOL_TUI_THEME` (dark, light).
+fn theme_flag(g: &GlobalArgs) -> Option<String> {
+    g.theme.clone()
 }
 
 fn source_kind(g: &GlobalArgs) -> SourceKind {
@@ -52,6 +53,50 @@ fn source_kind(g: &GlobalArgs) -> SourceKind {
 /// The load errors and warnings of a file/demo source.
 fn input_diagnostics(input: &crate::cli::input::Input) -> (Vec<String>, Vec<String>) {
     (input.errors.clone(), input.warnings.clone())
+}
+
+/// `$VISUAL`, else `$EDITOR`, else `vi`, split into words (`code -w`).
+fn editor_command() -> Vec<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|w| !w.is_empty())
+        .unwrap_or_else(|| vec!["vi".to_string()])
+}
+
+/// Writes the draft to a temporary file, suspends the terminal, runs the
+/// editor on it, restores the terminal and returns the edited text (or why
+/// there is none). Errs only when the terminal cannot be taken back.
+fn edit_draft(terminal: &mut term::Term, draft: &str) -> std::io::Result<Result<String, String>> {
+    let path = std::env::temp_dir().join(format!("netpol-tui-draft-{}.yaml", std::process::id()));
+    if let Err(e) = std::fs::write(&path, draft) {
+        return Ok(Err(format!(
+            "cannot write the draft {}: {e}",
+            path.display()
+        )));
+    }
+    let cmd = editor_command();
+    term::suspend();
+    let status = std::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg(&path)
+        .status();
+    term::resume(terminal)?;
+    let res = match status {
+        Err(e) => Err(format!(
+            "cannot run the editor `{}` ($VISUAL / $EDITOR): {e}",
+            cmd.join(" ")
+        )),
+        Ok(s) if !s.success() => Err(format!(
+            "the editor `{}` failed ({s}): draft discarded",
+            cmd.join(" ")
+        )),
+        Ok(_) => std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read the draft {}: {e}", path.display())),
+    };
+    let _ = std::fs::remove_file(&path);
+    Ok(res)
 }
 
 /// Opens the TUI: on the demo (`--demo`), on files (`-f`), or on the
@@ -147,7 +192,18 @@ async fn event_loop(
                 None => Ok(()),
             };
         }
-        for Effect::Spawn(job) in effects {
+        for effect in effects {
+            let job = match effect {
+                Effect::Spawn(job) => job,
+                Effect::Edit(draft) => {
+                    // Stop reading the terminal (the editor reads it), and
+                    // read it afresh after.
+                    drop(std::mem::take(&mut input));
+                    let res = edit_draft(terminal, &draft)?;
+                    let _ = tx.send(Msg::Edited(res));
+                    continue;
+                }
+            };
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
                 let msg =

@@ -56,3 +56,30 @@ pub fn leave() {
         let _ = disable_raw_mode();
     }
 }
+
+/// Hands the terminal back for a child program (`$EDITOR`): as `leave`.
+pub fn suspend() {
+    leave();
+}
+
+/// Takes the terminal again after `suspend`; the next draw repaints every
+/// cell. (Not `Terminal::clear`: it asks the terminal for the cursor
+/// position, which the dropped input stream's wake-up can interrupt.)
+pub fn resume(t: &mut Term) -> std::io::Result<()> {
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut setup = || -> std::io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        t.hide_cursor()?;
+        // Both buffers blank: the next frame is drawn in full.
+        t.swap_buffers();
+        t.swap_buffers();
+        Ok(())
+    };
+    setup().inspect_err(|_| leave())
+}

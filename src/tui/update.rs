@@ -17,6 +17,7 @@ use super::views::matrix::{MatrixData, MatrixState, grid_fit};
 use super::views::trace::{TraceEnd, TraceState};
 use super::views::tree::{RowSource, TreeId, opened_namespaces, path_of, selected_of};
 use super::views::{self, clamp_scroll, inner_w, layout, namespace, pod, policy};
+use super::whatif;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -28,10 +29,15 @@ pub enum Msg {
     Job(JobOutput),
     /// A background job failed: stop with this error.
     Fatal(String),
+    /// `$EDITOR` returned: the draft's text, or why it failed.
+    Edited(Result<String, String>),
 }
 
 pub enum Effect {
     Spawn(Job),
+    /// Suspend the terminal and edit this draft in `$EDITOR`; the event loop
+    /// answers with [`Msg::Edited`].
+    Edit(String),
 }
 
 /// Events wait at most this long for a running job before the index is
@@ -110,6 +116,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.fatal = Some(e);
             app.quit = true;
         }
+        Msg::Edited(res) => whatif::edited(app, res, &mut fx),
     }
     flush_pending(app, &mut fx);
     maybe_lint(app, &mut fx);
@@ -176,6 +183,7 @@ fn after_index_change(app: &mut App, dirty: &Dirty, fx: &mut Vec<Effect>) {
         idx: &idx,
         stats: &app.stats,
         findings: &app.findings.by_ns,
+        touched: &app.whatif.touched,
         opened: &opened,
         theme: &app.theme,
     };
@@ -186,6 +194,7 @@ fn after_index_change(app: &mut App, dirty: &Dirty, fx: &mut Vec<Effect>) {
     if let Overlay::Trace(t) = &mut app.overlay {
         t.recompute(&app.index);
     }
+    whatif::index_changed(app, fx);
     let stale_matrix = match &app.overlay {
         Overlay::Matrix(m) => m.pending.is_none() && m.generation != generation,
         _ => false,
@@ -411,19 +420,35 @@ fn job_done(app: &mut App, out: JobOutput, fx: &mut Vec<Effect>) {
             }
             app.findings.set(rows, generation);
             // Badges carry finding counts.
-            let names = app.index.namespace_names();
-            let opened = opened_namespaces(&app.tree_state.borrow());
-            let src = RowSource {
-                idx: &app.index,
-                stats: &app.stats,
-                findings: &app.findings.by_ns,
-                opened: &opened,
-                theme: &app.theme,
-            };
-            app.tree.refresh(&src, &names, &Dirty::All);
+            refresh_tree(app);
             app.detail_key = None;
         }
+        JobOutput::WhatIf {
+            id,
+            generation,
+            outcome,
+            read,
+        } => {
+            if whatif::job_done(app, id, generation, outcome, read, fx) {
+                refresh_tree(app);
+            }
+        }
     }
+}
+
+/// Rebuilds every tree row (badges changed).
+pub(super) fn refresh_tree(app: &mut App) {
+    let names = app.index.namespace_names();
+    let opened = opened_namespaces(&app.tree_state.borrow());
+    let src = RowSource {
+        idx: &app.index,
+        stats: &app.stats,
+        findings: &app.findings.by_ns,
+        touched: &app.whatif.touched,
+        opened: &opened,
+        theme: &app.theme,
+    };
+    app.tree.refresh(&src, &names, &Dirty::All);
 }
 
 // ---- selection and tree ------------------------------------------------
@@ -456,6 +481,7 @@ fn set_open(app: &mut App, ns: &TreeId, open: bool) {
             idx: &app.index,
             stats: &app.stats,
             findings: &app.findings.by_ns,
+            touched: &app.whatif.touched,
             opened: &opened,
             theme: &app.theme,
         };
@@ -611,18 +637,15 @@ fn action(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
             return;
         }
         Overlay::Help { scroll, back } => help(app, a, scroll, back, fx),
-        Overlay::WhatIf => match a {
-            Action::Close | Action::WhatIf => Overlay::None,
-            Action::Help => Overlay::Help {
-                scroll: 0,
-                back: None,
-            },
-            Action::Finder => {
-                open_finder(app, Purpose::Jump, fx);
-                return;
+        Overlay::WhatIf => {
+            app.overlay = Overlay::WhatIf;
+            match a {
+                Action::Help => open_help(app),
+                Action::Finder => open_finder(app, Purpose::Jump, fx),
+                _ => whatif::action(app, a, fx),
             }
-            _ => Overlay::WhatIf,
-        },
+            return;
+        }
         Overlay::Finder(f) => {
             app.overlay = Overlay::Finder(f);
             finder(app, a, fx);
@@ -684,7 +707,7 @@ fn open_help(app: &mut App) {
 fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>) {
     match a {
         Action::Help => open_help(app),
-        Action::WhatIf => app.overlay = Overlay::WhatIf,
+        Action::WhatIf => whatif::open(app),
         Action::Finder => open_finder(app, Purpose::Jump, fx),
         Action::Close => app.focus = Pane::Tree,
         Action::Trace => match &app.selected {

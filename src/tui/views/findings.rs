@@ -16,6 +16,7 @@ use crate::engine::index::Index;
 use crate::engine::model::{PodKey, PolicyKey};
 
 use super::super::app::{App, Overlay, Pane, Selected};
+use super::super::theme::Theme;
 use super::{pane_block, scrolled};
 
 /// Load problems first, then the lint engine's severities.
@@ -54,24 +55,57 @@ impl FindingRow {
 /// Runs the lint engine (`engine::findings`) and maps its findings to rows,
 /// most severe first. None would mean no lint engine (the pane says so).
 pub fn lint(idx: &Index, opts: &LintOptions) -> Option<Vec<FindingRow>> {
-    let mut rows: Vec<FindingRow> = findings::lint(idx, opts)
-        .into_iter()
-        .map(|f| FindingRow {
-            severity: match f.severity {
-                findings::Severity::High => Severity::High,
-                findings::Severity::Medium => Severity::Medium,
-                findings::Severity::Low => Severity::Low,
-                findings::Severity::Info => Severity::Info,
-            },
-            id: f.id.to_string(),
-            namespace: f.namespace,
-            policy: f.policy,
-            pod: f.pod,
-            message: f.message,
-        })
-        .collect();
+    let mut rows: Vec<FindingRow> = findings::lint(idx, opts).iter().map(row_of).collect();
     rows.sort_by_key(|r| r.severity);
     Some(rows)
+}
+
+/// A lint finding as a row of the pane.
+pub fn row_of(f: &findings::Finding) -> FindingRow {
+    FindingRow {
+        severity: match f.severity {
+            findings::Severity::High => Severity::High,
+            findings::Severity::Medium => Severity::Medium,
+            findings::Severity::Low => Severity::Low,
+            findings::Severity::Info => Severity::Info,
+        },
+        id: f.id.to_string(),
+        namespace: f.namespace.clone(),
+        policy: f.policy.clone(),
+        pod: f.pod.clone(),
+        message: f.message.clone(),
+    }
+}
+
+/// One finding as a line: severity, id (padded to `idw`), place, message.
+pub fn row_line(r: &FindingRow, idw: usize, theme: &Theme) -> Line<'static> {
+    let (mark, st) = match r.severity {
+        Severity::Error => ("✗ error  ", theme.deny),
+        Severity::Warning => ("⚠ warning", theme.warn),
+        Severity::High => ("▲ high   ", theme.deny),
+        Severity::Medium => ("■ medium ", theme.warn),
+        Severity::Low => ("▪ low    ", theme.info),
+        Severity::Info => ("· info   ", theme.dim),
+    };
+    let place = match (&r.namespace, &r.policy, &r.pod) {
+        (Some(ns), Some(p), _) => format!("{ns}/{p}"),
+        (Some(ns), None, Some(p)) => format!("{ns}/{p}"),
+        (Some(ns), None, None) => ns.clone(),
+        _ => String::new(),
+    };
+    Line::from(vec![
+        Span::styled(format!("{mark} "), st),
+        Span::styled(format!("{:<idw$} ", r.id), theme.dim),
+        Span::styled(
+            if place.is_empty() {
+                String::new()
+            } else {
+                format!("{place}: ")
+            },
+            theme.ns,
+        ),
+        Span::raw(r.message.clone()),
+    ])
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,33 +178,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let idw = rows.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for (i, r) in rows.iter().enumerate() {
-        let (mark, st) = match r.severity {
-            Severity::Error => ("✗ error  ", theme.deny),
-            Severity::Warning => ("⚠ warning", theme.warn),
-            Severity::High => ("▲ high   ", theme.deny),
-            Severity::Medium => ("■ medium ", theme.warn),
-            Severity::Low => ("▪ low    ", theme.info),
-            Severity::Info => ("· info   ", theme.dim),
-        };
-        let place = match (&r.namespace, &r.policy, &r.pod) {
-            (Some(ns), Some(p), _) => format!("{ns}/{p}"),
-            (Some(ns), None, Some(p)) => format!("{ns}/{p}"),
-            (Some(ns), None, None) => ns.clone(),
-            _ => String::new(),
-        };
-        let mut line = Line::from(vec![
-            Span::styled(format!("{mark} "), st),
-            Span::styled(format!("{:<idw$} ", r.id), theme.dim),
-            Span::styled(
-                if place.is_empty() {
-                    String::new()
-                } else {
-                    format!("{place}: ")
-                },
-                theme.ns,
-            ),
-            Span::raw(r.message.clone()),
-        ]);
+        let mut line = row_line(r, idw, theme);
         if focused && i == f.selected {
             line = line.patch_style(theme.selected);
         }

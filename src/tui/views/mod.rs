@@ -209,9 +209,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::render(frame, a.status, app);
     match &app.overlay {
-        Overlay::Help { scroll, .. } => help::render(frame, a.body, app, *scroll),
+        Overlay::Help { scroll, back } => {
+            if matches!(back.as_deref(), Some(Overlay::WhatIf)) {
+                whatif::render(frame, app);
+            }
+            help::render(frame, a.body, app, *scroll)
+        }
         Overlay::Finder(f) => finder::render(frame, a.body, app, f),
-        Overlay::WhatIf => whatif::render(frame, a.body, app),
+        Overlay::WhatIf => whatif::render(frame, app),
         _ => {}
     }
 }

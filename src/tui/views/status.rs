@@ -85,6 +85,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.warn,
         ));
     }
+    if let Some(o) = app.whatif.outcome.as_ref().filter(|o| o.diff.is_some()) {
+        left.push(Span::styled("· what-if: ", theme.info));
+        left.push(Span::styled(format!("{} lost", o.lost), theme.deny));
+        left.push(Span::styled(", ", theme.info));
+        left.push(Span::styled(format!("{} gained ", o.gained), theme.allow));
+    }
     if let Some(f) = &app.flash {
         left.push(Span::styled(format!("· {f} "), theme.warn));
     }
@@ -93,6 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Mode::Browse => &[Action::Finder, Action::Help, Action::Quit],
         Mode::Finder => &[Action::Activate, Action::Close, Action::Quit],
         Mode::PortInput => &[Action::Close, Action::Quit],
+        Mode::PathInput => &[Action::Complete, Action::Activate, Action::Close],
         _ => &[Action::Close, Action::Help, Action::Quit],
     };
     for (k, what) in hint(app.mode(), keys) {

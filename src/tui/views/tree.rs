@@ -65,30 +65,43 @@ fn coverage<'a>(label: &'static str, n: u32, of: u32, theme: &Theme) -> Vec<Span
     ]
 }
 
-fn ns_line(name: &str, s: NsStats, findings: usize, theme: &Theme) -> Line<'static> {
+fn ns_line(
+    name: &str,
+    s: NsStats,
+    findings: usize,
+    touched: usize,
+    theme: &Theme,
+) -> Line<'static> {
     let mut spans = vec![Span::styled(name.to_string(), theme.ns)];
     spans.extend(coverage("in", s.ingress_isolated, s.pods, theme));
     spans.extend(coverage("eg", s.egress_isolated, s.pods, theme));
     if findings > 0 {
         spans.push(Span::styled(format!(" ⚠{findings}"), theme.warn));
     }
+    if touched > 0 {
+        spans.push(Span::styled(format!(" Δ{touched}"), theme.info));
+    }
     Line::from(spans)
 }
+
+/// The badge of a pod the what-if touches.
+pub const TOUCHED_BADGE: &str = " Δ";
 
 fn ns_item(
     idx: &Index,
     name: &Arc<str>,
     s: NsStats,
     findings: usize,
+    touched: Option<&HashSet<String>>,
     open: bool,
     theme: &Theme,
 ) -> TreeItem<'static, TreeId> {
-    let line = ns_line(name, s, findings, theme);
+    let line = ns_line(name, s, findings, touched.map_or(0, |t| t.len()), theme);
     let has_children = s.pods > 0 || s.policies > 0;
     let children = if !has_children {
         vec![]
     } else if open {
-        children(idx, name, theme)
+        children(idx, name, touched, theme)
     } else {
         vec![TreeItem::new_leaf(TreeId::Stub, "…")]
     };
@@ -97,8 +110,14 @@ fn ns_item(
         .unwrap_or_else(|_| TreeItem::new_leaf(TreeId::Ns(name.clone()), name.to_string()))
 }
 
-/// A namespace's rows: its policies, then its pods with badges.
-pub fn children(idx: &Index, ns: &str, theme: &Theme) -> Vec<TreeItem<'static, TreeId>> {
+/// A namespace's rows: its policies, then its pods with badges (`touched`:
+/// the pods an active what-if touches).
+pub fn children(
+    idx: &Index,
+    ns: &str,
+    touched: Option<&HashSet<String>>,
+    theme: &Theme,
+) -> Vec<TreeItem<'static, TreeId>> {
     let mut out = Vec::new();
     for p in idx.policies_in(ns) {
         let types = match (p.ingress_type, p.egress_type) {
@@ -151,6 +170,9 @@ pub fn children(idx: &Index, ns: &str, theme: &Theme) -> Vec<TreeItem<'static, T
                 if eg { theme.allow } else { theme.dim },
             ));
         }
+        if touched.is_some_and(|t| t.contains(&k.name)) {
+            spans.push(Span::styled(TOUCHED_BADGE, theme.info));
+        }
         out.push(TreeItem::new_leaf(
             TreeId::Pod(Arc::from(k.name.as_str())),
             Line::from(spans),
@@ -165,6 +187,8 @@ pub struct RowSource<'a> {
     pub idx: &'a Index,
     pub stats: &'a NsStatsCache,
     pub findings: &'a HashMap<String, usize>,
+    /// Pods an active what-if touches, by namespace.
+    pub touched: &'a HashMap<String, HashSet<String>>,
     pub opened: &'a HashSet<Arc<str>>,
     pub theme: &'a Theme,
 }
@@ -177,6 +201,7 @@ impl TreeModel {
             idx,
             stats,
             findings,
+            touched,
             opened,
             theme,
         } = *src;
@@ -188,6 +213,7 @@ impl TreeModel {
                 name,
                 stats.get(name),
                 findings.get(&**name).copied().unwrap_or(0),
+                touched.get(&**name),
                 opened.contains(name),
                 theme,
             )
