@@ -2,9 +2,10 @@
 //! engine's own verdicts (not by pattern-matching YAML). Ids are a stable
 //! contract (`netpol-findings/v1`); never rename one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use super::index::{ClassId, Index};
 use super::ipblock::IpRange;
@@ -208,8 +209,9 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
     isolation_findings(idx, &mut out);
     dns_findings(idx, o, &mut out);
     metadata_findings(idx, &mut out);
+    let mut ctx = PolicyCtx::new(idx);
     for p in idx.policies() {
-        policy_findings(idx, p, &mut out);
+        policy_findings(&mut ctx, p, &mut out);
     }
     host_network_findings(idx, &mut out);
     if let Some(cni) = &o.cni
@@ -501,7 +503,92 @@ fn peer_kind(p: &Peer) -> (bool, bool) {
     }
 }
 
-fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
+/// What the per-policy checks share across policies: the namespaces each
+/// namespaceSelector matches, and every namespace label value, so that a
+/// cluster with thousands of namespaces is scanned once, not per peer.
+struct PolicyCtx<'a> {
+    idx: &'a Index,
+    ns_matches: HashMap<&'a LabelSelector, Rc<Vec<String>>>,
+    label_values: HashMap<String, HashSet<String>>,
+}
+
+impl<'a> PolicyCtx<'a> {
+    fn new(idx: &'a Index) -> Self {
+        let mut label_values: HashMap<String, HashSet<String>> = HashMap::new();
+        for n in idx.namespace_names() {
+            for (k, v) in idx.ns_labels(&n).iter() {
+                label_values.entry(k.clone()).or_default().insert(v.clone());
+            }
+        }
+        PolicyCtx {
+            idx,
+            ns_matches: HashMap::new(),
+            label_values,
+        }
+    }
+
+    /// The namespaces a peer can match pods in.
+    fn peer_namespaces(&mut self, policy_ns: &str, peer: &'a Peer) -> Rc<Vec<String>> {
+        match peer {
+            Peer::IpBlock(_) => Rc::new(self.idx.namespace_names()),
+            Peer::Pods {
+                namespace_selector: None,
+                ..
+            } => Rc::new(vec![policy_ns.to_string()]),
+            Peer::Pods {
+                namespace_selector: Some(sel),
+                ..
+            } => {
+                let idx = self.idx;
+                self.ns_matches
+                    .entry(sel)
+                    .or_insert_with(|| {
+                        Rc::new(
+                            idx.namespace_names()
+                                .into_iter()
+                                .filter(|n| sel.matches(&idx.ns_labels(n)))
+                                .collect(),
+                        )
+                    })
+                    .clone()
+            }
+        }
+    }
+
+    /// The classes (not hostNetwork) a peer matches.
+    fn peer_classes(&mut self, policy_ns: &str, peer: &'a Peer) -> Vec<ClassId> {
+        let idx = self.idx;
+        self.peer_namespaces(policy_ns, peer)
+            .iter()
+            .flat_map(|ns| idx.classes_in(ns).collect::<Vec<_>>())
+            .filter(|&c| !idx.class(c).host_network && idx.peer_matches(policy_ns, peer, c))
+            .collect()
+    }
+
+    /// The first matchLabels/In/Exists term that no namespace satisfies.
+    fn unknown_namespace_term(&self, sel: &LabelSelector) -> Option<String> {
+        let has = |k: &String, v: &String| self.label_values.get(k).is_some_and(|s| s.contains(v));
+        for (k, v) in &sel.match_labels {
+            if !has(k, v) {
+                return Some(format!("{k}={v}"));
+            }
+        }
+        for r in &sel.match_expressions {
+            let known = match &r.op {
+                Operator::In(vals) => vals.iter().any(|v| has(&r.key, v)),
+                Operator::Exists => self.label_values.contains_key(&r.key),
+                Operator::NotIn(_) | Operator::DoesNotExist => true,
+            };
+            if !known {
+                return Some(r.to_string());
+            }
+        }
+        None
+    }
+}
+
+fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &mut Vec<Finding>) {
+    let idx = ctx.idx;
     let selected = idx.selected_pods(p);
     if selected.is_empty() {
         let ns_pods = idx.pods_in(&p.namespace).count();
@@ -614,7 +701,7 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                     continue;
                 };
                 if let Some(ns_sel) = namespace_selector
-                    && let Some(term) = unknown_namespace_term(idx, ns_sel)
+                    && let Some(term) = ctx.unknown_namespace_term(ns_sel)
                 {
                     out.push(Finding {
                         id: NAMESPACE_LABEL_UNKNOWN,
@@ -633,7 +720,7 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                         pods: vec![],
                     });
                 }
-                if idx.peer_pods(&p.namespace, peer).is_empty() {
+                if ctx.peer_classes(&p.namespace, peer).is_empty() {
                     out.push(Finding {
                         id: PEER_MATCHES_NOTHING,
                         severity: Severity::Low,
@@ -659,16 +746,26 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                 let Some(PortRef::Name(name)) = &pp.port else {
                     continue;
                 };
-                let dests: Vec<PodKey> = match dir {
-                    Direction::Ingress => selected.clone(),
-                    Direction::Egress if rule.peers.is_empty() => idx.pod_keys().cloned().collect(),
+                // The classes of the pods the rule can reach or be reached at.
+                let dests: Vec<ClassId> = match dir {
+                    Direction::Ingress => {
+                        let mut v: Vec<ClassId> =
+                            selected.iter().filter_map(|k| idx.pod_class(k)).collect();
+                        v.sort_unstable();
+                        v.dedup();
+                        v
+                    }
+                    Direction::Egress if rule.peers.is_empty() => idx
+                        .classes()
+                        .filter(|(_, c)| !c.host_network)
+                        .map(|(c, _)| c)
+                        .collect(),
                     Direction::Egress => {
-                        let mut v: Vec<PodKey> = rule
-                            .peers
-                            .iter()
-                            .flat_map(|x| idx.peer_pods(&p.namespace, x))
-                            .collect();
-                        v.sort();
+                        let mut v: Vec<ClassId> = Vec::new();
+                        for x in &rule.peers {
+                            v.extend(ctx.peer_classes(&p.namespace, x));
+                        }
+                        v.sort_unstable();
                         v.dedup();
                         v
                     }
@@ -676,12 +773,12 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                 if dests.is_empty() {
                     continue; // reported as selecting / matching nothing
                 }
-                let declared = dests.iter().any(|k| {
-                    idx.pod_class(k).is_some_and(|c| {
-                        idx.class(c).ports.iter().any(|cp| {
-                            cp.protocol == pp.protocol && cp.name.as_deref() == Some(name)
-                        })
-                    })
+                let n_dests: usize = dests.iter().map(|&c| idx.class(c).members.len()).sum();
+                let declared = dests.iter().any(|&c| {
+                    idx.class(c)
+                        .ports
+                        .iter()
+                        .any(|cp| cp.protocol == pp.protocol && cp.name.as_deref() == Some(name))
                 });
                 if !declared {
                     out.push(Finding {
@@ -695,7 +792,7 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
                             p.namespace,
                             p.name,
                             pp.protocol,
-                            plural(dests.len(), "pod", "pods")
+                            plural(n_dests, "pod", "pods")
                         ),
                         why: "a named port that no destination declares allows nothing".to_string(),
                         fix: Some(format!("name the container port {name:?} with protocol {}, or use the port number", pp.protocol)),
@@ -705,33 +802,6 @@ fn policy_findings(idx: &Index, p: &Policy, out: &mut Vec<Finding>) {
             }
         }
     }
-}
-
-/// The first matchLabels/In/Exists term that no namespace satisfies.
-fn unknown_namespace_term(idx: &Index, sel: &LabelSelector) -> Option<String> {
-    let nss: Vec<Labels> = idx
-        .namespace_names()
-        .iter()
-        .map(|n| idx.ns_labels(n).into_owned())
-        .collect();
-    for (k, v) in &sel.match_labels {
-        if !nss.iter().any(|l| l.get(k) == Some(v)) {
-            return Some(format!("{k}={v}"));
-        }
-    }
-    for r in &sel.match_expressions {
-        let known = match &r.op {
-            Operator::In(vals) => nss
-                .iter()
-                .any(|l| l.get(&r.key).is_some_and(|v| vals.contains(v))),
-            Operator::Exists => nss.iter().any(|l| l.contains_key(&r.key)),
-            Operator::NotIn(_) | Operator::DoesNotExist => true,
-        };
-        if !known {
-            return Some(r.to_string());
-        }
-    }
-    None
 }
 
 fn host_network_findings(idx: &Index, out: &mut Vec<Finding>) {

@@ -98,8 +98,23 @@ impl Index {
     }
 
     /// Whether `peer` of a policy in `policy_ns` matches a pod of `class`.
+    /// Same answer as [`Self::peer_mismatch`] without building the reason
+    /// (scans over every class call this).
     pub fn peer_matches(&self, policy_ns: &str, peer: &Peer, class: ClassId) -> bool {
-        self.peer_mismatch(policy_ns, peer, class).is_none()
+        let c = self.class(class);
+        match peer {
+            Peer::Pods {
+                namespace_selector,
+                pod_selector,
+            } => {
+                let ns_ok = match namespace_selector {
+                    None => c.namespace == policy_ns,
+                    Some(sel) => sel.matches(&self.ns_labels(&c.namespace)),
+                };
+                ns_ok && pod_selector.as_ref().is_none_or(|ps| ps.matches(&c.labels))
+            }
+            Peer::IpBlock(b) => self.class_ips(class).iter().any(|ip| b.contains_ip(*ip)),
+        }
     }
 
     /// Why `peer` does not match a pod of `class` (None: it matches).
