@@ -332,3 +332,118 @@ fn json_follows_the_findings_contract() {
     }
     assert!(first["policy"].is_null());
 }
+
+/// Applying a DNS finding's fix resolves the finding and cuts no
+/// connection: it must not isolate pods that were open for egress.
+#[test]
+fn dns_fix_resolves_the_finding_and_loses_nothing() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::source::files::load_sources;
+    let docs = [
+        DNS.to_string(),
+        pod("shop", "web", "{app: web}"),
+        pod("shop", "api", "{app: api}"),
+        pod("shop", "batch", "{app: batch}"),
+        // Only api is egress-isolated (and may reach DNS on UDP only);
+        // batch only by a policy with no rules. web stays open.
+        np(
+            "shop",
+            "api-egress",
+            "  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]\n    ports: [{protocol: UDP, port: 53}]\n",
+        ),
+        np(
+            "shop",
+            "batch-egress",
+            "  podSelector: {matchLabels: {app: batch}}\n  policyTypes: [Egress]\n",
+        ),
+        // The obvious name is taken: the fix must not replace it.
+        np(
+            "shop",
+            "allow-dns",
+            "  podSelector: {matchLabels: {app: none}}\n  ingress: [{}]\n",
+        ),
+    ];
+    let mut idx = index(&docs.join("---\n"));
+    let o = LintOptions::default();
+    let before = lint(&idx, &o);
+    let targets = [DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS];
+    for id in targets {
+        let f = find(&before, id);
+        assert_eq!(f.len(), 1, "{id}: {before:#?}");
+        let fix = f[0].fix.clone().expect("a fix");
+        assert!(!fix.contains("name: allow-dns\n"), "{fix}");
+        let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
+        assert!(loaded.errors.is_empty(), "{:?}\n{fix}", loaded.errors);
+        assert_eq!(loaded.snapshot.policies.len(), 1, "{fix}");
+        let changes: Vec<_> = loaded
+            .snapshot
+            .policies
+            .into_iter()
+            .map(netpol_tui::engine::model::Event::UpsertPolicy)
+            .collect();
+        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        assert!(d.lost().is_empty(), "{id}: the fix cuts {:?}", d.lost());
+        assert!(
+            d.findings_resolved.iter().any(|r| r.id == id),
+            "{id} not resolved by\n{fix}\n{d:#?}"
+        );
+        assert!(
+            !d.findings_introduced
+                .iter()
+                .any(|r| targets.contains(&r.id)),
+            "{:#?}",
+            d.findings_introduced
+        );
+    }
+}
+
+#[test]
+fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
+    let s: netpol_tui::engine::model::LabelSelector = netpol_tui::engine::model::LabelSelector {
+        match_labels: [("enabled", "true"), ("tier", "1"), ("app", "web")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        match_expressions: vec![],
+    };
+    assert_eq!(
+        selector_yaml(&s),
+        "{matchLabels: {app: web, enabled: \"true\", tier: \"1\"}}"
+    );
+}
+
+/// On the demo cluster: every DNS fix, applied alone, loses no connection
+/// and resolves its finding.
+#[test]
+fn demo_dns_fixes_lose_nothing() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::engine::index::Index;
+    use netpol_tui::engine::model::Event;
+    use netpol_tui::source::files::load_sources;
+    let mut idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
+    let o = LintOptions::default();
+    let fixes: Vec<(&str, String)> = lint(&idx, &o)
+        .into_iter()
+        .filter(|f| [DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS].contains(&f.id))
+        .filter_map(|f| Some((f.id, f.fix?)))
+        .collect();
+    assert!(fixes.len() >= 2, "the demo shows both DNS failure modes");
+    for (id, fix) in fixes {
+        let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let changes: Vec<Event> = loaded
+            .snapshot
+            .policies
+            .into_iter()
+            .map(Event::UpsertPolicy)
+            .collect();
+        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        assert!(d.lost().is_empty(), "{id} fix\n{fix}\ncuts {:?}", d.lost());
+        assert!(
+            d.findings_resolved.iter().any(|r| r.id == id),
+            "{id}\n{fix}"
+        );
+    }
+}

@@ -94,6 +94,14 @@ pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
     s
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn ns_of(name: &str) -> &str {
     if name.ends_with("[External]") {
         "(external)"
@@ -102,8 +110,9 @@ fn ns_of(name: &str) -> &str {
     }
 }
 
-/// Text grouped by namespace pair; red/green on a terminal.
-pub fn text(d: &Diff, headline: &str, color: bool) -> String {
+/// Text grouped by namespace pair; red/green on a terminal. `unit` names
+/// what a row is (pod or workload pairs); `touched` is shown for what-ifs.
+pub fn text(d: &Diff, headline: &str, color: bool, unit: &str, touched: bool) -> String {
     let (red, green, bold, reset) = if color {
         ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
     } else {
@@ -113,13 +122,17 @@ pub fn text(d: &Diff, headline: &str, color: bool) -> String {
     let gained = d.gained();
     let mut s = String::new();
     let _ = writeln!(s, "{bold}{headline}{reset}");
+    let touched = if touched {
+        format!("; {} touched", plural(d.touched.len(), "pod", "pods"))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "{red}{} lost{reset}, {green}{} gained{reset}, {} pod pairs unchanged; {} pods touched",
+        "{red}{} lost{reset}, {green}{} gained{reset} ({unit} pairs and external ranges); {} unchanged{touched}",
         lost.len(),
         gained.len(),
-        d.unchanged_pairs,
-        d.touched.len()
+        plural(d.unchanged_pairs as usize, "pod pair", "pod pairs"),
     );
     let mut groups: std::collections::BTreeMap<
         (String, String),
@@ -246,19 +259,24 @@ fn trees(args: &DiffArgs, base: &PathBuf, against: &PathBuf) -> Result<(String, 
     };
     let (rb, ra) = report_pair(&b, &a, g);
     let entries = diff_reports(&rb, &ra);
-    let unchanged = if g == Granularity::Pod {
-        let after: std::collections::HashMap<(&str, &str), &crate::engine::ports::PortSet> = ra
-            .internal
-            .iter()
-            .map(|r| ((r.src.as_str(), r.dst.as_str()), &r.ports))
-            .collect();
-        rb.internal
-            .iter()
-            .filter(|r| after.get(&(r.src.as_str(), r.dst.as_str())) == Some(&&r.ports))
-            .count() as u64
+    // Unchanged pairs are counted on pods whatever the rows are.
+    let pod_reports;
+    let (pb, pa) = if g == Granularity::Pod {
+        (&rb, &ra)
     } else {
-        0
+        pod_reports = report_pair(&b, &a, Granularity::Pod);
+        (&pod_reports.0, &pod_reports.1)
     };
+    let after: std::collections::HashMap<(&str, &str), &crate::engine::ports::PortSet> = pa
+        .internal
+        .iter()
+        .map(|r| ((r.src.as_str(), r.dst.as_str()), &r.ports))
+        .collect();
+    let unchanged = pb
+        .internal
+        .iter()
+        .filter(|r| after.get(&(r.src.as_str(), r.dst.as_str())) == Some(&&r.ports))
+        .count() as u64;
     let d = Diff {
         entries,
         unchanged_pairs: unchanged,
@@ -268,10 +286,11 @@ fn trees(args: &DiffArgs, base: &PathBuf, against: &PathBuf) -> Result<(String, 
         args,
         &d,
         &format!("Diff: {} -> {}", base.display(), against.display()),
+        false,
     )
 }
 
-fn render(args: &DiffArgs, d: &Diff, headline: &str) -> Result<(String, u8)> {
+fn render(args: &DiffArgs, d: &Diff, headline: &str, what_if: bool) -> Result<(String, u8)> {
     let (lost, gained) = (d.lost(), d.gained());
     let code = fail(args, lost.len(), gained.len());
     let out = match args.output.as_str() {
@@ -288,6 +307,11 @@ fn render(args: &DiffArgs, d: &Diff, headline: &str) -> Result<(String, u8)> {
             d,
             headline,
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            match args.by {
+                By::Pod => "pod",
+                By::Workload => "workload",
+            },
+            what_if,
         ),
     };
     Ok((out, code))
@@ -307,7 +331,7 @@ pub fn run(input: Option<&mut Input>, args: &DiffArgs, lint: &LintOptions) -> Re
         granularity(args.by)
     };
     let d = what_if(&mut input.index, &events, g, Some(lint));
-    let (mut out, code) = render(args, &d, &headline)?;
+    let (mut out, code) = render(args, &d, &headline, true)?;
     if args.output == "text" && !args.apply.is_empty() {
         let files: Vec<String> = args
             .apply

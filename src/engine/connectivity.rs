@@ -437,16 +437,61 @@ pub struct ClassConnectivity {
 /// The families external ranges are reported for: IPv4 always, IPv6 when
 /// some policy mentions an IPv6 CIDR (otherwise every pod would get an
 /// extra `::/0` line that says nothing new).
-fn families(idxs: &[&Index]) -> Vec<Family> {
-    let mut f = vec![Family::V4];
-    if idxs.iter().any(|idx| {
-        idx.ip_nets()
-            .iter()
-            .any(|n| matches!(n, ipnet::IpNet::V6(_)))
-    }) {
-        f.push(Family::V6);
+fn families(v6: bool) -> Vec<Family> {
+    if v6 {
+        vec![Family::V4, Family::V6]
+    } else {
+        vec![Family::V4]
     }
-    f
+}
+
+/// The ipBlocks of a state that cut the address space: egress peers (for
+/// external destinations) and ingress peers (for external sources), and
+/// whether any CIDR is IPv6.
+#[derive(Debug, Clone, Default)]
+pub struct CutBlocks {
+    pub egress: Vec<IpBlock>,
+    pub ingress: Vec<IpBlock>,
+    pub v6: bool,
+}
+
+impl CutBlocks {
+    pub fn of(idx: &Index) -> Self {
+        let mut out = CutBlocks {
+            v6: idx
+                .ip_nets()
+                .iter()
+                .any(|n| matches!(n, ipnet::IpNet::V6(_))),
+            ..Default::default()
+        };
+        for p in idx.policies() {
+            for (rules, dst) in [(&p.egress, &mut out.egress), (&p.ingress, &mut out.ingress)] {
+                for r in rules {
+                    for peer in &r.peers {
+                        if let Peer::IpBlock(b) = peer {
+                            dst.push(b.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn extend(&mut self, o: CutBlocks) {
+        self.egress.extend(o.egress);
+        self.ingress.extend(o.ingress);
+        self.v6 |= o.v6;
+    }
+
+    /// (destination partition, source partition).
+    pub fn partitions(&self) -> (Vec<IpRange>, Vec<IpRange>) {
+        let fams = families(self.v6);
+        (
+            partition(self.egress.iter(), &fams),
+            partition(self.ingress.iter(), &fams),
+        )
+    }
 }
 
 /// The partitions of the address space for external destinations (cut at
@@ -458,27 +503,11 @@ pub fn external_partitions(idx: &Index) -> (Vec<IpRange>, Vec<IpRange>) {
 /// One partition for several states (a diff compares ranges by name, so
 /// both sides must be cut the same way).
 pub fn external_partitions_of(idxs: &[&Index]) -> (Vec<IpRange>, Vec<IpRange>) {
-    let fams = families(idxs);
-    let blocks_of = |ingress: bool| -> Vec<&IpBlock> {
-        idxs.iter()
-            .flat_map(|idx| idx.policies())
-            .flat_map(|p| {
-                if ingress {
-                    p.ingress.iter()
-                } else {
-                    p.egress.iter()
-                }
-            })
-            .flat_map(|r| r.peers.iter())
-            .filter_map(|p| match p {
-                Peer::IpBlock(b) => Some(b),
-                Peer::Pods { .. } => None,
-            })
-            .collect()
-    };
-    let dst = partition(blocks_of(false), &fams);
-    let src = partition(blocks_of(true), &fams);
-    (dst, src)
+    let mut blocks = CutBlocks::default();
+    for idx in idxs {
+        blocks.extend(CutBlocks::of(idx));
+    }
+    blocks.partitions()
 }
 
 impl ClassConnectivity {
@@ -520,47 +549,10 @@ pub fn class_connectivity_on(
         ..cc.pod_pairs()
     };
 
-    // Pod to external: only the client's egress side applies.
     for &a in &cc.classes {
-        for r in &out.dst_ranges {
-            let ports = match &cc.egress[a as usize] {
-                None => PortSet::all(),
-                Some(ids) => {
-                    let mut s = PortSet::none();
-                    for &ri in ids {
-                        let rule = &cc.rules[ri];
-                        if rule.target.contains_range(r) {
-                            s.union_with(&cc.rule_ports(rule, None));
-                        }
-                    }
-                    s
-                }
-            };
-            if !ports.is_empty() {
-                out.to_external.push((a, *r, ports));
-            }
-        }
-    }
-    // External to pod: only the server's ingress side applies.
-    for &b in &cc.classes {
-        for r in &out.src_ranges {
-            let ports = match &cc.ingress[b as usize] {
-                None => PortSet::all(),
-                Some(ids) => {
-                    let mut s = PortSet::none();
-                    for &ri in ids {
-                        let rule = &cc.rules[ri];
-                        if rule.target.contains_range(r) {
-                            s.union_with(&cc.rule_ports(rule, Some(b)));
-                        }
-                    }
-                    s
-                }
-            };
-            if !ports.is_empty() {
-                out.from_external.push((*r, b, ports));
-            }
-        }
+        out.to_external.extend(cc.to_external(a, &out.dst_ranges));
+        out.from_external
+            .extend(cc.external_to(a, &out.src_ranges));
     }
     out
 }
@@ -577,19 +569,92 @@ pub fn pairs_touching(
     Compiled::new(idx).touching(clients, servers)
 }
 
-/// [`pairs_touching`] (clients and servers alike) plus the number of
-/// allowed ordered pod pairs of the whole state, on one compilation.
-pub fn pairs_touching_and_total(
+/// What a change touching some classes can alter, in one state.
+#[derive(Debug, Default)]
+pub struct Touching {
+    /// Allowed pairs with a client or a server among the classes.
+    pub pairs: Vec<(ClassId, ClassId, PortSet)>,
+    /// The classes' connections to and from external ranges.
+    pub to_external: Vec<(ClassId, IpRange, PortSet)>,
+    pub from_external: Vec<(IpRange, ClassId, PortSet)>,
+    /// Allowed ordered pod pairs of the whole state, when asked for.
+    pub total: Option<u64>,
+}
+
+/// [`pairs_touching`] (clients and servers alike), the external rows of
+/// the classes on the given partitions, and optionally the number of
+/// allowed pod pairs of the whole state, on one compilation.
+pub fn touching(
     idx: &Index,
     classes: &[ClassId],
-) -> (Vec<(ClassId, ClassId, PortSet)>, u64) {
+    dst_ranges: &[IpRange],
+    src_ranges: &[IpRange],
+    with_total: bool,
+) -> Touching {
     let cc = Compiled::new(idx);
-    let rows = cc.touching(classes, classes);
-    let total = pod_pair_count(idx, &cc.pod_pairs());
-    (rows, total)
+    let mut out = Touching {
+        pairs: cc.touching(classes, classes),
+        total: with_total.then(|| pod_pair_count(idx, &cc.pod_pairs())),
+        ..Default::default()
+    };
+    for &c in classes {
+        if cc.class_ns.get(c as usize).is_some_and(|n| *n != u32::MAX) {
+            out.to_external.extend(cc.to_external(c, dst_ranges));
+            out.from_external.extend(cc.external_to(c, src_ranges));
+        }
+    }
+    out
 }
 
 impl Compiled<'_> {
+    /// Pod to external: only the client's egress side applies.
+    fn to_external(&self, a: ClassId, ranges: &[IpRange]) -> Vec<(ClassId, IpRange, PortSet)> {
+        let mut out = Vec::new();
+        for r in ranges {
+            let ports = match &self.egress[a as usize] {
+                None => PortSet::all(),
+                Some(ids) => {
+                    let mut s = PortSet::none();
+                    for &ri in ids {
+                        let rule = &self.rules[ri];
+                        if rule.target.contains_range(r) {
+                            s.union_with(&self.rule_ports(rule, None));
+                        }
+                    }
+                    s
+                }
+            };
+            if !ports.is_empty() {
+                out.push((a, *r, ports));
+            }
+        }
+        out
+    }
+
+    /// External to pod: only the server's ingress side applies.
+    fn external_to(&self, b: ClassId, ranges: &[IpRange]) -> Vec<(IpRange, ClassId, PortSet)> {
+        let mut out = Vec::new();
+        for r in ranges {
+            let ports = match &self.ingress[b as usize] {
+                None => PortSet::all(),
+                Some(ids) => {
+                    let mut s = PortSet::none();
+                    for &ri in ids {
+                        let rule = &self.rules[ri];
+                        if rule.target.contains_range(r) {
+                            s.union_with(&self.rule_ports(rule, Some(b)));
+                        }
+                    }
+                    s
+                }
+            };
+            if !ports.is_empty() {
+                out.push((*r, b, ports));
+            }
+        }
+        out
+    }
+
     fn touching(
         &self,
         clients: &[ClassId],

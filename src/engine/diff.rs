@@ -7,11 +7,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::connectivity::{ConnRow, Granularity, Report, pairs_touching, pairs_touching_and_total};
+use super::connectivity::{
+    ConnRow, CutBlocks, Granularity, Report, Touching, external_name, touching,
+};
 use super::findings::{Finding, LintOptions, lint};
 use super::index::{ClassId, Index};
+use super::ipblock::IpRange;
 use super::model::{Event, PodKey};
 use super::ports::PortSet;
+use super::verdict::Endpoint;
 
 /// One pair whose allowed set changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,21 +96,26 @@ fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
     let mut out = Vec::new();
     // (range is the source?, other end, before, after) -> ranges.
     type Key = (bool, String, PortSet, PortSet);
-    let mut ext: BTreeMap<Key, Vec<super::ipblock::IpRange>> = BTreeMap::new();
+    // Ranges merged into one row keep the first one's explanation.
+    let mut ext: BTreeMap<Key, (Vec<super::ipblock::IpRange>, Arc<[String]>)> = BTreeMap::new();
     for e in entries {
-        match (parse_external_name(&e.src), parse_external_name(&e.dst)) {
-            (Some(r), None) => ext
-                .entry((true, e.dst.clone(), e.before.clone(), e.after.clone()))
-                .or_default()
-                .push(r),
-            (None, Some(r)) => ext
-                .entry((false, e.src.clone(), e.before.clone(), e.after.clone()))
-                .or_default()
-                .push(r),
-            _ => out.push(e),
+        let key = match (parse_external_name(&e.src), parse_external_name(&e.dst)) {
+            (Some(r), None) => ((true, e.dst.clone(), e.before.clone(), e.after.clone()), r),
+            (None, Some(r)) => ((false, e.src.clone(), e.before.clone(), e.after.clone()), r),
+            _ => {
+                out.push(e);
+                continue;
+            }
+        };
+        let slot = ext
+            .entry(key.0)
+            .or_insert_with(|| (Vec::new(), e.why.clone()));
+        slot.0.push(key.1);
+        if slot.1.is_empty() {
+            slot.1 = e.why.clone();
         }
     }
-    for ((is_src, other, before, after), mut ranges) in ext {
+    for ((is_src, other, before, after), (mut ranges, why)) in ext {
         ranges.sort();
         let mut merged: Vec<super::ipblock::IpRange> = Vec::new();
         for r in ranges {
@@ -127,7 +136,7 @@ fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
                 dst,
                 before: before.clone(),
                 after: after.clone(),
-                why: Arc::from([]),
+                why: why.clone(),
             });
         }
     }
@@ -243,31 +252,45 @@ fn inverse(idx: &Index, ev: &Event) -> Vec<Event> {
 
 /// Pod-level allowed sets of every pair touching `pods` in the current state.
 /// Why a pair changed from `before` to `after`, evaluated in the state after
-/// the change on the classes `a` (source) and `b` (destination); `None` when
-/// that side does not exist after the change. Worded without pod names so
-/// that one explanation serves every pod pair of the two classes.
+/// the change between `src` and `dst` (a pod class or an external range;
+/// `None` when that pod does not exist after the change). Worded without
+/// pod names so that one explanation serves every pod pair of two classes.
 fn explain_change(
     idx: &Index,
-    a: Option<ClassId>,
-    b: Option<ClassId>,
+    src: Option<Endpoint>,
+    dst: Option<Endpoint>,
     before: &PortSet,
     after: &PortSet,
 ) -> Vec<String> {
     use super::model::Direction;
-    use super::verdict::Endpoint;
-    let (Some(a), Some(b)) = (a, b) else {
-        let gone = if a.is_none() { "source" } else { "destination" };
+    let (Some(src), Some(dst)) = (src, dst) else {
+        let gone = if src.is_none() {
+            "source"
+        } else {
+            "destination"
+        };
         return vec![format!("the {gone} does not exist after the change")];
     };
-    if idx.class(a).host_network || idx.class(b).host_network {
-        return vec!["a hostNetwork pod is involved: no verdict".to_string()];
+    for ep in [src, dst] {
+        if let Endpoint::Class(c) = ep
+            && idx.class(c).host_network
+        {
+            return vec!["a hostNetwork pod is involved: no verdict".to_string()];
+        }
     }
-    let egress = idx.side_verdict_brief(a, Direction::Egress, Endpoint::Class(b));
-    let ingress = idx.side_verdict_brief(b, Direction::Ingress, Endpoint::Class(a));
+    let egress = match src {
+        Endpoint::Class(a) => Some(idx.side_verdict_brief(a, Direction::Egress, dst)),
+        Endpoint::Ip(_) => None,
+    };
+    let ingress = match dst {
+        Endpoint::Class(b) => Some(idx.side_verdict_brief(b, Direction::Ingress, src)),
+        Endpoint::Ip(_) => None,
+    };
     let mut why = Vec::new();
     let lost = before.difference(after);
     let gained = after.difference(before);
     for (side, who) in [(&egress, "source"), (&ingress, "destination")] {
+        let Some(side) = side else { continue };
         let dir = match side.direction {
             Direction::Egress => "egress",
             Direction::Ingress => "ingress",
@@ -351,34 +374,44 @@ struct Joint {
     members: Vec<(String, u32, u32)>,
 }
 
-/// The classes of the touched pods, and every allowed class pair touching
-/// them, in the current state.
-/// Also returns the number of allowed pod pairs of the whole state.
-fn touching_rows(
-    idx: &Index,
-    touched: &BTreeSet<PodKey>,
-) -> (Vec<ClassId>, HashMap<(ClassId, ClassId), PortSet>, u64) {
-    let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
-    classes.sort_unstable();
-    classes.dedup();
-    let (rows, total) = pairs_touching_and_total(idx, &classes);
-    let rows = rows.into_iter().map(|(a, b, p)| ((a, b), p)).collect();
-    (classes, rows, total)
+/// One state's view of the change: the classes of the touched pods, every
+/// allowed class pair touching them, and their external rows.
+struct Side {
+    classes: Vec<ClassId>,
+    rows: HashMap<(ClassId, ClassId), PortSet>,
+    /// Per class: (range, ports) to external destinations / from sources.
+    to_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>>,
+    from_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>>,
+    total: u64,
 }
 
-/// [`touching_rows`] without the total.
-fn touching_rows_only(
-    idx: &Index,
-    touched: &BTreeSet<PodKey>,
-) -> (Vec<ClassId>, HashMap<(ClassId, ClassId), PortSet>, ()) {
-    let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
-    classes.sort_unstable();
-    classes.dedup();
-    let rows = pairs_touching(idx, &classes, &classes)
-        .into_iter()
-        .map(|(a, b, p)| ((a, b), p))
-        .collect();
-    (classes, rows, ())
+impl Side {
+    fn of(
+        idx: &Index,
+        touched: &BTreeSet<PodKey>,
+        parts: &(Vec<IpRange>, Vec<IpRange>),
+        with_total: bool,
+    ) -> Side {
+        let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let t: Touching = touching(idx, &classes, &parts.0, &parts.1, with_total);
+        let mut to_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>> = HashMap::new();
+        for (c, r, p) in t.to_external {
+            to_ext.entry(c).or_default().insert(r, p);
+        }
+        let mut from_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>> = HashMap::new();
+        for (r, c, p) in t.from_external {
+            from_ext.entry(c).or_default().insert(r, p);
+        }
+        Side {
+            classes,
+            rows: t.pairs.into_iter().map(|(a, b, p)| ((a, b), p)).collect(),
+            to_ext,
+            from_ext,
+            total: t.total.unwrap_or(0),
+        }
+    }
 }
 
 /// The classes a side's rows mention, plus the touched ones, sorted.
@@ -428,6 +461,8 @@ pub fn what_if(
     let mut touched = BTreeSet::new();
     affected(idx, changes, &mut touched);
     let findings_before = lint_with.map(|o| lint(idx, o));
+    // External ranges are cut the same way on both sides.
+    let mut cuts = CutBlocks::of(idx);
     let mut workloads = if workload {
         workload_names(idx, &touched)
     } else {
@@ -436,18 +471,21 @@ pub fn what_if(
     let undo = apply(idx, changes);
     affected_after(idx, changes, &mut touched);
     let findings_after = lint_with.map(|o| lint(idx, o));
+    cuts.extend(CutBlocks::of(idx));
     if workload {
         workloads.extend(workload_names(idx, &touched));
     }
     let mut touched_all = with_workload_pods(idx, &touched, &workloads);
     revert(idx, undo);
+    let parts = cuts.partitions();
 
     // Before: the rows, and who is in the classes they mention.
     touched_all = with_workload_pods(idx, &touched_all, &workloads);
-    let (classes_b, rows_b, before_total) = touching_rows(idx, &touched_all);
+    let side_b = Side::of(idx, &touched_all, &parts, true);
+    let (classes_b, rows_b, before_total) = (&side_b.classes, &side_b.rows, side_b.total);
     let mut names = Names::default();
     // (class, namespace, members with their name before).
-    let snap_b: Vec<ClassSnapshot> = involved(&classes_b, &rows_b)
+    let snap_b: Vec<ClassSnapshot> = involved(classes_b, rows_b)
         .into_iter()
         .map(|c| {
             let class = idx.class(c);
@@ -469,7 +507,8 @@ pub fn what_if(
 
     // After: the rows, and the joint groups.
     let undo = apply(idx, changes);
-    let (classes_a, rows_a, _) = touching_rows_only(idx, &touched_all);
+    let side_a = Side::of(idx, &touched_all, &parts, false);
+    let (classes_a, rows_a) = (&side_a.classes, &side_a.rows);
     let is_touched = |ns: &str, m: &str| touched_all.contains(&PodKey::new(ns, m));
     let mut joints: Vec<Joint> = Vec::new();
     let mut joint_of: HashMap<JointKey, usize> = HashMap::new();
@@ -543,7 +582,7 @@ pub fn what_if(
             add(&mut joints, key, &ns, (m, wb, wa));
         }
     }
-    for ca in involved(&classes_a, &rows_a) {
+    for ca in involved(classes_a, rows_a) {
         if placed_all.contains(&ca) {
             continue;
         }
@@ -581,7 +620,7 @@ pub fn what_if(
     }
     let mut pairs: HashMap<(usize, usize), (PortSet, PortSet)> = HashMap::new();
     let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
-    for ((a, b), p) in &rows_b {
+    for ((a, b), p) in rows_b {
         let (Some(xs), Some(ys)) = (by_before.get(a), by_before.get(b)) else {
             continue;
         };
@@ -593,7 +632,7 @@ pub fn what_if(
             }
         }
     }
-    for ((a, b), p) in &rows_a {
+    for ((a, b), p) in rows_a {
         let (Some(xs), Some(ys)) = (by_after.get(a), by_after.get(b)) else {
             continue;
         };
@@ -619,7 +658,8 @@ pub fn what_if(
         why_cache
             .entry((x, y))
             .or_insert_with(|| {
-                explain_change(idx, joints[x].key.after, joints[y].key.after, b, a).into()
+                let ep = |j: usize| joints[j].key.after.map(Endpoint::Class);
+                explain_change(idx, ep(x), ep(y), b, a).into()
             })
             .clone()
     };
@@ -751,6 +791,86 @@ pub fn what_if(
     if workload {
         entries.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
     }
+
+    // External ranges: only touched pods' rows can change. Workload rows
+    // are unions over their pods, all of which are touched.
+    let mut ext: BTreeMap<(String, String), ExtRow> = BTreeMap::new();
+    let none = BTreeMap::new();
+    for jt in joints.iter().filter(|j| j.key.touched) {
+        for outbound in [true, false] {
+            let (mb, ma) = if outbound {
+                (&side_b.to_ext, &side_a.to_ext)
+            } else {
+                (&side_b.from_ext, &side_a.from_ext)
+            };
+            let b_rows = jt.key.before.and_then(|c| mb.get(&c)).unwrap_or(&none);
+            let a_rows = jt.key.after.and_then(|c| ma.get(&c)).unwrap_or(&none);
+            let ranges: BTreeSet<&IpRange> = b_rows.keys().chain(a_rows.keys()).collect();
+            for r in ranges {
+                let (b, a) = (b_rows.get(r), a_rows.get(r));
+                if !workload && b == a {
+                    continue;
+                }
+                let range = external_name(r);
+                let w: Arc<[String]> = if b != a {
+                    let pod = jt.key.after.map(Endpoint::Class);
+                    let ip = Some(Endpoint::Ip(*r));
+                    let (src, dst) = if outbound { (pod, ip) } else { (ip, pod) };
+                    let none_set = PortSet::none();
+                    explain_change(
+                        idx,
+                        src,
+                        dst,
+                        b.unwrap_or(&none_set),
+                        a.unwrap_or(&none_set),
+                    )
+                    .into()
+                } else {
+                    Arc::from([])
+                };
+                for (m, wb, wa) in &jt.members {
+                    for (after, set) in [(false, b), (true, a)] {
+                        let Some(set) = set else { continue };
+                        let name = if !workload {
+                            format!("{}/{m}", jt.namespace)
+                        } else {
+                            let id = if after { *wa } else { *wb };
+                            if id == u32::MAX {
+                                continue;
+                            }
+                            names.names[id as usize].clone()
+                        };
+                        let key = if outbound {
+                            (name, range.clone())
+                        } else {
+                            (range.clone(), name)
+                        };
+                        let row = ext.entry(key).or_default();
+                        if after {
+                            row.1.union_with(set);
+                        } else {
+                            row.0.union_with(set);
+                        }
+                        if b != a && row.2.is_none() {
+                            row.2 = Some(w.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let ext_entries: Vec<DiffEntry> = ext
+        .into_iter()
+        .filter(|(_, (b, a, _))| b != a)
+        .map(|((src, dst), (before, after, why))| DiffEntry {
+            src,
+            dst,
+            before,
+            after,
+            why: why.unwrap_or_else(|| Arc::from([])),
+        })
+        .collect();
+    let entries = merge_sorted(entries, merge_external(ext_entries));
     revert(idx, undo);
 
     let (findings_introduced, findings_resolved) = match (findings_before, findings_after) {
@@ -777,6 +897,29 @@ pub fn what_if(
         findings_introduced,
         findings_resolved,
     }
+}
+
+/// An external row being built: before, after, and why it changed.
+type ExtRow = (PortSet, PortSet, Option<Arc<[String]>>);
+
+/// Two lists sorted by (src, dst) as one.
+fn merge_sorted(a: Vec<DiffEntry>, b: Vec<DiffEntry>) -> Vec<DiffEntry> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if (&x.src, &x.dst) <= (&y.src, &y.dst) {
+            a.next()
+        } else {
+            b.next()
+        };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
 }
 
 /// Applies `changes`, returning the events that undo them (in order).

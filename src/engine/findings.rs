@@ -141,7 +141,7 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
         let l: Vec<String> = s
             .match_labels
             .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
+            .map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_scalar(v)))
             .collect();
         parts.push(format!("matchLabels: {{{}}}", l.join(", ")));
     }
@@ -152,16 +152,24 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
             .map(|r| match &r.op {
                 Operator::In(v) => format!(
                     "{{key: {}, operator: In, values: [{}]}}",
-                    r.key,
-                    v.join(", ")
+                    yaml_scalar(&r.key),
+                    v.iter()
+                        .map(|x| yaml_scalar(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 Operator::NotIn(v) => format!(
                     "{{key: {}, operator: NotIn, values: [{}]}}",
-                    r.key,
-                    v.join(", ")
+                    yaml_scalar(&r.key),
+                    v.iter()
+                        .map(|x| yaml_scalar(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
-                Operator::Exists => format!("{{key: {}, operator: Exists}}", r.key),
-                Operator::DoesNotExist => format!("{{key: {}, operator: DoesNotExist}}", r.key),
+                Operator::Exists => format!("{{key: {}, operator: Exists}}", yaml_scalar(&r.key)),
+                Operator::DoesNotExist => {
+                    format!("{{key: {}, operator: DoesNotExist}}", yaml_scalar(&r.key))
+                }
             })
             .collect();
         parts.push(format!("matchExpressions: [{}]", e.join(", ")));
@@ -169,12 +177,54 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn dns_allow_yaml(ns: &str, o: &LintOptions) -> String {
+/// The DNS allow for pods isolated by `pols` in `ns`. It selects the pods
+/// of one of those policies (the namespace-wide one when there is one):
+/// they are egress-isolated already, so the allow isolates no pod that was
+/// open before. Named so that it replaces no existing policy.
+fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> String {
+    let isolating: Vec<&Policy> = pols
+        .iter()
+        .filter_map(|n| idx.policy(&PodKey::new(ns, n)))
+        .collect();
+    let chosen = isolating
+        .iter()
+        .find(|p| p.pod_selector.is_empty())
+        .or(isolating.first());
+    let (selector, base) = match chosen {
+        Some(p) if !p.pod_selector.is_empty() => {
+            (p.pod_selector.clone(), format!("allow-dns-{}", p.name))
+        }
+        _ => (LabelSelector::default(), "allow-dns".to_string()),
+    };
+    let mut name = base.clone();
+    let mut i = 2;
+    while idx.policy(&PodKey::new(ns, &name)).is_some() {
+        name = format!("{base}-{i}");
+        i += 1;
+    }
     format!(
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\n  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          {NS_NAME_LABEL}: {}\n      podSelector: {}\n    ports:\n    - {{protocol: UDP, port: 53}}\n    - {{protocol: TCP, port: 53}}\n",
-        o.dns_namespace,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          {NS_NAME_LABEL}: {}\n      podSelector: {}\n    ports:\n    - {{protocol: UDP, port: 53}}\n    - {{protocol: TCP, port: 53}}\n",
+        selector_yaml(&selector),
+        yaml_scalar(&o.dns_namespace),
         selector_yaml(&o.dns_selector)
     )
+}
+
+/// A label key or value as a YAML scalar: quoted where YAML would read it
+/// as something other than a string (`true`, `no`, `1.5`, empty).
+pub fn yaml_scalar(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let special = matches!(
+        lower.as_str(),
+        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "y" | "n" | "on" | "off"
+    );
+    // Numbers, and digit-led strings YAML 1.1 may read as times or dates.
+    let numeric = s.parse::<f64>().is_ok() || s.starts_with(|c: char| c.is_ascii_digit());
+    if special || numeric {
+        format!("\"{s}\"")
+    } else {
+        s.to_string()
+    }
 }
 
 fn default_deny_yaml(ns: &str, dir: Direction) -> String {
@@ -414,7 +464,7 @@ fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>) {
                 names(&pods)
             ),
             why: "pods can't resolve names: every outbound call by name fails with 'bad address' or 'no such host'".to_string(),
-            fix: Some(dns_allow_yaml(&ns, o)),
+            fix: Some(dns_allow_yaml(idx, &ns, &pols, o)),
             pods,
         });
     }
@@ -432,7 +482,7 @@ fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>) {
                 names(&pods)
             ),
             why: "DNS falls back to TCP for large answers (truncated UDP): those lookups time out intermittently".to_string(),
-            fix: Some(dns_allow_yaml(&ns, o)),
+            fix: Some(dns_allow_yaml(idx, &ns, &pols, o)),
             pods,
         });
     }
