@@ -551,8 +551,7 @@ pub fn class_connectivity_on(
 
     for &a in &cc.classes {
         out.to_external.extend(cc.to_external(a, &out.dst_ranges));
-        out.from_external
-            .extend(cc.external_to(a, &out.src_ranges));
+        out.from_external.extend(cc.external_to(a, &out.src_ranges));
     }
     out
 }

@@ -754,11 +754,127 @@ pub fn what_if(
             }
         }
     }
+    // External ranges: only touched pods' rows can change. Workload rows
+    // are unions over their pods, all of which are touched.
+    let mut ext: BTreeMap<(String, String), ExtRow> = BTreeMap::new();
+    let none = BTreeMap::new();
+    for jt in joints.iter().filter(|j| j.key.touched) {
+        for outbound in [true, false] {
+            let (mb, ma) = if outbound {
+                (&side_b.to_ext, &side_a.to_ext)
+            } else {
+                (&side_b.from_ext, &side_a.from_ext)
+            };
+            let b_rows = jt.key.before.and_then(|c| mb.get(&c)).unwrap_or(&none);
+            let a_rows = jt.key.after.and_then(|c| ma.get(&c)).unwrap_or(&none);
+            let ranges: BTreeSet<&IpRange> = b_rows.keys().chain(a_rows.keys()).collect();
+            // Pod rows: adjacent ranges that change alike are one row (as
+            // `merge_external` would make them), explained once.
+            type Run<'r> = (IpRange, Option<&'r PortSet>, Option<&'r PortSet>);
+            let mut runs: Vec<Run> = Vec::new();
+            for r in ranges {
+                let (b, a) = (b_rows.get(r), a_rows.get(r));
+                if !workload {
+                    if b == a {
+                        continue;
+                    }
+                    if let Some(last) = runs.last_mut()
+                        && last.1 == b
+                        && last.2 == a
+                        && last.0.family == r.family
+                        && last.0.hi.checked_add(1) == Some(r.lo)
+                    {
+                        last.0.hi = r.hi;
+                        continue;
+                    }
+                }
+                runs.push((*r, b, a));
+            }
+            if runs.is_empty() {
+                continue;
+            }
+            // Output names on each side: pods, or the distinct workloads.
+            let side_names = |after: bool| -> Vec<String> {
+                if !workload {
+                    return jt
+                        .members
+                        .iter()
+                        .map(|(m, ..)| format!("{}/{m}", jt.namespace))
+                        .collect();
+                }
+                let ids: BTreeSet<u32> = jt
+                    .members
+                    .iter()
+                    .map(|&(_, wb, wa)| if after { wa } else { wb })
+                    .filter(|&i| i != u32::MAX)
+                    .collect();
+                ids.into_iter()
+                    .map(|i| names.names[i as usize].clone())
+                    .collect()
+            };
+            let (names_b, names_a) = (side_names(false), side_names(true));
+            for (r, b, a) in runs {
+                let range = external_name(&r);
+                let w: Arc<[String]> = if b != a {
+                    let pod = jt.key.after.map(Endpoint::Class);
+                    let ip = Some(Endpoint::Ip(r));
+                    let (src, dst) = if outbound { (pod, ip) } else { (ip, pod) };
+                    let none_set = PortSet::none();
+                    explain_change(
+                        idx,
+                        src,
+                        dst,
+                        b.unwrap_or(&none_set),
+                        a.unwrap_or(&none_set),
+                    )
+                    .into()
+                } else {
+                    Arc::from([])
+                };
+                for (after, set, side) in [(false, b, &names_b), (true, a, &names_a)] {
+                    let Some(set) = set else { continue };
+                    for name in side {
+                        let key = if outbound {
+                            (name.clone(), range.clone())
+                        } else {
+                            (range.clone(), name.clone())
+                        };
+                        let row = ext.entry(key).or_default();
+                        if after {
+                            row.1.union_with(set);
+                        } else {
+                            row.0.union_with(set);
+                        }
+                        if b != a && row.2.is_none() {
+                            row.2 = Some(w.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let ext_rows: Vec<DiffEntry> = ext
+        .into_iter()
+        .filter(|(_, (b, a, _))| b != a)
+        .map(|((src, dst), (before, after, why))| DiffEntry {
+            src,
+            dst,
+            before,
+            after,
+            why: why.unwrap_or_else(|| Arc::from([])),
+        })
+        .collect();
+    // Sorted; pod rows are merged into them as they are made.
+    let mut ext_entries = merge_external(ext_rows).into_iter().peekable();
     raw.sort_unstable();
     entries.reserve(raw.len());
     for (p, q, id) in raw {
         let (x, y, w) = &changed_pairs[id as usize];
         let (b, a) = &pairs[&(*x, *y)];
+        let (src, dst) = (&full_names[p as usize], &full_names[q as usize]);
+        while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
+            entries.push(e);
+        }
         entries.push(DiffEntry {
             src: full_names[p as usize].clone(),
             dst: full_names[q as usize].clone(),
@@ -792,85 +908,7 @@ pub fn what_if(
         entries.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
     }
 
-    // External ranges: only touched pods' rows can change. Workload rows
-    // are unions over their pods, all of which are touched.
-    let mut ext: BTreeMap<(String, String), ExtRow> = BTreeMap::new();
-    let none = BTreeMap::new();
-    for jt in joints.iter().filter(|j| j.key.touched) {
-        for outbound in [true, false] {
-            let (mb, ma) = if outbound {
-                (&side_b.to_ext, &side_a.to_ext)
-            } else {
-                (&side_b.from_ext, &side_a.from_ext)
-            };
-            let b_rows = jt.key.before.and_then(|c| mb.get(&c)).unwrap_or(&none);
-            let a_rows = jt.key.after.and_then(|c| ma.get(&c)).unwrap_or(&none);
-            let ranges: BTreeSet<&IpRange> = b_rows.keys().chain(a_rows.keys()).collect();
-            for r in ranges {
-                let (b, a) = (b_rows.get(r), a_rows.get(r));
-                if !workload && b == a {
-                    continue;
-                }
-                let range = external_name(r);
-                let w: Arc<[String]> = if b != a {
-                    let pod = jt.key.after.map(Endpoint::Class);
-                    let ip = Some(Endpoint::Ip(*r));
-                    let (src, dst) = if outbound { (pod, ip) } else { (ip, pod) };
-                    let none_set = PortSet::none();
-                    explain_change(
-                        idx,
-                        src,
-                        dst,
-                        b.unwrap_or(&none_set),
-                        a.unwrap_or(&none_set),
-                    )
-                    .into()
-                } else {
-                    Arc::from([])
-                };
-                for (m, wb, wa) in &jt.members {
-                    for (after, set) in [(false, b), (true, a)] {
-                        let Some(set) = set else { continue };
-                        let name = if !workload {
-                            format!("{}/{m}", jt.namespace)
-                        } else {
-                            let id = if after { *wa } else { *wb };
-                            if id == u32::MAX {
-                                continue;
-                            }
-                            names.names[id as usize].clone()
-                        };
-                        let key = if outbound {
-                            (name, range.clone())
-                        } else {
-                            (range.clone(), name)
-                        };
-                        let row = ext.entry(key).or_default();
-                        if after {
-                            row.1.union_with(set);
-                        } else {
-                            row.0.union_with(set);
-                        }
-                        if b != a && row.2.is_none() {
-                            row.2 = Some(w.clone());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let ext_entries: Vec<DiffEntry> = ext
-        .into_iter()
-        .filter(|(_, (b, a, _))| b != a)
-        .map(|((src, dst), (before, after, why))| DiffEntry {
-            src,
-            dst,
-            before,
-            after,
-            why: why.unwrap_or_else(|| Arc::from([])),
-        })
-        .collect();
-    let entries = merge_sorted(entries, merge_external(ext_entries));
+    let entries = merge_sorted(entries, ext_entries.collect());
     revert(idx, undo);
 
     let (findings_introduced, findings_resolved) = match (findings_before, findings_after) {
@@ -903,8 +941,13 @@ pub fn what_if(
 type ExtRow = (PortSet, PortSet, Option<Arc<[String]>>);
 
 /// Two lists sorted by (src, dst) as one.
-fn merge_sorted(a: Vec<DiffEntry>, b: Vec<DiffEntry>) -> Vec<DiffEntry> {
+fn merge_sorted(mut a: Vec<DiffEntry>, b: Vec<DiffEntry>) -> Vec<DiffEntry> {
+    let key = |e: &DiffEntry| (e.src.clone(), e.dst.clone());
     if b.is_empty() {
+        return a;
+    }
+    if a.last().is_none_or(|x| key(x) <= key(&b[0])) {
+        a.extend(b);
         return a;
     }
     let mut out = Vec::with_capacity(a.len() + b.len());
