@@ -9,6 +9,7 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::engine::connectivity::{Granularity, class_connectivity};
 use crate::engine::diff::what_if;
+use crate::engine::findings::{LintOptions, lint};
 use crate::engine::index::Index;
 use crate::engine::model::{
     Event, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
@@ -52,8 +53,11 @@ fn one(pods: usize) -> String {
     let t = Instant::now();
     let dw = what_if(&mut idx, &bundle, Granularity::Workload, None);
     let diff_wl = t.elapsed();
+    let t = Instant::now();
+    let findings = lint(&idx, &LintOptions::default()).len();
+    let lint_t = t.elapsed();
     format!(
-        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {explicit} | {total} | {:.1} ({} rows) | {:.1} ({} rows) | {:.0} |",
+        "| {n_pods} | {n_ns} | {n_pol} | {} | {:.1} | {:.1} | {explicit} | {total} | {:.1} ({} rows) | {:.1} ({} rows) | {:.1} ({findings}) | {:.0} |",
         idx.class_count(),
         build.as_secs_f64() * 1000.0,
         conn.as_secs_f64() * 1000.0,
@@ -61,6 +65,7 @@ fn one(pods: usize) -> String {
         d.lost().len(),
         diff_wl.as_secs_f64() * 1000.0,
         dw.lost().len(),
+        lint_t.as_secs_f64() * 1000.0,
         peak_rss_mib().unwrap_or(f64::NAN),
     )
 }
@@ -125,7 +130,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     }
     let exe = std::env::current_exe()?;
     let mut out = String::from(
-        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | lint (ms, findings) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for n in &args.pods {
         let o = std::process::Command::new(&exe)
