@@ -39,6 +39,19 @@ fn focus(mut r: Report, ns: Option<&str>) -> Report {
         let touches = |row: &ConnRow| row.src.starts_with(&prefix) || row.dst.starts_with(&prefix);
         r.internal.retain(touches);
         r.external.retain(touches);
+        // Endpoints: the namespace's own, and those its rows still name.
+        let named: std::collections::HashSet<&str> = r
+            .internal
+            .iter()
+            .flat_map(|row| [row.src.as_str(), row.dst.as_str()])
+            .collect();
+        let keep: Vec<bool> = r
+            .endpoints
+            .iter()
+            .map(|e| e.starts_with(&prefix) || named.contains(e.as_str()))
+            .collect();
+        let mut keep = keep.into_iter();
+        r.endpoints.retain(|_| keep.next().unwrap_or(false));
     }
     r
 }

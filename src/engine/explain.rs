@@ -145,8 +145,24 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
             });
             continue;
         }
-        let covers = in_question(&m.ports, q) || m.ports.is_empty();
-        if covers {
+        if m.ports.is_empty() {
+            // Only unresolved named ports leave a rule with no port at all.
+            let also = if m.reason.starts_with("its peers match") {
+                String::new()
+            } else {
+                format!("; besides, {}", m.reason)
+            };
+            lines.push(Line {
+                indent: 1,
+                mark: Mark::Deny,
+                text: format!(
+                    "{} allows nothing here: the destination pod declares none of its named ports{also}",
+                    rule_name(&m.policy.to_string(), dir, m.rule),
+                ),
+            });
+            continue;
+        }
+        if in_question(&m.ports, q) {
             lines.push(Line {
                 indent: 1,
                 mark: Mark::Deny,

@@ -1,0 +1,169 @@
+//! The real binary, as scripts and CI call it: exit statuses, JSON
+//! contracts on the demo, `-n` focus, and the kubectl plugin name.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-netpol_tui");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running {args:?}: {e}"))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn help_lists_every_command() {
+    let o = run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    let h = stdout(&o);
+    for c in ["connectivity", "can-reach", "diff", "lint", "bench"] {
+        assert!(h.contains(c), "{c} missing from --help:\n{h}");
+    }
+}
+
+#[test]
+fn can_reach_exit_status_is_the_verdict() {
+    let allowed = run(&[
+        "can-reach",
+        "--demo",
+        "payments/api",
+        "payments/db",
+        "--port",
+        "5432/TCP",
+    ]);
+    assert_eq!(code(&allowed), 0, "{}", stdout(&allowed));
+    let denied = run(&[
+        "can-reach",
+        "--demo",
+        "shop/frontend",
+        "payments/db",
+        "--port",
+        "5432/TCP",
+    ]);
+    assert_eq!(code(&denied), 1, "{}", stdout(&denied));
+    let error = run(&["can-reach", "--demo", "nope/missing", "payments/db"]);
+    assert_eq!(code(&error), 2);
+    assert!(
+        !String::from_utf8_lossy(&error.stderr).contains("panicked"),
+        "a clean error, not a panic"
+    );
+}
+
+#[test]
+fn connectivity_json_follows_the_contract() {
+    let o = run(&["connectivity", "--demo", "-o", "json"]);
+    assert_eq!(code(&o), 0);
+    let v = json(&o);
+    assert_eq!(v["schema"], "netpol-connectivity/v1");
+    let pods = v["pods"].as_array().expect("pods");
+    let names: Vec<&str> = pods.iter().filter_map(|p| p.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "pods are sorted");
+    assert!(names.contains(&"payments/db"));
+}
+
+#[test]
+fn lint_and_diff_gate_ci_with_fail_on() {
+    let lint = run(&["lint", "--demo", "--fail-on", "high", "-o", "json"]);
+    assert_eq!(code(&lint), 1, "the demo has high findings");
+    assert_eq!(json(&lint)["schema"], "netpol-findings/v1");
+
+    let args = ["diff", "--demo", "--delete", "payments/db-allow-clients"];
+    let lost = run(&[&args[..], &["--fail-on", "lost", "-o", "json"]].concat());
+    assert_eq!(code(&lost), 1);
+    let v = json(&lost);
+    assert_eq!(v["schema"], "netpol-diff/v1");
+    assert_eq!(v["lost"][0]["from"], "payments/api");
+    assert_eq!(v["lost"][0]["to"], "payments/db");
+    let gained = run(&[&args[..], &["--fail-on", "gained"]].concat());
+    assert_eq!(code(&gained), 0, "deleting an allow gains nothing");
+    let bad = run(&["diff", "--demo", "--delete", "payments/no-such-policy"]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn namespace_focus_keeps_only_its_rows_and_endpoints() {
+    let o = run(&["connectivity", "--demo", "-o", "dot", "-n", "payments"]);
+    assert_eq!(code(&o), 0);
+    let dot = stdout(&o);
+    assert!(dot.contains("\"payments/db\""), "{dot}");
+    for line in dot.lines().filter(|l| l.contains("->")) {
+        assert!(
+            line.contains("\"payments/"),
+            "edge not touching payments: {line}"
+        );
+    }
+    // Every node drawn is in payments or at the other end of one of its edges.
+    for line in dot
+        .lines()
+        .filter(|l| l.contains("[label=") && !l.contains("->"))
+    {
+        let node = line.trim().split(' ').next().unwrap_or_default();
+        assert!(
+            node.starts_with("\"payments/")
+                || dot.contains(&format!("-> {node} "))
+                || dot.contains(&format!("{node} -> ")),
+            "unconnected node {node}"
+        );
+    }
+}
+
+/// kubectl finds the binary by its name on PATH and forwards every flag.
+#[test]
+fn runs_as_a_kubectl_plugin() {
+    let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(kubectl) = kubectl else {
+        eprintln!("note: kubectl not found; skipping the plugin check");
+        return;
+    };
+    let dir = Path::new(BIN).parent().expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let list = Command::new(kubectl)
+        .args(["plugin", "list"])
+        .env("PATH", &path)
+        .output()
+        .expect("kubectl plugin list");
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("kubectl-netpol_tui"),
+        "{}{}",
+        String::from_utf8_lossy(&list.stdout),
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let o = Command::new(kubectl)
+        .args([
+            "netpol-tui",
+            "connectivity",
+            "--demo",
+            "-o",
+            "json",
+            "-n",
+            "shop",
+        ])
+        .env("PATH", &path)
+        .output()
+        .expect("kubectl netpol-tui");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o)["schema"], "netpol-connectivity/v1");
+}
