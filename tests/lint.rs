@@ -447,3 +447,49 @@ fn demo_dns_fixes_lose_nothing() {
         );
     }
 }
+
+/// The TUI's live lint detects the network plugin from the pods it holds:
+/// flannel alone is reported; no kube-system pod at all means no verdict.
+#[test]
+fn live_tui_lint_detects_the_cni_from_the_index() {
+    use netpol_tui::source::live::detect_cni_in;
+    use netpol_tui::tui::jobs::{Job, JobOutput, run as run_job};
+    use std::sync::Arc;
+    let flannel = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-flannel-ds-x\n  namespace: kube-system\n  labels: {app: flannel}\n  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: kube-flannel-ds, uid: u, controller: true}]\nspec:\n  containers: [{name: c, image: x}]\n";
+    let docs = [
+        flannel.to_string(),
+        pod("app", "web", "{app: web}"),
+        np("app", "deny", "  podSelector: {}\n"),
+    ];
+    let idx = index(&docs.join("---\n"));
+    let info = detect_cni_in(&idx)
+        .expect("kube-system pods are known")
+        .lint_info();
+    assert_eq!(info.enforcing, None);
+    let f = lint(
+        &idx,
+        &LintOptions {
+            cni: Some(info),
+            ..LintOptions::default()
+        },
+    );
+    assert_eq!(find(&f, NO_ENFORCING_CNI).len(), 1, "{f:#?}");
+
+    let lint_job = |live: bool, idx: &netpol_tui::engine::index::Index| match run_job(Job::Lint {
+        id: 1,
+        index: Arc::new(idx.clone()),
+        live,
+    }) {
+        JobOutput::Lint { rows, .. } => rows.unwrap_or_default(),
+        _ => panic!("a lint job answers with lint rows"),
+    };
+    let ids_of = |rows: Vec<netpol_tui::tui::views::findings::FindingRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.id).collect()
+    };
+    assert!(ids_of(lint_job(true, &idx)).contains(&NO_ENFORCING_CNI.to_string()));
+    assert!(!ids_of(lint_job(false, &idx)).contains(&NO_ENFORCING_CNI.to_string()));
+    // Namespace-scoped access: no kube-system pods, no CNI verdict.
+    let scoped = index(&docs[1..].join("---\n"));
+    assert!(detect_cni_in(&scoped).is_none());
+    assert!(!ids_of(lint_job(true, &scoped)).contains(&NO_ENFORCING_CNI.to_string()));
+}

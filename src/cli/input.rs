@@ -43,23 +43,7 @@ impl Input {
 
     /// The CNI detection in the engine's terms (live only).
     pub fn cni_info(&self) -> Option<crate::engine::findings::CniInfo> {
-        use source::live::Enforcement;
-        let d = self.cni.as_ref()?;
-        let enforcing = d
-            .plugins
-            .iter()
-            .find(|p| p.enforcement == Enforcement::Enforces)
-            .map(|p| p.name.to_string());
-        Some(crate::engine::findings::CniInfo {
-            enforcing,
-            others: d
-                .plugins
-                .iter()
-                .filter(|p| p.enforcement != Enforcement::Enforces)
-                .map(|p| p.name.to_string())
-                .collect(),
-            known_not_enforcing: d.enforcing() == Some(false),
-        })
+        self.cni.as_ref().map(|d| d.lint_info())
     }
 
     /// Prints load errors and warnings on stderr (data stays on stdout).

@@ -34,6 +34,8 @@ pub enum Job {
     Lint {
         id: u64,
         index: Arc<Index>,
+        /// Live source: also check for a policy-enforcing network plugin.
+        live: bool,
     },
     /// The what-if diff of a proposal, on a copy of the index.
     WhatIf {
@@ -119,11 +121,21 @@ pub fn run(job: Job) -> JobOutput {
                 top,
             }
         }
-        Job::Lint { id, index } => JobOutput::Lint {
-            id,
-            generation: index.generation(),
-            rows: lint(&index, &LintOptions::default()),
-        },
+        Job::Lint { id, index, live } => {
+            let opts = LintOptions {
+                cni: if live {
+                    crate::source::live::detect_cni_in(&index).map(|d| d.lint_info())
+                } else {
+                    None
+                },
+                ..LintOptions::default()
+            };
+            JobOutput::Lint {
+                id,
+                generation: index.generation(),
+                rows: lint(&index, &opts),
+            }
+        }
         Job::WhatIf {
             id,
             index,

@@ -285,6 +285,7 @@ fn spawn_lint(app: &mut App, fx: &mut Vec<Effect>) {
     fx.push(Effect::Spawn(Job::Lint {
         id,
         index: app.index.clone(),
+        live: matches!(app.source.kind, super::app::SourceKind::Live { .. }),
     }));
 }
 

@@ -211,6 +211,42 @@ const CNI_NAMESPACES: &[&str] = &[
     "tigera-operator",
 ];
 
+impl CniDetection {
+    /// What the `no-enforcing-cni` finding needs to know.
+    pub fn lint_info(&self) -> crate::engine::findings::CniInfo {
+        crate::engine::findings::CniInfo {
+            enforcing: self
+                .plugins
+                .iter()
+                .find(|p| p.enforcement == Enforcement::Enforces)
+                .map(|p| p.name.to_string()),
+            others: self
+                .plugins
+                .iter()
+                .filter(|p| p.enforcement != Enforcement::Enforces)
+                .map(|p| p.name.to_string())
+                .collect(),
+            known_not_enforcing: self.enforcing() == Some(false),
+        }
+    }
+}
+
+/// [`detect_cni`] on the pods an index holds (the TUI's live state). None
+/// when no kube-system pod is known (e.g. namespace-scoped access): absence
+/// of evidence is not evidence of a missing plugin.
+pub fn detect_cni_in(idx: &crate::engine::index::Index) -> Option<CniDetection> {
+    idx.pods_in("kube-system").next()?;
+    let pods: Vec<Pod> = CNI_NAMESPACES
+        .iter()
+        .flat_map(|ns| {
+            idx.pods_in(ns)
+                .filter_map(|k| idx.pod(k))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Some(detect_cni(&pods))
+}
+
 /// Recognises the network plugin(s) from their agent pods. Looks at the
 /// pods of `kube-system` and the plugins' own namespaces (`calico-system`,
 /// `kube-flannel`, ...): their owner (DaemonSet name) and labels.

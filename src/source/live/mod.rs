@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use futures::Stream;
 
-pub use cni::{CniDetection, CniPlugin, Enforcement, detect_cni};
+pub use cni::{CniDetection, CniPlugin, Enforcement, detect_cni, detect_cni_in};
 pub use config::DEFAULT_REQUEST_TIMEOUT;
 pub use errors::{LiveError, RBAC_HINT};
 pub use health::{Health, KindHealth, SyncState};
