@@ -139,3 +139,28 @@ fn every_error_is_reported_not_just_the_first() {
         ]
     );
 }
+
+/// kube-apiserver (1.34, StrictIPCIDRValidation off) stores and enforces
+/// IPv4 CIDRs with leading zeros, read as decimal; non-canonical host bits
+/// are accepted too.
+#[test]
+fn legacy_cidr_forms_are_read_as_the_api_server_reads_them() {
+    use netpol_tui::engine::convert::parse_cidr;
+    let net = |s: &str| parse_cidr(s).map(|n| n.to_string());
+    assert_eq!(net("010.000.0.0/8").as_deref(), Some("10.0.0.0/8"));
+    assert_eq!(
+        net("192.168.001.010/32").as_deref(),
+        Some("192.168.1.10/32")
+    );
+    assert_eq!(net("10.0.0.1/8").as_deref(), Some("10.0.0.0/8"));
+    assert_eq!(net("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
+    assert_eq!(net("256.0.0.0/8"), None);
+    assert_eq!(
+        net("0256.0.0.0/8"),
+        None,
+        "still decimal: 256 is out of range"
+    );
+    assert_eq!(net("10..0.0/8"), None);
+    assert_eq!(net("10.0.0.0/33"), None);
+    assert_eq!(net("10.0.0.0"), None);
+}

@@ -556,18 +556,6 @@ pub fn class_connectivity_on(
     out
 }
 
-/// Every allowed pair whose client is in `clients` or whose server is in
-/// `servers` (explicitly, open pairs included): what a change touching
-/// those classes can alter. Cost is proportional to the classes named, not
-/// to the cluster's pairs.
-pub fn pairs_touching(
-    idx: &Index,
-    clients: &[ClassId],
-    servers: &[ClassId],
-) -> Vec<(ClassId, ClassId, PortSet)> {
-    Compiled::new(idx).touching(clients, servers)
-}
-
 /// What a change touching some classes can alter, in one state.
 #[derive(Debug, Default)]
 pub struct Touching {
@@ -580,9 +568,11 @@ pub struct Touching {
     pub total: Option<u64>,
 }
 
-/// [`pairs_touching`] (clients and servers alike), the external rows of
-/// the classes on the given partitions, and optionally the number of
-/// allowed pod pairs of the whole state, on one compilation.
+/// Every allowed pair with a client or a server among `classes` (open
+/// pairs included), the classes' external rows on the given partitions,
+/// and optionally the number of allowed pod pairs of the whole state, on
+/// one compilation. Apart from the total, the cost is proportional to the
+/// classes named, not to the cluster's pairs.
 pub fn touching(
     idx: &Index,
     classes: &[ClassId],
@@ -710,12 +700,6 @@ impl Compiled<'_> {
             .collect();
         out
     }
-}
-
-/// Number of allowed ordered pod pairs in the current state (external
-/// ranges left out).
-pub fn allowed_pod_pairs(idx: &Index) -> u64 {
-    pod_pair_count(idx, &class_connectivity_on(idx, vec![], vec![]))
 }
 
 /// Number of allowed ordered pod pairs (self-pairs excluded), computed on

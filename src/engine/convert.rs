@@ -340,13 +340,28 @@ pub fn parse_cidr(s: &str) -> Option<IpNet> {
     if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) || len.len() > 3 {
         return None;
     }
-    // Leading zeros in IPv4 octets are ambiguous (octal) and rejected.
-    if addr.contains('.')
-        && !addr.contains(':')
-        && addr.split('.').any(|o| o.len() > 1 && o.starts_with('0'))
-    {
-        return None;
-    }
+    // kube-apiserver (without the StrictIPCIDRValidation gate, which is off
+    // up to 1.34) accepts IPv4 octets with leading zeros and reads them as
+    // decimal ("010.0.0.0/8" is 10.0.0.0/8); objects stored that way are
+    // enforced, so they are read the same way here.
+    let decimal: String;
+    let addr = if addr.contains('.') && !addr.contains(':') {
+        decimal = addr
+            .split('.')
+            .map(|o| {
+                let t = o.trim_start_matches('0');
+                if t.is_empty() && !o.is_empty() {
+                    "0"
+                } else {
+                    t
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".");
+        decimal.as_str()
+    } else {
+        addr
+    };
     let ip: IpAddr = addr.parse().ok()?;
     let len: u8 = len.parse().ok()?;
     IpNet::new(ip, len).ok().map(|n| n.trunc())
