@@ -550,8 +550,9 @@ pub fn class_connectivity_on(
     };
 
     for &a in &cc.classes {
-        out.to_external.extend(cc.to_external(a, &out.dst_ranges));
-        out.from_external.extend(cc.external_to(a, &out.src_ranges));
+        let (to, from) = cc.external_rows(a, &out.dst_ranges, &out.src_ranges);
+        out.to_external.extend(to);
+        out.from_external.extend(from);
     }
     out
 }
@@ -588,60 +589,68 @@ pub fn touching(
     };
     for &c in classes {
         if cc.class_ns.get(c as usize).is_some_and(|n| *n != u32::MAX) {
-            out.to_external.extend(cc.to_external(c, dst_ranges));
-            out.from_external.extend(cc.external_to(c, src_ranges));
+            let (to, from) = cc.external_rows(c, dst_ranges, src_ranges);
+            out.to_external.extend(to);
+            out.from_external.extend(from);
         }
     }
     out
 }
 
+/// A class's rows to and from external ranges.
+type ExternalRows = (
+    Vec<(ClassId, IpRange, PortSet)>,
+    Vec<(IpRange, ClassId, PortSet)>,
+);
+
 impl Compiled<'_> {
-    /// Pod to external: only the client's egress side applies.
-    fn to_external(&self, a: ClassId, ranges: &[IpRange]) -> Vec<(ClassId, IpRange, PortSet)> {
-        let mut out = Vec::new();
-        for r in ranges {
-            let ports = match &self.egress[a as usize] {
-                None => PortSet::all(),
-                Some(ids) => {
-                    let mut s = PortSet::none();
-                    for &ri in ids {
-                        let rule = &self.rules[ri];
-                        if rule.target.contains_range(r) {
-                            s.union_with(&self.rule_ports(rule, None));
+    /// A class's connections with external ranges: to them (`inbound`
+    /// false; only the class's egress side applies) or from them (only its
+    /// ingress side; named ports resolve against the class).
+    fn external(&self, c: ClassId, inbound: bool, ranges: &[IpRange]) -> Vec<(IpRange, PortSet)> {
+        let (side, dest) = if inbound {
+            (&self.ingress[c as usize], Some(c))
+        } else {
+            (&self.egress[c as usize], None)
+        };
+        ranges
+            .iter()
+            .filter_map(|r| {
+                let ports = match side {
+                    None => PortSet::all(),
+                    Some(ids) => {
+                        let mut s = PortSet::none();
+                        for &ri in ids {
+                            let rule = &self.rules[ri];
+                            if rule.target.contains_range(r) {
+                                s.union_with(&self.rule_ports(rule, dest));
+                            }
                         }
+                        s
                     }
-                    s
-                }
-            };
-            if !ports.is_empty() {
-                out.push((a, *r, ports));
-            }
-        }
-        out
+                };
+                (!ports.is_empty()).then_some((*r, ports))
+            })
+            .collect()
     }
 
-    /// External to pod: only the server's ingress side applies.
-    fn external_to(&self, b: ClassId, ranges: &[IpRange]) -> Vec<(IpRange, ClassId, PortSet)> {
-        let mut out = Vec::new();
-        for r in ranges {
-            let ports = match &self.ingress[b as usize] {
-                None => PortSet::all(),
-                Some(ids) => {
-                    let mut s = PortSet::none();
-                    for &ri in ids {
-                        let rule = &self.rules[ri];
-                        if rule.target.contains_range(r) {
-                            s.union_with(&self.rule_ports(rule, Some(b)));
-                        }
-                    }
-                    s
-                }
-            };
-            if !ports.is_empty() {
-                out.push((*r, b, ports));
-            }
-        }
-        out
+    /// Both directions of [`Self::external`], as report rows.
+    fn external_rows(
+        &self,
+        c: ClassId,
+        dst_ranges: &[IpRange],
+        src_ranges: &[IpRange],
+    ) -> ExternalRows {
+        (
+            self.external(c, false, dst_ranges)
+                .into_iter()
+                .map(|(r, p)| (c, r, p))
+                .collect(),
+            self.external(c, true, src_ranges)
+                .into_iter()
+                .map(|(r, p)| (r, c, p))
+                .collect(),
+        )
     }
 
     fn touching(
