@@ -188,6 +188,10 @@ fn demo_navigate_find_help_quit() {
     let t = launch("demo", "--demo");
     let s = t.wait_for("Namespaces (6)");
     assert!(s.contains("inventory") && s.contains("demo cluster"), "{s}");
+    // The background lint runs on its own and its counts reach the tree.
+    t.wait("finding badges in the tree", |s| {
+        s.lines().any(|l| l.contains("shop in") && l.contains('⚠'))
+    });
 
     // Tree: down to kube-system, open it, down onto its first policy or pod.
     t.keys(&["j"]);

@@ -155,7 +155,9 @@ async fn event_loop(
     mut rx: mpsc::UnboundedReceiver<Msg>,
 ) -> Result<()> {
     let size = terminal.size()?;
-    update(app, Msg::Resize(size.width, size.height));
+    // The first update asks for work too (the initial lint): keep it for
+    // the first turn of the loop.
+    let mut initial = update(app, Msg::Resize(size.width, size.height));
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -177,7 +179,8 @@ async fn event_loop(
             Some(m) = rx.recv() => m,
             _ = tick.tick() => Msg::Tick(std::time::Instant::now()),
         };
-        let mut effects = update(app, msg);
+        let mut effects = std::mem::take(&mut initial);
+        effects.extend(update(app, msg));
         // Take whatever else is queued (a burst of source events) before
         // drawing: one frame per burst.
         while let Ok(m) = rx.try_recv() {
