@@ -484,6 +484,14 @@ pub fn what_if(
     let side_b = Side::of(idx, &touched_all, &parts, true);
     let (classes_b, rows_b, before_total) = (&side_b.classes, &side_b.rows, side_b.total);
     let mut names = Names::default();
+    // A pod's output name id in the current state (workload rows only).
+    let name_id = |idx: &Index, names: &mut Names, ns: &str, m: &str| {
+        if workload {
+            names.id(idx.workload_of(&PodKey::new(ns, m)))
+        } else {
+            0
+        }
+    };
     // (class, namespace, members with their name before).
     let snap_b: Vec<ClassSnapshot> = involved(classes_b, rows_b)
         .into_iter()
@@ -492,14 +500,7 @@ pub fn what_if(
             let members = class
                 .members
                 .iter()
-                .map(|m| {
-                    let id = if workload {
-                        names.id(idx.workload_of(&PodKey::new(&class.namespace, m)))
-                    } else {
-                        0
-                    };
-                    (m.clone(), id)
-                })
+                .map(|m| (m.clone(), name_id(idx, &mut names, &class.namespace, m)))
                 .collect();
             (c, class.namespace.clone(), members)
         })
@@ -522,13 +523,6 @@ pub fn what_if(
             joints.len() - 1
         });
         joints[j].members.push(m);
-    };
-    let after_name = |idx: &Index, names: &mut Names, ns: &str, m: &str| {
-        if workload {
-            names.id(idx.workload_of(&PodKey::new(ns, m)))
-        } else {
-            0
-        }
     };
     // Pods of an after class already placed from the before side.
     let mut placed_all: BTreeSet<ClassId> = BTreeSet::new();
@@ -568,7 +562,7 @@ pub fn what_if(
         for (m, wb) in members {
             let ca = idx.pod_class(&PodKey::new(&ns, &m));
             let wa = match ca {
-                Some(_) => after_name(idx, &mut names, &ns, &m),
+                Some(_) => name_id(idx, &mut names, &ns, &m),
                 None => u32::MAX,
             };
             if let Some(ca) = ca {
@@ -597,7 +591,7 @@ pub fn what_if(
                 after: Some(ca),
                 touched: is_touched(&class.namespace, m),
             };
-            let wa = after_name(idx, &mut names, &class.namespace, m);
+            let wa = name_id(idx, &mut names, &class.namespace, m);
             add(
                 &mut joints,
                 key,
@@ -620,26 +614,17 @@ pub fn what_if(
     }
     let mut pairs: HashMap<(usize, usize), (PortSet, PortSet)> = HashMap::new();
     let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
-    for ((a, b), p) in rows_b {
-        let (Some(xs), Some(ys)) = (by_before.get(a), by_before.get(b)) else {
-            continue;
-        };
-        for &x in xs {
-            for &y in ys {
-                if relevant(x, y) {
-                    pairs.entry((x, y)).or_default().0 = p.clone();
-                }
-            }
-        }
-    }
-    for ((a, b), p) in rows_a {
-        let (Some(xs), Some(ys)) = (by_after.get(a), by_after.get(b)) else {
-            continue;
-        };
-        for &x in xs {
-            for &y in ys {
-                if relevant(x, y) {
-                    pairs.entry((x, y)).or_default().1 = p.clone();
+    for (after, rows, by) in [(false, rows_b, &by_before), (true, rows_a, &by_after)] {
+        for ((a, b), p) in rows {
+            let (Some(xs), Some(ys)) = (by.get(a), by.get(b)) else {
+                continue;
+            };
+            for &x in xs {
+                for &y in ys {
+                    if relevant(x, y) {
+                        let slot = pairs.entry((x, y)).or_default();
+                        *(if after { &mut slot.1 } else { &mut slot.0 }) = p.clone();
+                    }
                 }
             }
         }
@@ -758,7 +743,7 @@ pub fn what_if(
     // are unions over their pods, all of which are touched.
     let mut ext: BTreeMap<(String, String), ExtRow> = BTreeMap::new();
     let none = BTreeMap::new();
-    for jt in joints.iter().filter(|j| j.key.touched) {
+    for (j, jt) in joints.iter().enumerate().filter(|(_, j)| j.key.touched) {
         for outbound in [true, false] {
             let (mb, ma) = if outbound {
                 (&side_b.to_ext, &side_a.to_ext)
@@ -796,10 +781,9 @@ pub fn what_if(
             // Output names on each side: pods, or the distinct workloads.
             let side_names = |after: bool| -> Vec<String> {
                 if !workload {
-                    return jt
-                        .members
+                    return ranks[j]
                         .iter()
-                        .map(|(m, ..)| format!("{}/{m}", jt.namespace))
+                        .map(|&r| full_names[r as usize].clone())
                         .collect();
                 }
                 let ids: BTreeSet<u32> = jt
