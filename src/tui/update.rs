@@ -175,20 +175,9 @@ fn flush_pending(app: &mut App, fx: &mut Vec<Effect>) {
 /// Brings derived state (badges, tree rows, selection, open views) up to
 /// date with the index.
 fn after_index_change(app: &mut App, dirty: &Dirty, fx: &mut Vec<Effect>) {
-    let idx = app.index.clone();
-    let names = idx.namespace_names();
-    app.stats.refresh(&idx, &names, dirty);
-    let opened = opened_namespaces(&app.tree_state.borrow());
-    let src = RowSource {
-        idx: &idx,
-        stats: &app.stats,
-        findings: &app.findings.by_ns,
-        touched: &app.whatif.touched,
-        opened: &opened,
-        theme: &app.theme,
-    };
-    app.tree.refresh(&src, &names, dirty);
-    drop(idx);
+    let names = app.index.namespace_names();
+    app.stats.refresh(&app.index, &names, dirty);
+    refresh_rows(app, &names, dirty);
     keep_selection(app);
     let generation = app.index.generation();
     if let Overlay::Trace(t) = &mut app.overlay {
@@ -440,6 +429,11 @@ fn job_done(app: &mut App, out: JobOutput, fx: &mut Vec<Effect>) {
 /// Rebuilds every tree row (badges changed).
 pub(super) fn refresh_tree(app: &mut App) {
     let names = app.index.namespace_names();
+    refresh_rows(app, &names, &Dirty::All);
+}
+
+/// Rebuilds the `dirty` namespaces' rows from the current state.
+fn refresh_rows(app: &mut App, names: &[String], dirty: &Dirty) {
     let opened = opened_namespaces(&app.tree_state.borrow());
     let src = RowSource {
         idx: &app.index,
@@ -449,7 +443,7 @@ pub(super) fn refresh_tree(app: &mut App) {
         opened: &opened,
         theme: &app.theme,
     };
-    app.tree.refresh(&src, &names, &Dirty::All);
+    app.tree.refresh(&src, names, dirty);
 }
 
 // ---- selection and tree ------------------------------------------------
@@ -475,18 +469,9 @@ fn set_open(app: &mut App, ns: &TreeId, open: bool) {
         }
     };
     if changed {
-        let opened = opened_namespaces(&app.tree_state.borrow());
         let dirty = Dirty::Some(BTreeSet::from([name.to_string()]));
         let names: Vec<String> = app.tree.names.iter().map(|n| n.to_string()).collect();
-        let src = RowSource {
-            idx: &app.index,
-            stats: &app.stats,
-            findings: &app.findings.by_ns,
-            touched: &app.whatif.touched,
-            opened: &opened,
-            theme: &app.theme,
-        };
-        app.tree.refresh(&src, &names, &dirty);
+        refresh_rows(app, &names, &dirty);
     }
 }
 
