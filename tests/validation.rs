@@ -145,7 +145,7 @@ fn every_error_is_reported_not_just_the_first() {
 /// are accepted too.
 #[test]
 fn legacy_cidr_forms_are_read_as_the_api_server_reads_them() {
-    use netpol_tui::engine::convert::parse_cidr;
+    use netpol_tui::source::convert::parse_cidr;
     let net = |s: &str| parse_cidr(s).map(|n| n.to_string());
     assert_eq!(net("010.000.0.0/8").as_deref(), Some("10.0.0.0/8"));
     assert_eq!(

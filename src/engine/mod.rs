@@ -2,7 +2,6 @@
 //! verdicts and explanations. No terminal, no network, no async in here.
 
 pub mod connectivity;
-pub mod convert;
 pub mod diff;
 pub mod explain;
 pub mod findings;

@@ -2,7 +2,7 @@
 //!
 //! Only what the semantics need is kept (labels, namespace, declared ports, IPs,
 //! hostNetwork, owner, policy specs), so that a 150k-pod cluster stays small in
-//! memory. API objects are turned into this model by [`crate::engine::convert`],
+//! memory. API objects are turned into this model by [`crate::source::convert`],
 //! which also validates them the way kube-apiserver does.
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! Reads what `kubectl get -o yaml|json` prints and what people keep in git:
 //! multi-document YAML, JSON, `List`/`*List` objects, CRLF, a BOM (UTF-8 or
 //! UTF-16, as PowerShell writes). Namespaces, Pods and NetworkPolicies are
-//! converted with [`crate::engine::convert`]; workloads (Deployment,
+//! converted with [`crate::source::convert`]; workloads (Deployment,
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)
 //! stand for their pods through one representative pod built from their pod
 //! template. Everything else is skipped, with a warning when it is a kind
@@ -30,8 +30,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::yaml;
-use crate::engine::convert::{self, DEFAULT_NAMESPACE, FieldError};
 use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Snapshot};
+use crate::source::convert::{self, DEFAULT_NAMESPACE, FieldError};
 
 /// One problem with the input, located as precisely as known.
 #[derive(Debug, Clone, PartialEq, Eq)]

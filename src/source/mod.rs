@@ -1,6 +1,7 @@
 //! Where cluster state comes from: YAML files, the embedded demo, or a live
 //! cluster. Every source produces engine events; none computes verdicts.
 
+pub mod convert;
 pub mod demo;
 pub mod files;
 pub mod live;

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::networking::v1 as net;
 use netpol_tui::engine::connectivity::{Granularity, report};
-use netpol_tui::engine::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::{Namespace, Snapshot};
+use netpol_tui::source::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 
 /// Parses `---`-separated Namespace/Pod/NetworkPolicy documents.
 /// Namespaces referenced but not given are created as the API server would.

@@ -1,7 +1,7 @@
 //! From watcher events on API objects to engine events: pure, no I/O.
 //!
 //! Each API object is converted to the engine model (see
-//! [`crate::engine::convert`]) the moment it arrives and then dropped, so a
+//! [`crate::source::convert`]) the moment it arrives and then dropped, so a
 //! list of 150k pods is never held twice: only one page of API objects (what
 //! the watcher buffers) plus the model objects collected so far. A (re)list
 //! (`Init`, `InitApply`..., `InitDone`) becomes one `Replace*` event, so a
@@ -20,8 +20,8 @@ use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 
 use super::ResourceKind;
-use crate::engine::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy};
+use crate::source::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 
 /// What happened to one API object on conversion.
 pub enum Converted<M> {
@@ -59,7 +59,7 @@ fn key_of(
     } else {
         meta.namespace
             .as_deref()
-            .unwrap_or(crate::engine::convert::DEFAULT_NAMESPACE)
+            .unwrap_or(crate::source::convert::DEFAULT_NAMESPACE)
     };
     PodKey::new(ns, meta.name.as_deref().unwrap_or_default())
 }
