@@ -10,8 +10,9 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::KeyCode;
 use netpol_tui::engine::index::Index;
+use netpol_tui::source::Origin;
 use netpol_tui::source::synth::{SynthSpec, generate};
-use netpol_tui::tui::app::{SourceInfo, SourceKind};
+use netpol_tui::tui::app::SourceInfo;
 use netpol_tui::tui::harness::Harness;
 use netpol_tui::tui::jobs;
 use netpol_tui::tui::theme::{Theme, ThemeKind};
@@ -23,7 +24,7 @@ fn harness(pods: usize) -> Harness {
     let t = Instant::now();
     let mut h = Harness::new(
         idx,
-        SourceInfo::new(SourceKind::Demo),
+        SourceInfo::new(Origin::Demo),
         Theme::new(ThemeKind::Dark),
         160,
         48,

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use crossterm::event::KeyCode;
 use netpol_tui::engine::index::Index;
-use netpol_tui::tui::app::{SourceInfo, SourceKind};
+use netpol_tui::source::Origin;
+use netpol_tui::tui::app::SourceInfo;
 use netpol_tui::tui::harness::Harness;
 use netpol_tui::tui::theme::{Theme, ThemeKind};
 use ratatui::buffer::Buffer;
@@ -22,7 +23,7 @@ const CELL_H: f64 = 18.0;
 
 fn demo(kind: ThemeKind) -> Harness {
     let loaded = netpol_tui::source::demo::load();
-    let mut info = SourceInfo::new(SourceKind::Demo);
+    let mut info = SourceInfo::new(Origin::Demo);
     info.warnings = loaded.warnings.iter().map(|e| e.to_string()).collect();
     info.errors = loaded.errors.iter().map(|e| e.to_string()).collect();
     Harness::new(

@@ -36,7 +36,11 @@ fn print(s: &str) -> color_eyre::Result<()> {
 
 fn run(cli: Cli) -> color_eyre::Result<u8> {
     let Some(command) = cli.command else {
-        return netpol_tui::tui::run(&cli.global);
+        let opts = netpol_tui::tui::Options {
+            theme: cli.global.theme.clone(),
+            focus: cli.global.namespace.clone(),
+        };
+        return netpol_tui::tui::run(&cli::input::spec(&cli.global), &opts);
     };
     if let Command::Bench(args) = &command {
         print(&cli::bench::run(args)?)?;
@@ -50,9 +54,9 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         return Ok(code);
     }
     let mut input = cli::input::load(&cli.global)?;
-    input.report_diagnostics();
-    let focus = input.focus.clone();
-    let focus = focus.as_deref();
+    cli::input::report_diagnostics(&input);
+    // `-n` focuses the reports; policies elsewhere still count.
+    let focus = cli.global.namespace.as_deref();
     match command {
         Command::Connectivity(args) => {
             print(&cli::connectivity::run(&input.index, &args, focus)?)?;

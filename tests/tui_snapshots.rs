@@ -8,16 +8,14 @@
 use crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::{Event, Labels, Pod, PodKey, Protocol};
-use netpol_tui::tui::app::{
-    Detail, Overlay, Selected, SourceInfo, SourceKind, SourceMsg, SyncState,
-};
+use netpol_tui::tui::app::{Detail, Overlay, Selected, SourceInfo, SourceMsg, SyncState};
 use netpol_tui::tui::harness::Harness;
 use netpol_tui::tui::theme::{Theme, ThemeKind};
 use netpol_tui::tui::update::Msg;
 
 fn demo_with(kind: ThemeKind, w: u16, h: u16) -> Harness {
     let loaded = netpol_tui::source::demo::load();
-    let mut info = SourceInfo::new(SourceKind::Demo);
+    let mut info = SourceInfo::new(netpol_tui::source::Origin::Demo);
     info.errors = loaded.errors.iter().map(|e| e.to_string()).collect();
     info.warnings = loaded.warnings.iter().map(|e| e.to_string()).collect();
     Harness::new(

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::By;
 use super::connectivity::{JsonConn, granularity};
-use super::input::Input;
 use super::lint::text as findings_text;
 use super::output::md_cell;
 use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
@@ -20,6 +19,7 @@ use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey};
 use crate::engine::proposal::apply_events;
+use crate::source::Loaded;
 use crate::source::files::load_paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,7 +317,11 @@ fn render(args: &DiffArgs, d: &Diff, headline: &str, what_if: bool) -> Result<(S
     Ok((out, code))
 }
 
-pub fn run(input: Option<&mut Input>, args: &DiffArgs, lint: &LintOptions) -> Result<(String, u8)> {
+pub fn run(
+    input: Option<&mut Loaded>,
+    args: &DiffArgs,
+    lint: &LintOptions,
+) -> Result<(String, u8)> {
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
         return trees(args, b, a);
     }

@@ -1,91 +1,45 @@
-//! Picks the source from the global flags and loads it into an index.
-
-use std::path::PathBuf;
+//! The global flags as a [`Spec`]: which source to load, and how.
 
 use color_eyre::eyre::{Result, eyre};
 
 use super::GlobalArgs;
-use crate::engine::index::Index;
-use crate::engine::model::Snapshot;
-use crate::source;
+use crate::source::live::LiveOptions;
+use crate::source::{self, Loaded, Spec};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Demo,
-    Files(Vec<PathBuf>),
-    Live { context: Option<String> },
-}
-
-/// The loaded state and what was said while loading it.
-pub struct Input {
-    pub index: Index,
-    pub origin: Origin,
-    /// Problems with the input (file, document, field, reason), for stderr.
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-    /// Set by `-n`: the namespace the user focuses on.
-    pub focus: Option<String>,
-    /// Live only: which CNI plugin was found (for lint).
-    pub cni: Option<source::live::CniDetection>,
-}
-
-impl Input {
-    pub fn from_snapshot(snapshot: Snapshot, origin: Origin) -> Self {
-        Input {
-            index: Index::from_snapshot(snapshot),
-            origin,
-            errors: vec![],
-            warnings: vec![],
-            focus: None,
-            cni: None,
-        }
-    }
-
-    /// The CNI detection in the engine's terms (live only).
-    pub fn cni_info(&self) -> Option<crate::engine::findings::CniInfo> {
-        self.cni.as_ref().map(|d| d.lint_info())
-    }
-
-    /// Prints load errors and warnings on stderr (data stays on stdout).
-    pub fn report_diagnostics(&self) {
-        for w in &self.warnings {
-            eprintln!("warning: {w}");
-        }
-        for e in &self.errors {
-            eprintln!("error: {e}");
-        }
-    }
-}
-
-pub fn load(g: &GlobalArgs) -> Result<Input> {
-    let (loaded, origin) = if g.demo {
-        (source::demo::load(), Origin::Demo)
+/// `--demo`, else `-f`, else the live cluster of the current (or
+/// `--context`) context.
+pub fn spec(g: &GlobalArgs) -> Spec {
+    if g.demo {
+        Spec::Demo
     } else if !g.files.is_empty() {
-        (
-            source::files::load_paths(&g.files),
-            Origin::Files(g.files.clone()),
-        )
+        Spec::Files(g.files.clone())
     } else {
-        return load_live(g);
-    };
-    let mut input = Input::from_snapshot(loaded.snapshot, origin);
-    input.errors = loaded.errors.iter().map(|e| e.to_string()).collect();
-    input.warnings = loaded.warnings.iter().map(|e| e.to_string()).collect();
-    input.focus = g.namespace.clone();
-    Ok(input)
+        Spec::Live(live_options(g))
+    }
 }
 
-fn load_live(g: &GlobalArgs) -> Result<Input> {
-    let opts = source::live::LiveOptions::from(g);
-    let state = source::live::list_once_blocking(&opts).map_err(|e| eyre!("{e}"))?;
-    let mut input = Input::from_snapshot(
-        state.snapshot,
-        Origin::Live {
-            context: g.context.clone(),
-        },
-    );
-    input.warnings = state.notes;
-    input.focus = g.namespace.clone();
-    input.cni = Some(state.cni);
-    Ok(input)
+/// The kubectl flags of the same names.
+pub fn live_options(g: &GlobalArgs) -> LiveOptions {
+    LiveOptions {
+        kubeconfig: g.kubeconfig.clone(),
+        context: g.context.clone(),
+        namespace: g.namespace.clone(),
+        all_namespaces: g.all_namespaces,
+        request_timeout: g.request_timeout,
+    }
+}
+
+/// Loads the source the flags name.
+pub fn load(g: &GlobalArgs) -> Result<Loaded> {
+    source::load(&spec(g)).map_err(|e| eyre!("{e}"))
+}
+
+/// Prints load errors and warnings on stderr (data stays on stdout).
+pub fn report_diagnostics(loaded: &Loaded) {
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    for e in &loaded.errors {
+        eprintln!("error: {e}");
+    }
 }

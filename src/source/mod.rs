@@ -5,5 +5,10 @@ pub mod convert;
 pub mod demo;
 pub mod files;
 pub mod live;
+mod load;
+mod spec;
 pub mod synth;
 pub mod yaml;
+
+pub use load::{Loaded, load};
+pub use spec::{Origin, Spec};

@@ -1,12 +1,12 @@
 //! Application state. Only `update` changes it; drawing reads it.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey, PolicyKey};
+use crate::source::Origin;
 
 use super::keymap::Mode;
 use super::nsstats::NsStatsCache;
@@ -19,14 +19,6 @@ use super::views::pod::PodModel;
 use super::views::policy::PolicyModel;
 use super::views::trace::TraceState;
 use super::views::tree::TreeModel;
-
-/// Where the data comes from, for the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceKind {
-    Demo,
-    Files(Vec<PathBuf>),
-    Live { context: Option<String> },
-}
 
 /// Sync state of one watched kind (live source only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +42,7 @@ impl SyncState {
 
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
-    pub kind: SourceKind,
+    pub kind: Origin,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     /// Per kind (pods, namespaces, networkpolicies): sync state and detail.
@@ -60,7 +52,7 @@ pub struct SourceInfo {
 }
 
 impl SourceInfo {
-    pub fn new(kind: SourceKind) -> Self {
+    pub fn new(kind: Origin) -> Self {
         SourceInfo {
             kind,
             errors: vec![],

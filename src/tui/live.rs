@@ -8,7 +8,6 @@ use color_eyre::eyre::Result;
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::cli::GlobalArgs;
 use crate::source::live::{self, Health, LiveOptions, LiveUpdate};
 
 use super::app::{SourceMsg, SyncState};
@@ -42,8 +41,8 @@ pub fn health_msgs(h: &Health) -> Vec<SourceMsg> {
 /// forwards updates to `tx`, in batches (whatever is ready at once). Must
 /// run inside the tokio runtime. A source that cannot start ends the app
 /// with its error.
-pub fn start(g: &GlobalArgs, tx: UnboundedSender<Msg>) -> Result<()> {
-    let stream = live::watch(LiveOptions::from(g));
+pub fn start(opts: LiveOptions, tx: UnboundedSender<Msg>) -> Result<()> {
+    let stream = live::watch(opts);
     tokio::spawn(async move {
         let mut batches = Box::pin(stream.ready_chunks(4096));
         while let Some(batch) = batches.next().await {

@@ -18,41 +18,28 @@ pub mod whatif;
 
 use std::time::Duration;
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, eyre};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::GlobalArgs;
 use crate::engine::index::Index;
+use crate::source::{self, Spec};
 
-use app::{App, SourceInfo, SourceKind};
+use app::{App, SourceInfo};
 use theme::{Theme, ThemeKind};
 use update::{Effect, Msg, update};
 
 pub use views::draw;
 
-/// The `--theme` flag; without it `ThemeKind::resolve` reads
-/// `NETPOL_TUI_THEME` (dark, light).
-fn theme_flag(g: &GlobalArgs) -> Option<String> {
-    g.theme.clone()
-}
-
-fn source_kind(g: &GlobalArgs) -> SourceKind {
-    if g.demo {
-        SourceKind::Demo
-    } else if !g.files.is_empty() {
-        SourceKind::Files(g.files.clone())
-    } else {
-        SourceKind::Live {
-            context: g.context.clone(),
-        }
-    }
-}
-
-/// The load errors and warnings of a file/demo source.
-fn input_diagnostics(input: &crate::cli::input::Input) -> (Vec<String>, Vec<String>) {
-    (input.errors.clone(), input.warnings.clone())
+/// How the TUI looks and what it opens on; the source is a [`Spec`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `dark` or `light`; `None`: `ThemeKind::resolve` reads
+    /// `NETPOL_TUI_THEME`, then COLORFGBG.
+    pub theme: Option<String>,
+    /// The namespace to select at start (`-n`).
+    pub focus: Option<String>,
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words (`code -w`).
@@ -101,40 +88,30 @@ fn edit_draft(terminal: &mut term::Term, draft: &str) -> std::io::Result<Result<
 
 /// Opens the TUI: on the demo (`--demo`), on files (`-f`), or on the
 /// current context. Returns the exit status (0 on `q` / Ctrl-C).
-pub fn run(g: &GlobalArgs) -> Result<u8> {
-    let theme = Theme::new(ThemeKind::resolve(theme_flag(g).as_deref()));
-    let kind = source_kind(g);
+pub fn run(spec: &Spec, opts: &Options) -> Result<u8> {
+    let theme = Theme::new(ThemeKind::resolve(opts.theme.as_deref()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let status = rt.block_on(async move {
         let (tx, rx) = mpsc::unbounded_channel::<Msg>();
-        let (index, source, focus) = match &kind {
-            SourceKind::Live { .. } => {
-                live::start(g, tx.clone())?;
-                (
-                    Index::new(),
-                    SourceInfo::new(kind.clone()),
-                    g.namespace.clone(),
-                )
+        let (index, info) = match spec {
+            Spec::Live(live_opts) => {
+                live::start(live_opts.clone(), tx.clone())?;
+                (Index::new(), SourceInfo::new(spec.origin()))
             }
             _ => {
                 // Load before touching the terminal: errors print normally.
-                let input = crate::cli::input::load(g)?;
-                let mut info = SourceInfo::new(kind.clone());
-                let (errors, warnings) = input_diagnostics(&input);
-                info.errors = errors;
-                info.warnings = warnings;
-                (
-                    input.index,
-                    info,
-                    input.focus.or_else(|| g.namespace.clone()),
-                )
+                let loaded = source::load(spec).map_err(|e| eyre!("{e}"))?;
+                let mut info = SourceInfo::new(loaded.origin);
+                info.errors = loaded.errors;
+                info.warnings = loaded.warnings;
+                (loaded.index, info)
             }
         };
-        let mut app = App::new(index, source, theme);
-        if let Some(ns) = focus {
+        let mut app = App::new(index, info, theme);
+        if let Some(ns) = opts.focus.clone() {
             update::select(&mut app, app::Selected::Namespace(ns));
         }
         let mut terminal = term::enter()?;

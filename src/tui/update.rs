@@ -100,7 +100,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     },
                     SourceMsg::Notes(n) => app.source.warnings = n,
                     SourceMsg::Context(c) => {
-                        if let super::app::SourceKind::Live { context } = &mut app.source.kind {
+                        if let crate::source::Origin::Live { context } = &mut app.source.kind {
                             *context = Some(c);
                         }
                     }
@@ -274,7 +274,7 @@ fn spawn_lint(app: &mut App, fx: &mut Vec<Effect>) {
     fx.push(Effect::Spawn(Job::Lint {
         id,
         index: app.index.clone(),
-        live: matches!(app.source.kind, super::app::SourceKind::Live { .. }),
+        live: matches!(app.source.kind, crate::source::Origin::Live { .. }),
     }));
 }
 

@@ -54,18 +54,6 @@ pub struct LiveOptions {
     pub request_timeout: Option<Duration>,
 }
 
-impl From<&crate::cli::GlobalArgs> for LiveOptions {
-    fn from(g: &crate::cli::GlobalArgs) -> Self {
-        LiveOptions {
-            kubeconfig: g.kubeconfig.clone(),
-            context: g.context.clone(),
-            namespace: g.namespace.clone(),
-            all_namespaces: g.all_namespaces,
-            request_timeout: g.request_timeout,
-        }
-    }
-}
-
 /// The three kinds of object the live source reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceKind {

@@ -8,8 +8,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::app::{App, SourceKind, SyncState};
+use super::super::app::{App, SyncState};
 use super::super::keymap::{Action, Mode, hint};
+use crate::source::Origin;
 
 pub fn age(d: Duration) -> String {
     let s = d.as_secs();
@@ -20,13 +21,13 @@ pub fn age(d: Duration) -> String {
     }
 }
 
-pub fn source_text(kind: &SourceKind) -> String {
+pub fn source_text(kind: &Origin) -> String {
     match kind {
-        SourceKind::Demo => "demo cluster".to_string(),
-        SourceKind::Files(f) if f.len() == 1 => format!("file {}", f[0].display()),
-        SourceKind::Files(f) => format!("{} files", f.len()),
-        SourceKind::Live { context: Some(c) } => format!("context {c}"),
-        SourceKind::Live { context: None } => "current context".to_string(),
+        Origin::Demo => "demo cluster".to_string(),
+        Origin::Files(f) if f.len() == 1 => format!("file {}", f[0].display()),
+        Origin::Files(f) => format!("{} files", f.len()),
+        Origin::Live { context: Some(c) } => format!("context {c}"),
+        Origin::Live { context: None } => "current context".to_string(),
     }
 }
 
