@@ -167,3 +167,40 @@ fn runs_as_a_kubectl_plugin() {
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(json(&o)["schema"], "netpol-connectivity/v1");
 }
+
+#[test]
+fn flag_values_that_overflow_are_clear_errors_not_panics() {
+    for args in [
+        &[
+            "--demo",
+            "--request-timeout",
+            "99999999999999999999h",
+            "lint",
+        ][..],
+        &[
+            "--demo",
+            "--request-timeout",
+            "99999999999999999999",
+            "lint",
+        ],
+        &["bench", "--pods", "99999999999999999999999"],
+    ] {
+        let o = run(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("invalid value"), "{args:?}: {err}");
+    }
+    // A port number too large for any integer type is still a number.
+    let o = run(&[
+        "--demo",
+        "can-reach",
+        "inventory/stock-api",
+        "kube-system/coredns",
+        "-p",
+        "99999999999999999999999/UDP",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("out of range 1-65535"), "{err}");
+}

@@ -117,6 +117,10 @@ pub fn parse_port(spec: &str) -> Result<(Option<u16>, Option<String>, Protocol)>
     match p.parse::<u32>() {
         Ok(n) if (1..=65535).contains(&n) => Ok((Some(n as u16), None, proto)),
         Ok(n) => bail!("port {n} is out of range 1-65535"),
+        // Too many digits for u32: a number, not a port name.
+        Err(_) if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
+            bail!("port {p} is out of range 1-65535")
+        }
         Err(_) if !p.is_empty() => Ok((None, Some(p.to_string()), proto)),
         Err(_) => bail!("{spec:?}: expected PORT[/PROTOCOL], e.g. 5432/TCP"),
     }

@@ -98,6 +98,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(n) = s.parse::<u64>() {
         return Ok(Duration::from_secs(n));
     }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("invalid duration {s:?}: too large"));
+    }
     let mut total = Duration::ZERO;
     let mut num = String::new();
     let mut chars = s.chars().peekable();
@@ -128,7 +131,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
                 ));
             }
         };
-        total += Duration::from_secs_f64(secs);
+        // `from_secs_f64` and `+=` panic past u64::MAX seconds: say so instead.
+        total = Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| total.checked_add(d))
+            .ok_or_else(|| format!("invalid duration {s:?}: too large"))?;
         num.clear();
         any = true;
     }
@@ -151,6 +158,25 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("5m3").is_err());
+    }
+
+    #[test]
+    fn durations_that_overflow_are_errors_not_panics() {
+        for s in [
+            "99999999999999999999h",
+            "99999999999999999999",
+            "18446744073709551615s1s",
+            "9999999999999999999999999999999999999m",
+            "1e400h",
+        ] {
+            let e = parse_duration(s).expect_err(s);
+            assert!(e.contains("invalid duration"), "{s}: {e}");
+        }
+        assert_eq!(
+            parse_duration("18446744073709551615"),
+            Ok(Duration::from_secs(u64::MAX))
+        );
+        assert!(parse_duration("1000000000000h").is_ok());
     }
 
     #[test]
