@@ -1,0 +1,228 @@
+//! Offline input: manifests from files, directories or stdin (`-f PATH`).
+//!
+//! Reads what `kubectl get -o yaml|json` prints and what people keep in git:
+//! multi-document YAML, JSON, `List`/`*List` objects, CRLF, a BOM (UTF-8 or
+//! UTF-16, as PowerShell writes). Namespaces, Pods and NetworkPolicies are
+//! converted with [`crate::source::convert`]; workloads (Deployment,
+//! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)
+//! stand for their pods through one representative pod built from their pod
+//! template. Everything else is skipped, with a warning when it is a kind
+//! that changes connectivity but is not evaluated (AdminNetworkPolicy, ...).
+//!
+//! Loading never stops at a bad object: every problem becomes a
+//! [`LoadError`] naming the file, document, object and field, and the rest
+//! still loads. Nothing here panics on any input.
+//!
+//! Only the fields the analysis reads are decoded and type-checked (object
+//! metadata, container ports, hostNetwork, pod status IPs and phase, the
+//! whole NetworkPolicy spec); a wrong type elsewhere, say in `resources`, does
+//! not cost the object.
+//!
+//! The stages, one file each: `walk` (paths to texts), `decode` (texts to
+//! objects), `classify` (which kinds count), `prune` (which fields are
+//! read) and `workloads` (workloads and owners to pods, and the snapshot).
+
+mod classify;
+mod decode;
+mod prune;
+mod walk;
+mod workloads;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+
+use crate::engine::model::{Namespace, Pod, Policy, Snapshot};
+use crate::source::convert::{DEFAULT_NAMESPACE, FieldError};
+use workloads::Workload;
+
+/// One problem with the input, located as precisely as known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    /// 0-based index of the document in the file.
+    pub document: Option<usize>,
+    /// `Kind namespace/name` (or `Kind name` for cluster-scoped kinds).
+    pub object: Option<String>,
+    /// Field path from the document root, e.g. `spec.ingress[0].from[1]`.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl LoadError {
+    fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        LoadError {
+            file: file.into(),
+            document: None,
+            object: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(d) = self.document {
+            write!(f, ": document {}", d + 1)?;
+        }
+        if let Some(o) = &self.object {
+            write!(f, " ({o})")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The result of loading: the state that could be read, and what could not.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    /// Objects (or files) left out because they are broken.
+    pub errors: Vec<LoadError>,
+    /// Things the user should know that did not stop an object from loading,
+    /// or kinds that were skipped although they affect connectivity.
+    pub warnings: Vec<LoadError>,
+    /// Namespaces not given but referenced, created with only their name
+    /// label (a what-if proposal must not relabel real ones with these).
+    pub implicit_namespaces: Vec<String>,
+}
+
+/// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`, in
+/// sorted path order) and `-` (stdin), in the order given.
+pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    let mut l = Loader::default();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut bytes) {
+                Ok(_) => l.add_bytes(STDIN_NAME, &bytes, false),
+                Err(e) => l
+                    .errors
+                    .push(LoadError::file(STDIN_NAME, format!("cannot read: {e}"))),
+            }
+        } else {
+            l.add_path(p);
+        }
+    }
+    l.finish()
+}
+
+/// Loads in-memory texts, each with the name to show in errors.
+pub fn load_sources(sources: &[(String, String)]) -> Loaded {
+    let mut l = Loader::default();
+    for (name, text) in sources {
+        l.add_text(name, text, false);
+    }
+    l.finish()
+}
+
+const STDIN_NAME: &str = "<stdin>";
+
+// ---------------------------------------------------------------------------
+// Where an object came from.
+
+#[derive(Debug, Clone)]
+struct Loc {
+    file: String,
+    document: usize,
+    /// Path of the object inside its document (`items[3]`), empty at the root.
+    prefix: String,
+}
+
+impl Loc {
+    fn child(&self, seg: &str) -> Loc {
+        Loc {
+            file: self.file.clone(),
+            document: self.document,
+            prefix: join_path(&self.prefix, seg),
+        }
+    }
+
+    fn error(&self, object: Option<&str>, field: &str, message: impl Into<String>) -> LoadError {
+        let field = join_path(&self.prefix, field);
+        LoadError {
+            file: self.file.clone(),
+            document: Some(self.document),
+            object: object.map(str::to_string),
+            field: (!field.is_empty()).then_some(field),
+            message: message.into(),
+        }
+    }
+
+    fn field_error(&self, object: &str, fe: &FieldError) -> LoadError {
+        self.error(Some(object), &fe.path, fe.reason.clone())
+    }
+}
+
+fn join_path(prefix: &str, field: &str) -> String {
+    match (prefix.is_empty(), field.is_empty()) {
+        (true, _) => field.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) if field.starts_with('[') => format!("{prefix}{field}"),
+        (false, false) => format!("{prefix}.{field}"),
+    }
+}
+#[derive(Debug)]
+enum Data {
+    Namespace(Namespace),
+    /// `None`: a pod that has finished (Succeeded/Failed) and is dropped.
+    Pod(Option<Pod>),
+    Policy(Policy),
+    Workload(Workload),
+}
+
+#[derive(Debug)]
+struct Entry {
+    loc: Loc,
+    data: Data,
+}
+
+/// Kind, namespace ("" for namespaces), name.
+type ObjKey = (&'static str, String, String);
+
+#[derive(Default)]
+struct Loader {
+    errors: Vec<LoadError>,
+    warnings: Vec<LoadError>,
+    objects: BTreeMap<ObjKey, Entry>,
+    seen_files: BTreeSet<PathBuf>,
+}
+
+impl Loader {
+    /// Keeps the later of two definitions of one object, with a warning.
+    fn insert(&mut self, key: ObjKey, loc: &Loc, object: &str, data: Data) {
+        let entry = Entry {
+            loc: loc.clone(),
+            data,
+        };
+        if let Some(old) = self.objects.insert(key, entry) {
+            let w = loc.error(
+                Some(object),
+                "",
+                format!(
+                    "duplicate: also defined in {} document {}; this later definition is used",
+                    old.loc.file,
+                    old.loc.document + 1
+                ),
+            );
+            self.warnings.push(w);
+        }
+    }
+}
+
+/// `metadata.namespace`, or the namespace the API server would use.
+fn namespace_of(m: &meta::ObjectMeta) -> String {
+    m.namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
+}

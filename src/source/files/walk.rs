@@ -1,0 +1,107 @@
+//! Files and directories to texts: recursive walks (each real directory
+//! once, symlink loops included), each real file once, bytes to text.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::decode::decode_text;
+use super::{LoadError, Loader};
+
+const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+impl Loader {
+    pub(super) fn add_path(&mut self, path: &Path) {
+        let shown = path.display().to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.errors
+                    .push(LoadError::file(shown, "no such file or directory"));
+                return;
+            }
+            Err(e) => {
+                self.errors
+                    .push(LoadError::file(shown, format!("cannot read: {e}")));
+                return;
+            }
+        };
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            let mut visited = BTreeSet::new();
+            self.walk(path, &mut files, &mut visited);
+            files.sort();
+            if files.is_empty() {
+                self.warnings.push(LoadError::file(
+                    shown,
+                    "no .yaml, .yml or .json files in this directory",
+                ));
+            }
+            for f in files {
+                self.add_file(&f, true);
+            }
+        } else {
+            self.add_file(path, false);
+        }
+    }
+
+    fn walk(&mut self, dir: &Path, files: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) {
+        // Symlinked directories may form loops: visit each real directory once.
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !visited.insert(real) {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.errors.push(LoadError::file(
+                    dir.display().to_string(),
+                    format!("cannot read directory: {e}"),
+                ));
+                return;
+            }
+        };
+        for entry in entries {
+            let path = match entry {
+                Ok(e) => e.path(),
+                Err(e) => {
+                    self.errors.push(LoadError::file(
+                        dir.display().to_string(),
+                        format!("cannot read directory: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            if path.is_dir() {
+                self.walk(&path, files, visited);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+            {
+                files.push(path);
+            }
+        }
+    }
+
+    fn add_file(&mut self, path: &Path, from_walk: bool) {
+        // The same file named twice (`-f dir -f dir/a.yaml`) is read once.
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !self.seen_files.insert(real) {
+            return;
+        }
+        let shown = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => self.add_bytes(&shown, &bytes, from_walk),
+            Err(e) => self
+                .errors
+                .push(LoadError::file(shown, format!("cannot read: {e}"))),
+        }
+    }
+
+    pub(super) fn add_bytes(&mut self, name: &str, bytes: &[u8], from_walk: bool) {
+        match decode_text(bytes) {
+            Ok(text) => self.add_text(name, &text, from_walk),
+            Err(msg) => self.errors.push(LoadError::file(name, msg)),
+        }
+    }
+}
