@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::classify::{Class, classify};
 use super::prune::{NAMESPACE, POD, POLICY, prune};
-use super::{Data, Loader, Loc, join_path, namespace_of};
-use crate::source::convert::{self, DEFAULT_NAMESPACE};
+use super::{Data, Loader, Loc, ObjKey, join_path, namespace_of};
+use crate::source::convert::{self, DEFAULT_NAMESPACE, FieldError};
 use crate::source::yaml;
 
 impl Loader {
@@ -157,15 +157,12 @@ impl Loader {
         let Some(ns) = self.decode::<core::Namespace>(&v, loc, object, "") else {
             return;
         };
-        match convert::namespace_from_api(&ns) {
-            Ok(n) => {
-                let key = ("Namespace", String::new(), n.name.clone());
-                self.insert(key, loc, object, Data::Namespace(n));
-            }
-            Err(fes) => self
-                .errors
-                .extend(fes.iter().map(|fe| loc.field_error(object, fe))),
-        }
+        self.insert_converted(convert::namespace_from_api(&ns), loc, object, |n| {
+            (
+                ("Namespace", String::new(), n.name.clone()),
+                Data::Namespace(n),
+            )
+        });
     }
 
     fn add_pod(&mut self, map: Map<String, Value>, loc: &Loc, object: &str) {
@@ -174,18 +171,10 @@ impl Loader {
             return;
         };
         let (res, warnings) = convert::pod_from_api(&pod);
-        self.warnings
-            .extend(warnings.iter().map(|fe| loc.field_error(object, fe)));
-        match res {
-            Ok(p) => {
-                let ns = namespace_of(&pod.metadata);
-                let name = pod.metadata.name.clone().unwrap_or_default();
-                self.insert(("Pod", ns, name), loc, object, Data::Pod(p));
-            }
-            Err(fes) => self
-                .errors
-                .extend(fes.iter().map(|fe| loc.field_error(object, fe))),
-        }
+        self.warnings.extend(loc.field_errors(object, &warnings));
+        let ns = namespace_of(&pod.metadata);
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        self.insert_converted(res, loc, object, |p| (("Pod", ns, name), Data::Pod(p)));
     }
 
     fn add_policy(&mut self, map: Map<String, Value>, loc: &Loc, object: &str) {
@@ -193,14 +182,27 @@ impl Loader {
         let Some(np) = self.decode::<net::NetworkPolicy>(&v, loc, object, "") else {
             return;
         };
-        match convert::policy_from_api(&np) {
-            Ok(p) => {
-                let key = ("NetworkPolicy", p.namespace.clone(), p.name.clone());
-                self.insert(key, loc, object, Data::Policy(p));
+        self.insert_converted(convert::policy_from_api(&np), loc, object, |p| {
+            let key = ("NetworkPolicy", p.namespace.clone(), p.name.clone());
+            (key, Data::Policy(p))
+        });
+    }
+
+    /// Inserts a converted object, or records why the API server would
+    /// refuse it.
+    fn insert_converted<M>(
+        &mut self,
+        res: Result<M, Vec<FieldError>>,
+        loc: &Loc,
+        object: &str,
+        entry: impl FnOnce(M) -> (ObjKey, Data),
+    ) {
+        match res {
+            Ok(m) => {
+                let (key, data) = entry(m);
+                self.insert(key, loc, object, data);
             }
-            Err(fes) => self
-                .errors
-                .extend(fes.iter().map(|fe| loc.field_error(object, fe))),
+            Err(fes) => self.errors.extend(loc.field_errors(object, &fes)),
         }
     }
 

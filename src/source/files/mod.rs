@@ -158,8 +158,14 @@ impl Loc {
         }
     }
 
-    fn field_error(&self, object: &str, fe: &FieldError) -> LoadError {
-        self.error(Some(object), &fe.path, fe.reason.clone())
+    /// The conversion's field errors, located in this document.
+    fn field_errors<'a>(
+        &'a self,
+        object: &'a str,
+        fes: &'a [FieldError],
+    ) -> impl Iterator<Item = LoadError> + 'a {
+        fes.iter()
+            .map(move |fe| self.error(Some(object), &fe.path, fe.reason.clone()))
     }
 }
 

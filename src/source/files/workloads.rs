@@ -129,8 +129,7 @@ impl Loader {
         let ns = namespace_of(&meta);
         let (pod, warnings) =
             convert::pod_from_template(&ns, &name, kind.as_str(), &template, &tpath);
-        self.warnings
-            .extend(warnings.iter().map(|fe| loc.field_error(object, fe)));
+        self.warnings.extend(loc.field_errors(object, &warnings));
         let owner = controller_of(&meta);
         let w = Workload { kind, owner, pod };
         self.insert((kind.as_str(), ns, name), loc, object, Data::Workload(w));

@@ -33,6 +33,17 @@ pub enum Converted<M> {
     Invalid(Vec<FieldError>),
 }
 
+/// A conversion's answer: `Ok(None)` is an object that takes no part.
+impl<M> From<Result<Option<M>, Vec<FieldError>>> for Converted<M> {
+    fn from(r: Result<Option<M>, Vec<FieldError>>) -> Self {
+        match r {
+            Ok(Some(m)) => Converted::Keep(m),
+            Ok(None) => Converted::Absent,
+            Err(e) => Converted::Invalid(e),
+        }
+    }
+}
+
 /// The three kinds the live source follows.
 pub trait LiveResource:
     kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static
@@ -43,11 +54,24 @@ pub trait LiveResource:
     /// The API for all namespaces (`None`) or one.
     fn api(client: Client, namespace: Option<&str>) -> Api<Self>;
     /// `namespace/name` (namespace empty for namespaces).
-    fn api_key(&self) -> PodKey;
+    fn api_key(&self) -> PodKey {
+        key_of(self.meta(), Self::KIND == ResourceKind::Namespaces)
+    }
     fn convert(&self) -> Converted<Self::Model>;
     fn upsert(model: Self::Model) -> Event;
     fn delete(key: PodKey) -> Event;
     fn replace(scope: Option<String>, models: Vec<Self::Model>) -> Event;
+}
+
+/// The API of a namespaced kind: all namespaces (`None`) or one.
+fn namespaced_api<K>(client: Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client, ns),
+        None => Api::all(client),
+    }
 }
 
 fn key_of(
@@ -71,14 +95,8 @@ impl LiveResource for core::Namespace {
     fn api(client: Client, _namespace: Option<&str>) -> Api<Self> {
         Api::all(client)
     }
-    fn api_key(&self) -> PodKey {
-        key_of(&self.metadata, true)
-    }
     fn convert(&self) -> Converted<Namespace> {
-        match namespace_from_api(self) {
-            Ok(n) => Converted::Keep(n),
-            Err(e) => Converted::Invalid(e),
-        }
+        namespace_from_api(self).map(Some).into()
     }
     fn upsert(model: Namespace) -> Event {
         Event::UpsertNamespace(model)
@@ -96,21 +114,11 @@ impl LiveResource for core::Pod {
     const KIND: ResourceKind = ResourceKind::Pods;
 
     fn api(client: Client, namespace: Option<&str>) -> Api<Self> {
-        match namespace {
-            Some(ns) => Api::namespaced(client, ns),
-            None => Api::all(client),
-        }
-    }
-    fn api_key(&self) -> PodKey {
-        key_of(&self.metadata, false)
+        namespaced_api(client, namespace)
     }
     fn convert(&self) -> Converted<Pod> {
         // Invalid container ports are dropped by the conversion; the pod stays.
-        match pod_from_api(self).0 {
-            Ok(Some(p)) => Converted::Keep(p),
-            Ok(None) => Converted::Absent,
-            Err(e) => Converted::Invalid(e),
-        }
+        pod_from_api(self).0.into()
     }
     fn upsert(model: Pod) -> Event {
         Event::UpsertPod(model)
@@ -128,19 +136,10 @@ impl LiveResource for net::NetworkPolicy {
     const KIND: ResourceKind = ResourceKind::NetworkPolicies;
 
     fn api(client: Client, namespace: Option<&str>) -> Api<Self> {
-        match namespace {
-            Some(ns) => Api::namespaced(client, ns),
-            None => Api::all(client),
-        }
-    }
-    fn api_key(&self) -> PodKey {
-        key_of(&self.metadata, false)
+        namespaced_api(client, namespace)
     }
     fn convert(&self) -> Converted<Policy> {
-        match policy_from_api(self) {
-            Ok(p) => Converted::Keep(p),
-            Err(e) => Converted::Invalid(e),
-        }
+        policy_from_api(self).map(Some).into()
     }
     fn upsert(model: Policy) -> Event {
         Event::UpsertPolicy(model)
