@@ -290,7 +290,7 @@ fn deployment_of_orphan_pod(p: &Pod, o: Owner, in_input: &impl Fn(&str, &Owner) 
 fn kind_static(kind: &str) -> &'static str {
     WorkloadKind::parse(kind).map_or("", WorkloadKind::as_str)
 }
-/// The controller owner reference (or the first one), as convert.rs picks it.
+/// The controller owner reference (or the first one), as `convert::pod_from_api` picks it.
 fn controller_of(m: &meta::ObjectMeta) -> Option<Owner> {
     let refs = m.owner_references.as_deref().unwrap_or_default();
     refs.iter()
