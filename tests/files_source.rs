@@ -7,7 +7,7 @@ use netpol_tui::engine::model::{
     Labels, NS_NAME_LABEL, Namespace, Owner, Peer, Pod, Policy, PortRef, Protocol, Snapshot,
 };
 use netpol_tui::source::demo;
-use netpol_tui::source::files::{LoadError, Loaded, load_paths, load_sources};
+use netpol_tui::source::files::{LoadError, Manifests, load_paths, load_sources};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,11 +15,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn load(names: &[&str]) -> Loaded {
+fn load(names: &[&str]) -> Manifests {
     load_paths(&names.iter().map(|n| fixture(n)).collect::<Vec<_>>())
 }
 
-fn src(text: &str) -> Loaded {
+fn src(text: &str) -> Manifests {
     load_sources(&[("input.yaml".to_string(), text.to_string())])
 }
 
@@ -65,7 +65,7 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
         .collect()
 }
 
-fn assert_clean(l: &Loaded) {
+fn assert_clean(l: &Manifests) {
     assert!(l.errors.is_empty(), "unexpected errors: {:#?}", l.errors);
     assert!(
         l.warnings.is_empty(),

@@ -13,7 +13,7 @@
 //! through `0.0.0.0/0` (payments/worker-egress), and host-network pods that
 //! pod selectors cannot match (calico-node, kube-proxy, node-exporter).
 
-use super::files::{Loaded, load_sources};
+use super::files::{Manifests, load_sources};
 
 /// The demo's files, in load order.
 pub const FILES: &[(&str, &str)] = &[
@@ -48,7 +48,7 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// Loads the demo cluster.
-pub fn load() -> Loaded {
+pub fn load() -> Manifests {
     let sources: Vec<(String, String)> = FILES
         .iter()
         .map(|(name, text)| (name.to_string(), text.to_string()))

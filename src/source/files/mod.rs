@@ -82,9 +82,10 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// The result of loading: the state that could be read, and what could not.
+/// What manifests hold: the state that could be read, and what could not
+/// (located errors, before [`crate::source::load`] flattens them to text).
 #[derive(Debug, Clone, Default)]
-pub struct Loaded {
+pub struct Manifests {
     pub snapshot: Snapshot,
     /// Objects (or files) left out because they are broken.
     pub errors: Vec<LoadError>,
@@ -98,7 +99,7 @@ pub struct Loaded {
 
 /// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`, in
 /// sorted path order) and `-` (stdin), in the order given.
-pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+pub fn load_paths(paths: &[PathBuf]) -> Manifests {
     let mut l = Loader::default();
     for p in paths {
         if p.as_os_str() == "-" {
@@ -117,7 +118,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
 }
 
 /// Loads in-memory texts, each with the name to show in errors.
-pub fn load_sources(sources: &[(String, String)]) -> Loaded {
+pub fn load_sources(sources: &[(String, String)]) -> Manifests {
     let mut l = Loader::default();
     for (name, text) in sources {
         l.add_text(name, text, false);

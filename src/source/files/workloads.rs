@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use serde_json::{Map, Value};
 
 use super::prune::{META, TEMPLATE, prune};
-use super::{Data, Loaded, Loader, Loc, namespace_of};
+use super::{Data, Loader, Loc, Manifests, namespace_of};
 use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Snapshot};
 use crate::source::convert;
 
@@ -137,7 +137,7 @@ impl Loader {
 
     // --- assembling the snapshot ------------------------------------------
 
-    pub(super) fn finish(self) -> Loaded {
+    pub(super) fn finish(self) -> Manifests {
         let Loader {
             errors,
             warnings,
@@ -248,7 +248,7 @@ impl Loader {
             });
         }
         policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        Loaded {
+        Manifests {
             snapshot: Snapshot {
                 namespaces: namespaces.into_values().collect(),
                 pods: pods.into_values().collect(),
