@@ -15,7 +15,8 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         c.env(k, v);
     }
-    c.output().unwrap_or_else(|e| panic!("running {args:?}: {e}"))
+    c.output()
+        .unwrap_or_else(|e| panic!("running {args:?}: {e}"))
 }
 
 /// `__complete ARGS`: the candidates and the directive line.
@@ -24,7 +25,10 @@ fn complete(args: &[&str], env: &[(&str, &str)]) -> (Vec<String>, String) {
     all.extend(args);
     let o = run(&all, env);
     assert!(o.status.success(), "{o:?}");
-    assert!(o.stderr.is_empty(), "completion stays silent on stderr: {o:?}");
+    assert!(
+        o.stderr.is_empty(),
+        "completion stays silent on stderr: {o:?}"
+    );
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let directive = lines.pop().expect("a directive line");
@@ -55,12 +59,20 @@ fn kubectl_bash_completion_of_can_reach_on_the_demo() {
     }
     let dir = temp_dir("path");
     let o = run(
-        &["completion", "--install-kubectl-helper", dir.to_str().expect("utf-8")],
+        &[
+            "completion",
+            "--install-kubectl-helper",
+            dir.to_str().expect("utf-8"),
+        ],
         &[],
     );
     assert!(o.status.success(), "{o:?}");
     std::os::unix::fs::symlink(BIN, dir.join("kubectl-netpol_tui")).expect("symlink");
-    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     // kubectl's script needs bash-completion's _get_comp_words_by_ref; when
     // that package is absent, a minimal stand-in (no splitting on = or :).
     let script = r#"
@@ -86,8 +98,17 @@ fn kubectl_bash_completion_of_can_reach_on_the_demo() {
         .expect("bash");
     let reply = String::from_utf8_lossy(&o.stdout);
     let got: Vec<&str> = reply.lines().filter(|l| !l.is_empty()).collect();
-    for want in ["shop/cart", "shop/catalog", "shop/checkout", "shop/frontend", "shop/redis"] {
-        assert!(got.contains(&want), "{want} not in COMPREPLY {got:?}\n{o:?}");
+    for want in [
+        "shop/cart",
+        "shop/catalog",
+        "shop/checkout",
+        "shop/frontend",
+        "shop/redis",
+    ] {
+        assert!(
+            got.contains(&want),
+            "{want} not in COMPREPLY {got:?}\n{o:?}"
+        );
     }
     assert!(got.iter().all(|c| c.starts_with("shop/")), "{got:?}");
 }
@@ -96,10 +117,23 @@ fn kubectl_bash_completion_of_can_reach_on_the_demo() {
 fn complete_follows_cobras_protocol() {
     // Subcommands, without the hidden __complete.
     let (c, d) = complete(&["c"], &[]);
-    assert_eq!((c, d.as_str()), (vec!["connectivity".into(), "can-reach".into(), "completion".into()], ":4"));
+    assert_eq!(
+        (c, d.as_str()),
+        (
+            vec![
+                "connectivity".into(),
+                "can-reach".into(),
+                "completion".into()
+            ],
+            ":4"
+        )
+    );
     // Namespaces for -n, from the source the command would read.
     let (c, _) = complete(&["--demo", "lint", "-n", ""], &[]);
-    assert!(c.contains(&"shop".to_string()) && c.contains(&"payments".to_string()), "{c:?}");
+    assert!(
+        c.contains(&"shop".to_string()) && c.contains(&"payments".to_string()),
+        "{c:?}"
+    );
     let (c, _) = complete(&["--demo", "--namespace=sh"], &[]);
     assert_eq!(c, vec!["--namespace=shop".to_string()]);
     // Policies for diff --delete.
@@ -131,7 +165,10 @@ fn contexts_come_from_the_kubeconfig() {
     let kc = kc.to_str().expect("utf-8");
     let (c, _) = complete(&["--context", ""], &[("KUBECONFIG", kc)]);
     assert_eq!(c, vec!["prod-eu".to_string(), "staging".to_string()]);
-    let (c, _) = complete(&["--kubeconfig", kc, "--context", "st"], &[("KUBECONFIG", "")]);
+    let (c, _) = complete(
+        &["--kubeconfig", kc, "--context", "st"],
+        &[("KUBECONFIG", "")],
+    );
     assert_eq!(c, vec!["staging".to_string()]);
 }
 
@@ -141,7 +178,10 @@ fn completion_scripts_for_each_shell() {
         let o = run(&["completion", shell], &[]);
         assert!(o.status.success(), "{shell}: {o:?}");
         let s = String::from_utf8_lossy(&o.stdout);
-        assert!(s.contains("kubectl-netpol_tui") && s.contains("can-reach"), "{shell}:\n{s}");
+        assert!(
+            s.contains("kubectl-netpol_tui") && s.contains("can-reach"),
+            "{shell}:\n{s}"
+        );
     }
     assert!(!run(&["completion", "tcsh"], &[]).status.success());
 }
@@ -150,5 +190,8 @@ fn completion_scripts_for_each_shell() {
 fn version_names_the_commit() {
     let o = run(&["--version"], &[]);
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains(env!("CARGO_PKG_VERSION")) && s.contains("(commit "), "{s}");
+    assert!(
+        s.contains(env!("CARGO_PKG_VERSION")) && s.contains("(commit "),
+        "{s}"
+    );
 }

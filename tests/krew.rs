@@ -20,7 +20,8 @@ const PLATFORMS: [&str; 5] = [
 ];
 
 fn out_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("krew-{name}-{}", std::process::id()));
+    let d =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("krew-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("out dir");
     d
@@ -43,7 +44,10 @@ fn release(args: &[&str], bin: Option<&str>) -> String {
 }
 
 fn sha256(path: &Path) -> String {
-    let o = Command::new("sha256sum").arg(path).output().expect("sha256sum");
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
     assert!(o.status.success());
     String::from_utf8_lossy(&o.stdout)
         .split_whitespace()
@@ -53,9 +57,16 @@ fn sha256(path: &Path) -> String {
 }
 
 fn tar_list(path: &Path) -> Vec<String> {
-    let o = Command::new("tar").arg("-tzf").arg(path).output().expect("tar");
+    let o = Command::new("tar")
+        .arg("-tzf")
+        .arg(path)
+        .output()
+        .expect("tar");
     assert!(o.status.success(), "tar -tzf {}", path.display());
-    String::from_utf8_lossy(&o.stdout).lines().map(String::from).collect()
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 fn is_semver(v: &str) -> bool {
@@ -72,48 +83,78 @@ fn is_semver(v: &str) -> bool {
 /// krew's manifest rules (krew's `validation` package and the index's
 /// checks). Returns the platforms as `os-arch` => (uri, sha256, bin).
 fn validate(m: &Value) -> Vec<(String, String, String, String)> {
-    assert_eq!(m["apiVersion"].as_str(), Some("krew.googlecontainertools.github.com/v1alpha2"));
+    assert_eq!(
+        m["apiVersion"].as_str(),
+        Some("krew.googlecontainertools.github.com/v1alpha2")
+    );
     assert_eq!(m["kind"].as_str(), Some("Plugin"));
     let name = m["metadata"]["name"].as_str().expect("metadata.name");
     assert_eq!(name, "netpol-tui");
     assert!(
         !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !name.starts_with('-')
             && !name.ends_with('-'),
         "plugin name {name:?}"
     );
     let spec = &m["spec"];
     let version = spec["version"].as_str().expect("spec.version");
-    let v = version.strip_prefix('v').unwrap_or_else(|| panic!("{version:?}: needs a leading v"));
+    let v = version
+        .strip_prefix('v')
+        .unwrap_or_else(|| panic!("{version:?}: needs a leading v"));
     assert!(is_semver(v), "{version:?} is not v + semver");
     for field in ["shortDescription", "description", "homepage"] {
         let s = spec[field].as_str().unwrap_or_default();
         assert!(!s.trim().is_empty(), "spec.{field} is empty");
     }
-    assert!(spec["homepage"].as_str().unwrap_or_default().starts_with("https://"));
+    assert!(
+        spec["homepage"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("https://")
+    );
     let platforms = spec["platforms"].as_sequence().expect("spec.platforms");
     assert!(!platforms.is_empty(), "no platforms");
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for p in platforms {
-        let labels = p["selector"]["matchLabels"].as_mapping().expect("selector.matchLabels");
+        let labels = p["selector"]["matchLabels"]
+            .as_mapping()
+            .expect("selector.matchLabels");
         assert_eq!(labels.len(), 2, "matchLabels are os and arch: {labels:?}");
         let os = p["selector"]["matchLabels"]["os"].as_str().expect("os");
         let arch = p["selector"]["matchLabels"]["arch"].as_str().expect("arch");
         let key = format!("{os}-{arch}");
-        assert!(PLATFORMS.contains(&key.as_str()), "unexpected platform {key}");
+        assert!(
+            PLATFORMS.contains(&key.as_str()),
+            "unexpected platform {key}"
+        );
         assert!(seen.insert(key.clone()), "two entries for {key}");
         let uri = p["uri"].as_str().expect("uri");
-        assert!(uri.starts_with("https://") && uri.ends_with(".tar.gz"), "{uri}");
-        assert!(uri.contains(&format!("/{version}/")) && uri.contains(&key), "{uri}");
+        assert!(
+            uri.starts_with("https://") && uri.ends_with(".tar.gz"),
+            "{uri}"
+        );
+        assert!(
+            uri.contains(&format!("/{version}/")) && uri.contains(&key),
+            "{uri}"
+        );
         let sha = p["sha256"].as_str().expect("sha256");
         assert!(
-            sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            sha.len() == 64
+                && sha
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
             "sha256 {sha:?} is not 64 lowercase hex digits"
         );
         let bin = p["bin"].as_str().expect("bin");
-        let want = if os == "windows" { "kubectl-netpol_tui.exe" } else { "kubectl-netpol_tui" };
+        let want = if os == "windows" {
+            "kubectl-netpol_tui.exe"
+        } else {
+            "kubectl-netpol_tui"
+        };
         assert_eq!(bin, want, "{key}");
         out.push((key, uri.to_string(), sha.to_string(), bin.to_string()));
     }
@@ -135,7 +176,11 @@ fn release_archive_matches_the_filled_manifest() {
     let m = manifest(&out);
     let platforms = validate(&m);
     assert_eq!(m["spec"]["version"].as_str(), Some("v0.1.0"));
-    assert_eq!(platforms.len(), 1, "only this platform's archive exists here");
+    assert_eq!(
+        platforms.len(),
+        1,
+        "only this platform's archive exists here"
+    );
     let (key, uri, sha, bin) = &platforms[0];
     let archive = out.join(format!("kubectl-netpol_tui-0.1.0-{key}.tar.gz"));
     assert!(uri.ends_with(archive.file_name().and_then(|f| f.to_str()).expect("name")));
@@ -148,9 +193,17 @@ fn release_archive_matches_the_filled_manifest() {
     // The binary in the archive is the one given, and it runs.
     let x = out.join("x");
     std::fs::create_dir_all(&x).expect("x");
-    let st = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&x).status();
+    let st = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&x)
+        .status();
     assert!(st.expect("tar -x").success());
-    let v = Command::new(x.join(bin)).arg("--version").output().expect("run");
+    let v = Command::new(x.join(bin))
+        .arg("--version")
+        .output()
+        .expect("run");
     assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
 }
 
@@ -163,7 +216,11 @@ fn manifest_lists_every_platform_when_all_archives_exist() {
     for p in PLATFORMS {
         let stage = out.join(format!("stage-{p}"));
         std::fs::create_dir_all(&stage).expect("stage");
-        let bin = if p.starts_with("windows") { "kubectl-netpol_tui.exe" } else { "kubectl-netpol_tui" };
+        let bin = if p.starts_with("windows") {
+            "kubectl-netpol_tui.exe"
+        } else {
+            "kubectl-netpol_tui"
+        };
         std::fs::write(stage.join(bin), p).expect("stand-in binary");
         let archive = out.join(format!("kubectl-netpol_tui-1.2.3-{p}.tar.gz"));
         let st = Command::new("tar")
@@ -175,7 +232,15 @@ fn manifest_lists_every_platform_when_all_archives_exist() {
             .status();
         assert!(st.expect("tar -c").success());
     }
-    release(&["v1.2.3", "--out", out.to_str().expect("utf-8"), "--manifest-only"], None);
+    release(
+        &[
+            "v1.2.3",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--manifest-only",
+        ],
+        None,
+    );
     let m = manifest(&out);
     let platforms = validate(&m);
     let keys: BTreeSet<&str> = platforms.iter().map(|p| p.0.as_str()).collect();

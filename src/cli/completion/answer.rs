@@ -44,12 +44,13 @@ fn complete(line: &Line, cur: &str) -> (Vec<String>, u8) {
     }
     if !line.has_subcommand {
         let subs = line.command.get_subcommands().filter(|s| !s.is_hide_set());
-        return (subs.map(|s| s.get_name().to_string()).collect(), NO_FILE_COMP);
+        return (
+            subs.map(|s| s.get_name().to_string()).collect(),
+            NO_FILE_COMP,
+        );
     }
     match line.command.get_name() {
-        "can-reach" if line.positionals < 2 => {
-            (candidates::endpoints(&line.source), NO_FILE_COMP)
-        }
+        "can-reach" if line.positionals < 2 => (candidates::endpoints(&line.source), NO_FILE_COMP),
         _ => (vec![], NO_FILE_COMP),
     }
 }
@@ -64,7 +65,10 @@ fn value(line: &Line, arg: &Arg) -> (Vec<String>, u8) {
         _ => {
             let fixed = arg.get_possible_values().into_iter();
             let fixed = fixed.filter(|v| !v.is_hide_set());
-            (fixed.map(|v| v.get_name().to_string()).collect(), NO_FILE_COMP)
+            (
+                fixed.map(|v| v.get_name().to_string()).collect(),
+                NO_FILE_COMP,
+            )
         }
     }
 }

@@ -59,7 +59,11 @@ pub fn contexts(src: &SourceFlags) -> Vec<String> {
             continue;
         };
         let contexts = doc["contexts"].as_sequence().cloned().unwrap_or_default();
-        out.extend(contexts.iter().filter_map(|c| c["name"].as_str().map(String::from)));
+        out.extend(
+            contexts
+                .iter()
+                .filter_map(|c| c["name"].as_str().map(String::from)),
+        );
     }
     out.into_iter().collect()
 }
