@@ -55,10 +55,11 @@ pub fn contexts(src: &SourceFlags) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
-        let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+        // YAML goes through the crate's one parser (source::yaml).
+        let Ok(Some(doc)) = crate::source::yaml::parse_value(&text) else {
             continue;
         };
-        let contexts = doc["contexts"].as_sequence().cloned().unwrap_or_default();
+        let contexts = doc["contexts"].as_array().cloned().unwrap_or_default();
         out.extend(
             contexts
                 .iter()
