@@ -12,6 +12,14 @@ fn main() -> ExitCode {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
+    // Completion requests carry a half-typed command line, not our flags.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.get(1).map(String::as_str) == Some(cli::completion::COMPLETE_CMD) {
+        let _ = print(&cli::completion::answer(&args[2..]));
+        return ExitCode::SUCCESS;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -42,6 +50,10 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         };
         return netpol_tui::tui::run(&cli::input::spec(&cli.global), &opts);
     };
+    if let Command::Completion(args) = &command {
+        print(&cli::completion::run(args)?)?;
+        return Ok(0);
+    }
     if let Command::Bench(args) = &command {
         print(&cli::bench::run(args)?)?;
         return Ok(0);
@@ -81,6 +93,8 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             print(&text)?;
             Ok(code)
         }
-        Command::Bench(_) => unreachable!("handled before loading input"),
+        Command::Bench(_) | Command::Completion(_) => {
+            unreachable!("handled before loading input")
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! The offline source: files, directories, lists, JSON, owners, errors,
 //! and the embedded demo cluster.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use netpol_tui::engine::model::{
@@ -732,10 +734,10 @@ fn corpus() -> Option<PathBuf> {
     if d.is_dir() {
         Some(d)
     } else {
-        println!(
+        common::ci::skip(&format!(
             "netpol-analyzer corpus not found at {}: skipped",
             d.display()
-        );
+        ));
         None
     }
 }

@@ -3,6 +3,7 @@
 //! checks the exit status and that the terminal was handed back. Skipped
 //! (with a note) when tmux is not installed.
 
+mod common;
 mod fake_apiserver;
 
 use std::process::{Command, Output};
@@ -97,7 +98,7 @@ fn tmux_missing() -> bool {
         .map(|o| !o.status.success())
         .unwrap_or(true);
     if missing {
-        eprintln!("note: tmux is not installed; skipping the end-to-end TUI test");
+        common::ci::skip("note: tmux is not installed; skipping the end-to-end TUI test");
     }
     missing
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod can_reach;
+pub mod completion;
 pub mod connectivity;
 pub mod diff;
 pub mod input;
@@ -14,11 +15,19 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--version`: the crate version and the commit it was built from (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("NETPOL_TUI_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kubectl-netpol_tui",
     bin_name = "kubectl netpol-tui",
-    version,
+    version = VERSION,
     about = "Explore Kubernetes NetworkPolicy: who can talk to whom, why, and what breaks if you apply a change",
     long_about = None,
 )]
@@ -83,6 +92,9 @@ pub enum Command {
     /// Measure the engine on synthetic clusters (build time, connectivity
     /// time, peak memory).
     Bench(bench::BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell), or
+    /// install kubectl's plugin-completion helper.
+    Completion(completion::CompletionArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

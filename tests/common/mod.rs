@@ -2,6 +2,8 @@
 //! k8s-openapi types and conversion the product uses.
 #![allow(dead_code)]
 
+pub mod ci;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1 as core;
