@@ -13,6 +13,7 @@ use super::model::{
     ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Operator, Peer, Pod,
     PodKey, Policy, PortRef, Protocol,
 };
+use super::text::plural;
 use super::verdict::Endpoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,14 +124,6 @@ fn names(pods: &[PodKey]) -> String {
         format!("{s} (+{more} more)")
     } else {
         s
-    }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 

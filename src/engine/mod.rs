@@ -13,4 +13,5 @@ pub mod ports;
 pub mod posture;
 pub mod proposal;
 pub mod selector;
+pub mod text;
 pub mod verdict;

@@ -14,6 +14,7 @@ use crate::engine::findings::LintOptions;
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PolicyKey};
 use crate::engine::proposal::{apply_events, default_deny_bundle, template};
+use crate::engine::text::ns_of;
 use crate::source::files::load_sources;
 
 use super::app::{App, Overlay, Selected};
@@ -254,15 +255,6 @@ pub fn compute(
 }
 
 // ---- pure helpers --------------------------------------------------------
-
-/// The namespace of a row name (`ns/workload`, or an external range).
-pub fn ns_of(name: &str) -> &str {
-    if name.ends_with("[External]") {
-        "(external)"
-    } else {
-        name.split('/').next().unwrap_or(name)
-    }
-}
 
 /// The diff as list rows: lost then gained, grouped by namespace pair, then
 /// the findings introduced and resolved.

@@ -17,7 +17,8 @@ use crate::engine::model::{PodKey, PolicyKey};
 use super::super::app::App;
 use super::super::fuzzy::Matcher;
 use super::trace::TraceState;
-use super::{centered, pane_block, plural, popup_frame};
+use super::{centered, pane_block, popup_frame};
+use crate::engine::text::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -17,7 +17,8 @@ use crate::engine::ports::PortSet;
 
 use super::super::app::App;
 use super::super::theme::Theme;
-use super::{pane_block, plural};
+use super::pane_block;
+use crate::engine::text::plural;
 
 /// Namespaces x namespaces. Counts are pod pairs (hostNetwork pods left out).
 #[derive(Debug, Clone, Default)]

@@ -13,7 +13,8 @@ use super::super::app::{App, Selected};
 use super::super::theme::Theme;
 use super::super::whatif::{Change, DiffRow, Outcome, PromptPurpose, WhatIfState, commands};
 use super::findings::{row_line, row_of};
-use super::{centered, layout, pane_block, plural, popup_frame};
+use super::{centered, layout, pane_block, popup_frame};
+use crate::engine::text::plural;
 
 /// Lines above the list: proposal, totals, summary, a gap.
 const HEADER_H: u16 = 4;
