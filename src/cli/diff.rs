@@ -18,7 +18,7 @@ use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
 use crate::engine::diff::{Diff, diff_reports, what_if};
 use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PodKey};
+use crate::engine::model::{Event, PolicyKey};
 use crate::engine::proposal::apply_events;
 use crate::engine::text::{ns_of, plural};
 use crate::source::files::load_paths;
@@ -202,7 +202,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         let Some((ns, name)) = d.split_once('/') else {
             bail!("--delete {d:?}: expected NS/NAME");
         };
-        let key = PodKey::new(ns, name);
+        let key = PolicyKey::new(ns, name);
         if idx.policy(&key).is_none() {
             bail!("--delete {d}: no such NetworkPolicy in the current state");
         }

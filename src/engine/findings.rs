@@ -11,7 +11,7 @@ use super::index::{ClassId, Index};
 use super::ipblock::IpRange;
 use super::model::{
     ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Operator, Peer, Pod,
-    PodKey, Policy, PortRef, Protocol,
+    PodKey, Policy, PolicyKey, PortRef, Protocol,
 };
 use super::text::plural;
 use super::verdict::Endpoint;
@@ -177,7 +177,7 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
 fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> String {
     let isolating: Vec<&Policy> = pols
         .iter()
-        .filter_map(|n| idx.policy(&PodKey::new(ns, n)))
+        .filter_map(|n| idx.policy(&PolicyKey::new(ns, n)))
         .collect();
     let chosen = isolating
         .iter()
@@ -191,7 +191,7 @@ fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> St
     };
     let mut name = base.clone();
     let mut i = 2;
-    while idx.policy(&PodKey::new(ns, &name)).is_some() {
+    while idx.policy(&PolicyKey::new(ns, &name)).is_some() {
         name = format!("{base}-{i}");
         i += 1;
     }

@@ -212,7 +212,7 @@ impl Index {
 
     pub fn policies_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Policy> + 'a {
         self.policies
-            .range(PodKey::new(ns, "")..)
+            .range(PolicyKey::new(ns, "")..)
             .take_while(move |(k, _)| k.namespace == ns)
             .map(|(_, p)| p)
     }
@@ -577,7 +577,7 @@ mod tests {
         };
         idx.apply(Event::UpsertPolicy(pol));
         assert_eq!(idx.class_count(), 2);
-        idx.apply(Event::DeletePolicy(PodKey::new("a", "x")));
+        idx.apply(Event::DeletePolicy(PolicyKey::new("a", "x")));
         assert_eq!(idx.class_count(), 1);
     }
 

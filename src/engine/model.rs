@@ -144,8 +144,28 @@ impl fmt::Display for PodKey {
     }
 }
 
-/// Policies are keyed the same way as pods.
-pub type PolicyKey = PodKey;
+/// `namespace/name` of a NetworkPolicy: spelled like a pod key, but a
+/// different thing, so the compiler keeps the two apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PolicyKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl PolicyKey {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        PolicyKey {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for PolicyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
@@ -246,7 +266,7 @@ pub struct Policy {
 
 impl Policy {
     pub fn key(&self) -> PolicyKey {
-        PodKey::new(&self.namespace, &self.name)
+        PolicyKey::new(&self.namespace, &self.name)
     }
 
     pub fn has_type(&self, dir: Direction) -> bool {

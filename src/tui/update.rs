@@ -708,7 +708,8 @@ fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
         Action::Matrix => {
             let want = match &app.selected {
                 Selected::Namespace(n) => n.clone(),
-                Selected::Pod(k) | Selected::Policy(k) => k.namespace.clone(),
+                Selected::Pod(k) => k.namespace.clone(),
+                Selected::Policy(k) => k.namespace.clone(),
                 Selected::None => String::new(),
             };
             let mut st = MatrixState {

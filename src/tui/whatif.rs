@@ -409,7 +409,8 @@ pub fn commands(p: &Proposal, path: &str) -> Vec<String> {
 fn selected_ns(sel: &Selected) -> Option<String> {
     match sel {
         Selected::Namespace(n) => Some(n.clone()),
-        Selected::Pod(k) | Selected::Policy(k) => Some(k.namespace.clone()),
+        Selected::Pod(k) => Some(k.namespace.clone()),
+        Selected::Policy(k) => Some(k.namespace.clone()),
         Selected::None => None,
     }
 }

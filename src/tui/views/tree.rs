@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use crate::engine::index::Index;
-use crate::engine::model::{Direction, PodKey};
+use crate::engine::model::{Direction, PodKey, PolicyKey};
 
 use super::super::app::{App, Pane, Selected};
 use super::super::nsstats::{Dirty, NsStats, NsStatsCache};
@@ -246,7 +246,7 @@ pub fn selected_of(path: &[TreeId]) -> Selected {
     match path {
         [TreeId::Ns(n)] => Selected::Namespace(n.to_string()),
         [TreeId::Ns(n), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
-        [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PodKey::new(n, p)),
+        [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PolicyKey::new(n, p)),
         _ => Selected::None,
     }
 }

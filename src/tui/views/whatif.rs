@@ -165,7 +165,8 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let ns = match &app.selected {
         Selected::Namespace(n) => Some(n.clone()),
-        Selected::Pod(k) | Selected::Policy(k) => Some(k.namespace.clone()),
+        Selected::Pod(k) => Some(k.namespace.clone()),
+        Selected::Policy(k) => Some(k.namespace.clone()),
         Selected::None => None,
     };
     let item = |key: &str, what: String, on: bool, detail: &str| {
