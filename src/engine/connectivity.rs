@@ -24,7 +24,7 @@ struct Target<'a> {
 impl Target<'_> {
     fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
         self.all
-            || self.namespaces.binary_search(&class_ns[c as usize]).is_ok()
+            || self.namespaces.binary_search(&class_ns[c.index()]).is_ok()
             || self.classes.binary_search(&c).is_ok()
     }
     fn contains_range(&self, r: &IpRange) -> bool {
@@ -86,7 +86,7 @@ impl<'a> Compiled<'a> {
                 continue;
             }
             let n = ns_id[c.namespace.as_str()];
-            class_ns[id as usize] = n;
+            class_ns[id.index()] = n;
             ns_classes[n as usize].push(id);
             classes.push(id);
             if !c.ip_sig.is_empty() {
@@ -150,7 +150,7 @@ impl<'a> Compiled<'a> {
                 };
                 for &c in selected.iter() {
                     // Selected with no rules still isolates: Some(empty).
-                    table[c as usize]
+                    table[c.index()]
                         .get_or_insert_with(Vec::new)
                         .extend(ids.iter().copied());
                 }
@@ -177,7 +177,7 @@ impl<'a> Compiled<'a> {
                 ing_by_ns[n as usize].push(i);
             }
             for &c in &r.target.classes {
-                ing_by_class[c as usize].push(i);
+                ing_by_class[c.index()].push(i);
             }
         }
         Compiled {
@@ -204,7 +204,7 @@ impl<'a> Compiled<'a> {
 
     /// What `client`'s egress side allows towards class `server`.
     fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
-        match &self.egress[client as usize] {
+        match &self.egress[client.index()] {
             None => PortSet::all(),
             Some(ids) => {
                 let mut s = PortSet::none();
@@ -236,7 +236,7 @@ impl<'a> Compiled<'a> {
             if ports.is_empty() {
                 return;
             }
-            match &mut acc[b as usize] {
+            match &mut acc[b.index()] {
                 Some(s) => s.union_with(&ports),
                 slot @ None => {
                     *slot = Some(ports);
@@ -244,16 +244,16 @@ impl<'a> Compiled<'a> {
                 }
             }
         };
-        match &self.egress[a as usize] {
+        match &self.egress[a.index()] {
             None => {
                 // Egress open: ingress-isolated servers admit `a` only
                 // through the ingress rules that name it.
-                let n = self.class_ns[a as usize] as usize;
+                let n = self.class_ns[a.index()] as usize;
                 for &ri in self
                     .ing_all
                     .iter()
                     .chain(&self.ing_by_ns[n])
-                    .chain(&self.ing_by_class[a as usize])
+                    .chain(&self.ing_by_class[a.index()])
                 {
                     let r = &self.rules[ri];
                     for &b in self.owners[ri].iter() {
@@ -262,14 +262,14 @@ impl<'a> Compiled<'a> {
                 }
                 if with_open {
                     for &b in &self.classes {
-                        if self.ingress[b as usize].is_none() {
+                        if self.ingress[b.index()].is_none() {
                             add(b, PortSet::all(), acc, touched);
                         }
                     }
                 }
                 touched.sort_unstable();
                 for b in touched.drain(..) {
-                    if let Some(p) = acc[b as usize].take() {
+                    if let Some(p) = acc[b.index()].take() {
                         out.push((a, b, p));
                     }
                 }
@@ -289,7 +289,7 @@ impl<'a> Compiled<'a> {
                 }
                 touched.sort_unstable();
                 for b in touched.drain(..) {
-                    if let Some(e) = acc[b as usize].take() {
+                    if let Some(e) = acc[b.index()].take() {
                         let allowed = e.intersect(&self.ingress_from_class(b, a));
                         if !allowed.is_empty() {
                             out.push((a, b, allowed));
@@ -302,7 +302,7 @@ impl<'a> Compiled<'a> {
 
     /// What `server`'s ingress side allows from class `client`.
     fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
-        match &self.ingress[server as usize] {
+        match &self.ingress[server.index()] {
             None => PortSet::all(),
             Some(ids) => {
                 let mut s = PortSet::none();
@@ -588,7 +588,7 @@ pub fn touching(
         ..Default::default()
     };
     for &c in classes {
-        if cc.class_ns.get(c as usize).is_some_and(|n| *n != u32::MAX) {
+        if cc.class_ns.get(c.index()).is_some_and(|n| *n != u32::MAX) {
             let (to, from) = cc.external_rows(c, dst_ranges, src_ranges);
             out.to_external.extend(to);
             out.from_external.extend(from);
@@ -609,9 +609,9 @@ impl Compiled<'_> {
     /// ingress side; named ports resolve against the class).
     fn external(&self, c: ClassId, inbound: bool, ranges: &[IpRange]) -> Vec<(IpRange, PortSet)> {
         let (side, dest) = if inbound {
-            (&self.ingress[c as usize], Some(c))
+            (&self.ingress[c.index()], Some(c))
         } else {
-            (&self.egress[c as usize], None)
+            (&self.egress[c.index()], None)
         };
         ranges
             .iter()
@@ -662,7 +662,7 @@ impl Compiled<'_> {
         let mut out = Vec::new();
         let mut acc: Vec<Option<PortSet>> = vec![None; cc.idx.class_capacity()];
         let mut touched = Vec::new();
-        let live = |c: &ClassId| cc.class_ns.get(*c as usize).is_some_and(|n| *n != u32::MAX);
+        let live = |c: &ClassId| cc.class_ns.get(c.index()).is_some_and(|n| *n != u32::MAX);
         let mut cl: Vec<ClassId> = clients.iter().copied().filter(live).collect();
         cl.sort_unstable();
         cl.dedup();
@@ -696,7 +696,7 @@ impl Compiled<'_> {
         let mut acc: Vec<Option<PortSet>> = vec![None; self.idx.class_capacity()];
         let mut touched: Vec<ClassId> = Vec::new();
         for &a in &self.classes {
-            if self.egress[a as usize].is_none() {
+            if self.egress[a.index()].is_none() {
                 out.open_egress.push(a);
             }
             self.client_pairs(a, false, &mut acc, &mut touched, &mut out.pairs);
@@ -705,7 +705,7 @@ impl Compiled<'_> {
             .classes
             .iter()
             .copied()
-            .filter(|&b| self.ingress[b as usize].is_none())
+            .filter(|&b| self.ingress[b.index()].is_none())
             .collect();
         out
     }

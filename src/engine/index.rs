@@ -16,7 +16,22 @@ use super::model::{
     PolicyKey, Snapshot,
 };
 
-pub type ClassId = u32;
+/// The id of a [`Class`] in one [`Index`]; ids of freed classes are reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(u32);
+
+impl ClassId {
+    /// The position in dense per-class tables (see [`Index::class_capacity`]).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::fmt::Display for ClassId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// Pods that every policy treats alike.
 #[derive(Debug, Clone)]
@@ -281,7 +296,7 @@ impl Index {
 
     /// Panics only on an id that never came from this index.
     pub fn class(&self, id: ClassId) -> &Class {
-        match self.classes.get(id as usize) {
+        match self.classes.get(id.index()) {
             Some(Some(c)) => c,
             _ => panic!("class {id} is not live in this index"),
         }
@@ -291,7 +306,7 @@ impl Index {
         self.classes
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i as ClassId, c)))
+            .filter_map(|(i, c)| c.as_ref().map(|c| (ClassId(i as u32), c)))
     }
 
     pub fn class_count(&self) -> usize {
@@ -375,12 +390,12 @@ impl Index {
                 };
                 let id = match self.free.pop() {
                     Some(id) => {
-                        self.classes[id as usize] = Some(class);
+                        self.classes[id.index()] = Some(class);
                         id
                     }
                     None => {
                         self.classes.push(Some(class));
-                        (self.classes.len() - 1) as ClassId
+                        ClassId((self.classes.len() - 1) as u32)
                     }
                 };
                 self.ns_classes
@@ -391,7 +406,7 @@ impl Index {
                 id
             }
         };
-        if let Some(Some(c)) = self.classes.get_mut(id as usize) {
+        if let Some(Some(c)) = self.classes.get_mut(id.index()) {
             c.members.insert(p.name.clone());
         }
         self.pods.insert(
@@ -411,7 +426,7 @@ impl Index {
         let Some(e) = self.pods.remove(key) else {
             return;
         };
-        let slot = &mut self.classes[e.class as usize];
+        let slot = &mut self.classes[e.class.index()];
         let empty = match slot {
             Some(c) => {
                 c.members.remove(&key.name);
