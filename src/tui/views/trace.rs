@@ -2,8 +2,6 @@
 //! server's ingress side, with the deciding rule or the closest misses
 //! (from `engine::explain`).
 
-use std::net::IpAddr;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -13,31 +11,16 @@ use crate::cli::can_reach::parse_port;
 use crate::engine::explain::{Explanation, Mark, explain};
 use crate::engine::index::Index;
 use crate::engine::ipblock::IpRange;
-use crate::engine::model::PodKey;
+use crate::engine::query::End;
 use crate::engine::verdict::{Endpoint, NoVerdict};
 
 use super::super::app::App;
 use super::pane_block;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TraceEnd {
-    Pod(PodKey),
-    Ip(IpAddr),
-}
-
-impl std::fmt::Display for TraceEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TraceEnd::Pod(k) => write!(f, "{k}"),
-            TraceEnd::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct TraceState {
-    pub from: TraceEnd,
-    pub to: Option<TraceEnd>,
+    pub from: End,
+    pub to: Option<End>,
     pub port: String,
     pub editing: bool,
     pub result: Option<Result<Explanation, String>>,
@@ -45,7 +28,7 @@ pub struct TraceState {
 }
 
 impl TraceState {
-    pub fn new(from: TraceEnd) -> Self {
+    pub fn new(from: End) -> Self {
         TraceState {
             from,
             to: None,
@@ -64,10 +47,10 @@ impl TraceState {
     }
 }
 
-fn endpoint(idx: &Index, e: &TraceEnd) -> Result<Endpoint, String> {
+fn endpoint(idx: &Index, e: &End) -> Result<Endpoint, String> {
     match e {
-        TraceEnd::Ip(ip) => Ok(Endpoint::Ip(IpRange::single(*ip))),
-        TraceEnd::Pod(k) => idx
+        End::Ip(ip) => Ok(Endpoint::Ip(IpRange::single(*ip))),
+        End::Pod(k) => idx
             .pod_class(k)
             .map(Endpoint::Class)
             .ok_or_else(|| format!("{k} no longer exists")),
@@ -75,12 +58,7 @@ fn endpoint(idx: &Index, e: &TraceEnd) -> Result<Endpoint, String> {
 }
 
 /// The explanation for `from -> to` on `port` (empty: everything allowed).
-pub fn compute(
-    idx: &Index,
-    from: &TraceEnd,
-    to: &TraceEnd,
-    port: &str,
-) -> Result<Explanation, String> {
+pub fn compute(idx: &Index, from: &End, to: &End, port: &str) -> Result<Explanation, String> {
     if from == to {
         return Err(
             "client and server are the same pod: self-traffic is not governed by NetworkPolicy"
