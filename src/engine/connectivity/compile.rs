@@ -200,21 +200,35 @@ impl<'a> Compiled<'a> {
         }
     }
 
-    /// What `client`'s egress side allows towards class `server`.
-    pub(super) fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
-        match &self.egress[client.index()] {
-            None => PortSet::all(),
-            Some(ids) => {
-                let mut s = PortSet::none();
-                for &i in ids {
-                    let r = &self.rules[i];
-                    if r.target.contains_class(server, &self.class_ns) {
-                        s.union_with(&self.rule_ports(r, Some(server)));
-                    }
-                }
-                s
+    /// What one side allows: everything when no policy isolates it (None),
+    /// else the union of its rules whose target `admits`; named ports
+    /// resolve against `dest`.
+    pub(super) fn side_ports(
+        &self,
+        side: &Option<Vec<usize>>,
+        admits: impl Fn(&Target) -> bool,
+        dest: Option<ClassId>,
+    ) -> PortSet {
+        let Some(ids) = side else {
+            return PortSet::all();
+        };
+        let mut s = PortSet::none();
+        for &i in ids {
+            let r = &self.rules[i];
+            if admits(&r.target) {
+                s.union_with(&self.rule_ports(r, dest));
             }
         }
+        s
+    }
+
+    /// What `client`'s egress side allows towards class `server`.
+    pub(super) fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
+        self.side_ports(
+            &self.egress[client.index()],
+            |t| t.contains_class(server, &self.class_ns),
+            Some(server),
+        )
     }
 
     /// Every allowed pair with client `a`. With `with_open` false, pairs of
@@ -300,19 +314,11 @@ impl<'a> Compiled<'a> {
 
     /// What `server`'s ingress side allows from class `client`.
     pub(super) fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
-        match &self.ingress[server.index()] {
-            None => PortSet::all(),
-            Some(ids) => {
-                let mut s = PortSet::none();
-                for &i in ids {
-                    let r = &self.rules[i];
-                    if r.target.contains_class(client, &self.class_ns) {
-                        s.union_with(&self.rule_ports(r, Some(server)));
-                    }
-                }
-                s
-            }
-        }
+        self.side_ports(
+            &self.ingress[server.index()],
+            |t| t.contains_class(client, &self.class_ns),
+            Some(server),
+        )
     }
 }
 

@@ -127,19 +127,7 @@ impl Compiled<'_> {
         ranges
             .iter()
             .filter_map(|r| {
-                let ports = match side {
-                    None => PortSet::all(),
-                    Some(ids) => {
-                        let mut s = PortSet::none();
-                        for &ri in ids {
-                            let rule = &self.rules[ri];
-                            if rule.target.contains_range(r) {
-                                s.union_with(&self.rule_ports(rule, dest));
-                            }
-                        }
-                        s
-                    }
-                };
+                let ports = self.side_ports(side, |t| t.contains_range(r), dest);
                 (!ports.is_empty()).then_some((*r, ports))
             })
             .collect()
