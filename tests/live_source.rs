@@ -13,7 +13,7 @@ use fake_apiserver::{BlackHole, FakeApiServer, Kind, Scope, kubeconfig_for};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::{Event, PodKey, Snapshot};
+use netpol_tui::engine::model::{Event, PodKey, PolicyKey, Snapshot};
 use netpol_tui::source::live::{
     self, Health, LiveError, LiveOptions, LiveUpdate, ResourceKind, SyncState,
 };
@@ -322,7 +322,7 @@ async fn watch_events_are_reflected_in_the_index() {
         .await;
 
     // Policies: add, change, become invalid (skipped with a note), delete.
-    let key = PodKey::new("team-a", "allow-c");
+    let key = PolicyKey::new("team-a", "allow-c");
     fake.create_value(policy("team-a", "allow-c", "web", "c"));
     f.until("policy added", |i, _| i.policy(&key).is_some())
         .await;
@@ -437,7 +437,7 @@ async fn gone_410_relists_and_drops_stale_objects() {
     f.until("relisted", |i, _| {
         !has_pod(i, "team-a", "web-00003")
             && has_pod(i, "team-a", "after-compaction")
-            && i.policy(&PodKey::new("team-a", "allow-b")).is_none()
+            && i.policy(&PolicyKey::new("team-a", "allow-b")).is_none()
             && i.namespace("team-b").is_none()
     })
     .await;

@@ -423,7 +423,7 @@ proptest! {
 fn change_strategy() -> impl Strategy<Value = Vec<Event>> {
     let ev = prop_oneof![
         policy_strategy(7).prop_map(Event::UpsertPolicy),
-        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PodKey::new(
+        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PolicyKey::new(
             &format!("n{ns}"),
             &format!("p{i}")
         ))),

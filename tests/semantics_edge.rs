@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use common::{all_conns, conns, policy_errors, snapshot};
 use netpol_tui::engine::connectivity::{Granularity, report};
-use netpol_tui::engine::index::Index;
+use netpol_tui::engine::index::{ClassId, Index};
 use netpol_tui::engine::model::{Direction, PodKey};
 use netpol_tui::engine::verdict::{Endpoint, NoVerdict};
 
@@ -89,7 +89,7 @@ fn key(s: &str) -> PodKey {
     PodKey::new(n, m)
 }
 
-fn class(idx: &Index, pod: &str) -> u32 {
+fn class(idx: &Index, pod: &str) -> ClassId {
     idx.pod_class(&key(pod))
         .unwrap_or_else(|| panic!("no pod {pod}"))
 }

@@ -17,9 +17,10 @@ use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
 use crate::engine::diff::{Diff, diff_reports, what_if};
 use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PodKey};
+use crate::engine::model::{Event, PolicyKey};
 use crate::engine::proposal::apply_events;
 use crate::source::Loaded;
+use crate::engine::text::{ns_of, plural};
 use crate::source::files::load_paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,22 +93,6 @@ pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-fn ns_of(name: &str) -> &str {
-    if name.ends_with("[External]") {
-        "(external)"
-    } else {
-        name.split('/').next().unwrap_or(name)
-    }
 }
 
 /// Text grouped by namespace pair; red/green on a terminal. `unit` names
@@ -217,7 +202,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         let Some((ns, name)) = d.split_once('/') else {
             bail!("--delete {d:?}: expected NS/NAME");
         };
-        let key = PodKey::new(ns, name);
+        let key = PolicyKey::new(ns, name);
         if idx.policy(&key).is_none() {
             bail!("--delete {d}: no such NetworkPolicy in the current state");
         }

@@ -50,10 +50,7 @@ impl Explanation {
 }
 
 fn side_allows(side: &SideVerdict, q: Option<(Protocol, u16)>) -> bool {
-    match q {
-        Some((p, n)) => side.allowed.contains(p, n),
-        None => !side.allowed.is_empty(),
-    }
+    in_question(&side.allowed, q)
 }
 
 fn in_question(ports: &PortSet, q: Option<(Protocol, u16)>) -> bool {
@@ -192,10 +189,7 @@ pub fn explain(
     to_name: &str,
     q: Option<(Protocol, u16)>,
 ) -> Explanation {
-    let allowed = match q {
-        Some((p, n)) => v.allowed.contains(p, n),
-        None => !v.allowed.is_empty(),
-    };
+    let allowed = in_question(&v.allowed, q);
     let on = match q {
         Some((p, n)) => format!(" on {p} {n}"),
         None => String::new(),
@@ -209,25 +203,20 @@ pub fn explain(
         format!("DENIED: {from_name} -> {to_name}{on}")
     };
     let mut lines = Vec::new();
-    match &v.egress {
-        Some(e) => explain_side(&mut lines, e, from_name, q),
-        None => lines.push(Line {
-            indent: 0,
-            mark: Mark::Info,
-            text: format!(
-                "egress of {from_name}: an address outside the cluster; no policy governs it"
-            ),
-        }),
-    }
-    match &v.ingress {
-        Some(i) => explain_side(&mut lines, i, to_name, q),
-        None => lines.push(Line {
-            indent: 0,
-            mark: Mark::Info,
-            text: format!(
-                "ingress of {to_name}: an address outside the cluster; no policy governs it"
-            ),
-        }),
+    for (side, who, what) in [
+        (&v.egress, from_name, "egress"),
+        (&v.ingress, to_name, "ingress"),
+    ] {
+        match side {
+            Some(s) => explain_side(&mut lines, s, who, q),
+            None => lines.push(Line {
+                indent: 0,
+                mark: Mark::Info,
+                text: format!(
+                    "{what} of {who}: an address outside the cluster; no policy governs it"
+                ),
+            }),
+        }
     }
     if !allowed
         && let (Some(e), Some(i)) = (&v.egress, &v.ingress)

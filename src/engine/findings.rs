@@ -11,8 +11,9 @@ use super::index::{ClassId, Index};
 use super::ipblock::IpRange;
 use super::model::{
     ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Operator, Peer, Pod,
-    PodKey, Policy, PortRef, Protocol,
+    PodKey, Policy, PolicyKey, PortRef, Protocol,
 };
+use super::text::plural;
 use super::verdict::Endpoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,14 +127,6 @@ fn names(pods: &[PodKey]) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// A selector as flow-style YAML.
 pub fn selector_yaml(s: &LabelSelector) -> String {
     let mut parts = Vec::new();
@@ -184,7 +177,7 @@ pub fn selector_yaml(s: &LabelSelector) -> String {
 fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> String {
     let isolating: Vec<&Policy> = pols
         .iter()
-        .filter_map(|n| idx.policy(&PodKey::new(ns, n)))
+        .filter_map(|n| idx.policy(&PolicyKey::new(ns, n)))
         .collect();
     let chosen = isolating
         .iter()
@@ -198,7 +191,7 @@ fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> St
     };
     let mut name = base.clone();
     let mut i = 2;
-    while idx.policy(&PodKey::new(ns, &name)).is_some() {
+    while idx.policy(&PolicyKey::new(ns, &name)).is_some() {
         name = format!("{base}-{i}");
         i += 1;
     }

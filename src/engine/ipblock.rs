@@ -209,13 +209,17 @@ mod tests {
         }
     }
 
+    fn cut_v4(blocks: &[IpBlock]) -> Vec<String> {
+        partition(blocks.iter(), &[Family::V4])
+            .iter()
+            .map(|r| r.to_string())
+            .collect()
+    }
+
     #[test]
     fn partition_cuts_at_the_boundaries_of_each_blocks_set() {
         let b = [block("10.0.0.0/8", &["10.1.0.0/16"])];
-        let p: Vec<String> = partition(b.iter(), &[Family::V4])
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let p = cut_v4(&b);
         assert_eq!(
             p,
             [
@@ -228,10 +232,7 @@ mod tests {
         );
         // Adjacent excepts make one hole: no cut between them.
         let b = [block("0.0.0.0/0", &["10.0.0.0/9", "10.128.0.0/9"])];
-        let p: Vec<String> = partition(b.iter(), &[Family::V4])
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let p = cut_v4(&b);
         assert_eq!(
             p,
             [

@@ -11,5 +11,7 @@ pub mod model;
 pub mod ports;
 pub mod posture;
 pub mod proposal;
+pub mod query;
 pub mod selector;
+pub mod text;
 pub mod verdict;

@@ -122,30 +122,44 @@ impl Pod {
     }
 }
 
-/// `namespace/name` of a namespaced object.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PodKey {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl PodKey {
-    pub fn new(namespace: &str, name: &str) -> Self {
-        PodKey {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+/// A `namespace/name` key type, sorted by namespace then name and shown
+/// as `namespace/name`. One type per kind of object, so the compiler keeps
+/// a pod key from standing in for a policy key.
+macro_rules! namespaced_key {
+    ($(#[$doc:meta])* $key:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $key {
+            pub namespace: String,
+            pub name: String,
         }
-    }
+
+        impl $key {
+            pub fn new(namespace: &str, name: &str) -> Self {
+                $key {
+                    namespace: namespace.to_string(),
+                    name: name.to_string(),
+                }
+            }
+        }
+
+        impl fmt::Display for $key {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}/{}", self.namespace, self.name)
+            }
+        }
+    };
 }
 
-impl fmt::Display for PodKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
+namespaced_key!(
+    /// `namespace/name` of a pod.
+    PodKey
+);
 
-/// Policies are keyed the same way as pods.
-pub type PolicyKey = PodKey;
+namespaced_key!(
+    /// `namespace/name` of a NetworkPolicy.
+    PolicyKey
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
@@ -246,7 +260,7 @@ pub struct Policy {
 
 impl Policy {
     pub fn key(&self) -> PolicyKey {
-        PodKey::new(&self.namespace, &self.name)
+        PolicyKey::new(&self.namespace, &self.name)
     }
 
     pub fn has_type(&self, dir: Direction) -> bool {

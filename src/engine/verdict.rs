@@ -317,8 +317,15 @@ impl Index {
         }
     }
 
-    /// The full verdict for connections from `from` to `to`.
-    pub fn pair_verdict(&self, from: Endpoint, to: Endpoint) -> Result<PairVerdict, NoVerdict> {
+    /// `side(class, direction, other end)` for the client's egress and the
+    /// server's ingress (None for an end that is an address), once no
+    /// hostNetwork pod is involved (no policy governs those).
+    pub fn verdict_sides<T>(
+        &self,
+        from: Endpoint,
+        to: Endpoint,
+        side: impl Fn(ClassId, Direction, Endpoint) -> T,
+    ) -> Result<(Option<T>, Option<T>), NoVerdict> {
         for ep in [from, to] {
             if let Endpoint::Class(c) = ep
                 && self.class(c).host_network
@@ -327,13 +334,20 @@ impl Index {
             }
         }
         let egress = match from {
-            Endpoint::Class(c) => Some(self.side_verdict(c, Direction::Egress, to)),
+            Endpoint::Class(c) => Some(side(c, Direction::Egress, to)),
             Endpoint::Ip(_) => None,
         };
         let ingress = match to {
-            Endpoint::Class(c) => Some(self.side_verdict(c, Direction::Ingress, from)),
+            Endpoint::Class(c) => Some(side(c, Direction::Ingress, from)),
             Endpoint::Ip(_) => None,
         };
+        Ok((egress, ingress))
+    }
+
+    /// The full verdict for connections from `from` to `to`.
+    pub fn pair_verdict(&self, from: Endpoint, to: Endpoint) -> Result<PairVerdict, NoVerdict> {
+        let (egress, ingress) =
+            self.verdict_sides(from, to, |c, dir, other| self.side_verdict(c, dir, other))?;
         if egress.is_none() && ingress.is_none() {
             return Err(NoVerdict::NoPod);
         }

@@ -34,7 +34,8 @@ impl Dirty {
             Event::UpsertNamespace(n) => Some(n.name.clone()),
             Event::DeleteNamespace(n) => Some(n.clone()),
             Event::UpsertPod(p) => Some(p.namespace.clone()),
-            Event::DeletePod(k) | Event::DeletePolicy(k) => Some(k.namespace.clone()),
+            Event::DeletePod(k) => Some(k.namespace.clone()),
+            Event::DeletePolicy(k) => Some(k.namespace.clone()),
             Event::UpsertPolicy(p) => Some(p.namespace.clone()),
             Event::ReplacePods {
                 namespace: Some(n), ..

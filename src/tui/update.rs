@@ -14,10 +14,11 @@ use super::keymap::{self, Action};
 use super::nsstats::Dirty;
 use super::views::finder::{FinderState, Purpose, Target};
 use super::views::matrix::{MatrixData, MatrixState, grid_fit};
-use super::views::trace::{TraceEnd, TraceState};
+use super::views::trace::TraceState;
 use super::views::tree::{RowSource, TreeId, opened_namespaces, path_of, selected_of};
 use super::views::{self, clamp_scroll, inner_w, layout, namespace, pod, policy};
 use super::whatif;
+use crate::engine::query::End;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -698,7 +699,7 @@ fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
         Action::Close => app.focus = Pane::Tree,
         Action::Trace => match &app.selected {
             Selected::Pod(k) => {
-                let st = TraceState::new(TraceEnd::Pod(k.clone()));
+                let st = TraceState::new(End::Pod(k.clone()));
                 open_finder(app, Purpose::TraceTo(Box::new(st)), fx);
             }
             _ => {
@@ -708,7 +709,8 @@ fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
         Action::Matrix => {
             let want = match &app.selected {
                 Selected::Namespace(n) => n.clone(),
-                Selected::Pod(k) | Selected::Policy(k) => k.namespace.clone(),
+                Selected::Pod(k) => k.namespace.clone(),
+                Selected::Policy(k) => k.namespace.clone(),
                 Selected::None => String::new(),
             };
             let mut st = MatrixState {
@@ -917,17 +919,16 @@ fn finder_accept(app: &mut App) {
         Purpose::Jump => {
             let sel = match target {
                 Target::Namespace(n) => Selected::Namespace(n),
-                Target::Pod(k) => Selected::Pod(k),
+                Target::End(End::Pod(k)) => Selected::Pod(k),
                 Target::Policy(k) => Selected::Policy(k),
-                Target::Ip(_) => Selected::None,
+                Target::End(End::Ip(_)) => Selected::None,
             };
             select(app, sel);
             app.focus = Pane::Tree;
         }
         Purpose::TraceTo(mut t) => {
             t.to = match target {
-                Target::Pod(k) => Some(TraceEnd::Pod(k)),
-                Target::Ip(ip) => Some(TraceEnd::Ip(ip)),
+                Target::End(e) => Some(e),
                 _ => t.to,
             };
             // A new destination: a new question (named ports differ).

@@ -14,6 +14,7 @@ use crate::engine::findings::LintOptions;
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PolicyKey};
 use crate::engine::proposal::{apply_events, default_deny_bundle, template};
+use crate::engine::text::ns_of;
 use crate::source::files::load_sources;
 
 use super::app::{App, Overlay, Selected};
@@ -255,15 +256,6 @@ pub fn compute(
 
 // ---- pure helpers --------------------------------------------------------
 
-/// The namespace of a row name (`ns/workload`, or an external range).
-pub fn ns_of(name: &str) -> &str {
-    if name.ends_with("[External]") {
-        "(external)"
-    } else {
-        name.split('/').next().unwrap_or(name)
-    }
-}
-
 /// The diff as list rows: lost then gained, grouped by namespace pair, then
 /// the findings introduced and resolved.
 pub fn build_rows(d: &Diff, linted: bool) -> Vec<DiffRow> {
@@ -417,7 +409,8 @@ pub fn commands(p: &Proposal, path: &str) -> Vec<String> {
 fn selected_ns(sel: &Selected) -> Option<String> {
     match sel {
         Selected::Namespace(n) => Some(n.clone()),
-        Selected::Pod(k) | Selected::Policy(k) => Some(k.namespace.clone()),
+        Selected::Pod(k) => Some(k.namespace.clone()),
+        Selected::Policy(k) => Some(k.namespace.clone()),
         Selected::None => None,
     }
 }

@@ -20,7 +20,7 @@ use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 
 use super::ResourceKind;
-use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy};
+use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey};
 use crate::source::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 
 /// What happened to one API object on conversion.
@@ -145,7 +145,11 @@ impl LiveResource for net::NetworkPolicy {
         Event::UpsertPolicy(model)
     }
     fn delete(key: PodKey) -> Event {
-        Event::DeletePolicy(key)
+        // The watch keys every kind alike; the model keeps policy keys apart.
+        Event::DeletePolicy(PolicyKey {
+            namespace: key.namespace,
+            name: key.name,
+        })
     }
     fn replace(namespace: Option<String>, policies: Vec<Policy>) -> Event {
         Event::ReplacePolicies {

@@ -13,11 +13,13 @@ use ratatui::widgets::Paragraph;
 
 use crate::engine::index::Index;
 use crate::engine::model::{PodKey, PolicyKey};
+use crate::engine::query::End;
 
 use super::super::app::App;
 use super::super::fuzzy::Matcher;
 use super::trace::TraceState;
-use super::{centered, pane_block, plural, popup_frame};
+use super::{centered, pane_block, popup_frame};
+use crate::engine::text::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -43,9 +45,9 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Namespace(String),
-    Pod(PodKey),
     Policy(PolicyKey),
-    Ip(IpAddr),
+    /// A pod or an address: a possible end of a trace.
+    End(End),
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +130,7 @@ impl FinderState {
     pub fn target(&self, i: usize) -> Option<Target> {
         let ip = self.ip_query();
         match (ip, i) {
-            (Some(ip), 0) => Some(Target::Ip(ip)),
+            (Some(ip), 0) => Some(Target::End(End::Ip(ip))),
             _ => {
                 let i = i - usize::from(ip.is_some());
                 let c = self.candidates.as_ref()?;
@@ -169,7 +171,7 @@ pub fn build_candidates(idx: &Index) -> Candidates {
                 kind: Kind::Pod,
                 text: k.to_string(),
                 note: String::new(),
-                target: Target::Pod(k.clone()),
+                target: Target::End(End::Pod(k.clone())),
             });
             if let Some(o) = idx.pod_owner(k) {
                 let e = workloads
@@ -192,7 +194,7 @@ pub fn build_candidates(idx: &Index) -> Candidates {
                 kind: Kind::Workload,
                 text: w,
                 note: plural(n, "pod", "pods"),
-                target: Target::Pod(first),
+                target: Target::End(End::Pod(first)),
             });
         }
         for (l, (first, n)) in labels {
@@ -200,7 +202,7 @@ pub fn build_candidates(idx: &Index) -> Candidates {
                 kind: Kind::Label,
                 text: format!("{l} in {ns}"),
                 note: plural(n, "pod", "pods"),
-                target: Target::Pod(first),
+                target: Target::End(End::Pod(first)),
             });
         }
     }

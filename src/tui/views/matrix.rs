@@ -17,7 +17,8 @@ use crate::engine::ports::PortSet;
 
 use super::super::app::App;
 use super::super::theme::Theme;
-use super::{pane_block, plural};
+use super::pane_block;
+use crate::engine::text::plural;
 
 /// Namespaces x namespaces. Counts are pod pairs (hostNetwork pods left out).
 #[derive(Debug, Clone, Default)]
@@ -90,17 +91,17 @@ pub fn compute_namespaces(idx: &Index) -> NsMatrix {
             continue;
         }
         let ns = ns_id[c.namespace.as_str()];
-        class_ns[id as usize] = ns;
-        size[id as usize] = c.members.len() as u64;
+        class_ns[id.index()] = ns;
+        size[id.index()] = c.members.len() as u64;
         m.pods[ns as usize] += c.members.len() as u64;
     }
     let cc = class_connectivity(idx);
     for (a, b, ports) in &cc.pairs {
-        let (na, nb) = (class_ns[*a as usize], class_ns[*b as usize]);
+        let (na, nb) = (class_ns[a.index()], class_ns[b.index()]);
         let count = if a == b {
-            size[*a as usize] * size[*a as usize].saturating_sub(1)
+            size[a.index()] * size[a.index()].saturating_sub(1)
         } else {
-            size[*a as usize] * size[*b as usize]
+            size[a.index()] * size[b.index()]
         };
         if count == 0 {
             continue;
@@ -111,14 +112,14 @@ pub fn compute_namespaces(idx: &Index) -> NsMatrix {
     }
     let mut open_in = vec![false; idx.class_capacity()];
     for &b in &cc.open_ingress {
-        m.open_i[class_ns[b as usize] as usize] += size[b as usize];
-        open_in[b as usize] = true;
+        m.open_i[class_ns[b.index()] as usize] += size[b.index()];
+        open_in[b.index()] = true;
     }
     for &a in &cc.open_egress {
-        let ns = class_ns[a as usize] as usize;
-        m.open_e[ns] += size[a as usize];
-        if open_in[a as usize] {
-            m.open_both[ns] += size[a as usize];
+        let ns = class_ns[a.index()] as usize;
+        m.open_e[ns] += size[a.index()];
+        if open_in[a.index()] {
+            m.open_both[ns] += size[a.index()];
         }
     }
     m.names = names;

@@ -220,12 +220,3 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => {}
     }
 }
-
-/// `n thing` / `n things`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}

@@ -11,7 +11,8 @@ use crate::engine::model::{Direction, Labels};
 use super::super::app::{App, Overlay, Pane};
 use super::super::nsstats::{NsStats, compute};
 use super::super::theme::Theme;
-use super::{pane_block, plural, scrolled};
+use super::{pane_block, scrolled};
+use crate::engine::text::plural;
 
 #[derive(Debug, Clone)]
 pub struct PolicyRow {

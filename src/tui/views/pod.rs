@@ -15,7 +15,8 @@ use crate::engine::posture::{Posture, ports_text};
 
 use super::super::app::{App, Pane};
 use super::super::theme::Theme;
-use super::{Areas, inner_w, pane_block, plural, scrolled};
+use super::{Areas, inner_w, pane_block, scrolled};
+use crate::engine::text::plural;
 
 /// Which rule allows an entry, on which ports.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -12,7 +12,8 @@ use crate::engine::posture::ports_text;
 
 use super::super::app::{App, Overlay, Pane};
 use super::super::theme::Theme;
-use super::{Areas, pane_block, plural, scrolled};
+use super::{Areas, pane_block, scrolled};
+use crate::engine::text::plural;
 
 #[derive(Debug, Clone)]
 pub struct PeerRes {

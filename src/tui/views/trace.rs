@@ -2,42 +2,22 @@
 //! server's ingress side, with the deciding rule or the closest misses
 //! (from `engine::explain`).
 
-use std::net::IpAddr;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::cli::can_reach::parse_port;
-use crate::engine::explain::{Explanation, Mark, explain};
+use crate::engine::explain::{Explanation, Mark};
 use crate::engine::index::Index;
-use crate::engine::ipblock::IpRange;
-use crate::engine::model::PodKey;
-use crate::engine::verdict::{Endpoint, NoVerdict};
+use crate::engine::query::{End, PortQuery, QueryError, Resolved, can_reach};
 
 use super::super::app::App;
 use super::pane_block;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TraceEnd {
-    Pod(PodKey),
-    Ip(IpAddr),
-}
-
-impl std::fmt::Display for TraceEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TraceEnd::Pod(k) => write!(f, "{k}"),
-            TraceEnd::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct TraceState {
-    pub from: TraceEnd,
-    pub to: Option<TraceEnd>,
+    pub from: End,
+    pub to: Option<End>,
     pub port: String,
     pub editing: bool,
     pub result: Option<Result<Explanation, String>>,
@@ -45,7 +25,7 @@ pub struct TraceState {
 }
 
 impl TraceState {
-    pub fn new(from: TraceEnd) -> Self {
+    pub fn new(from: End) -> Self {
         TraceState {
             from,
             to: None,
@@ -64,60 +44,37 @@ impl TraceState {
     }
 }
 
-fn endpoint(idx: &Index, e: &TraceEnd) -> Result<Endpoint, String> {
-    match e {
-        TraceEnd::Ip(ip) => Ok(Endpoint::Ip(IpRange::single(*ip))),
-        TraceEnd::Pod(k) => idx
-            .pod_class(k)
-            .map(Endpoint::Class)
-            .ok_or_else(|| format!("{k} no longer exists")),
-    }
+/// The explanation for `from -> to` on `port` (empty: everything allowed).
+pub fn compute(idx: &Index, from: &End, to: &End, port: &str) -> Result<Explanation, String> {
+    let port = match port.trim() {
+        "" => None,
+        p => Some(p.parse::<PortQuery>().map_err(|e| e.to_string())?),
+    };
+    let (from, to) = (Resolved::end(from.clone()), Resolved::end(to.clone()));
+    let reach = can_reach(idx, &from, &to, port.as_ref()).map_err(|e| message(&e))?;
+    // One pod or address at each end: exactly one answer.
+    reach
+        .answers
+        .into_iter()
+        .next()
+        .map(|a| a.explanation)
+        .ok_or_else(|| "no answer".to_string())
 }
 
-/// The explanation for `from -> to` on `port` (empty: everything allowed).
-pub fn compute(
-    idx: &Index,
-    from: &TraceEnd,
-    to: &TraceEnd,
-    port: &str,
-) -> Result<Explanation, String> {
-    if from == to {
-        return Err(
+/// The trace names both ends in its header, so its messages do not.
+fn message(e: &QueryError) -> String {
+    match e {
+        QueryError::SamePod { .. } => {
             "client and server are the same pod: self-traffic is not governed by NetworkPolicy"
-                .into(),
-        );
+                .into()
+        }
+        QueryError::NamedPortNeedsPod { name } => {
+            format!("named port {name:?} needs a pod as destination")
+        }
+        QueryError::HostNetwork { .. } => "a hostNetwork pod is involved: NetworkPolicy does not govern hostNetwork pods, so there is no verdict".into(),
+        QueryError::NoPod => "both ends are addresses: NetworkPolicy has nothing to say".into(),
+        e => e.to_string(),
     }
-    let (fe, te) = (endpoint(idx, from)?, endpoint(idx, to)?);
-    let q = if port.trim().is_empty() {
-        None
-    } else {
-        let (num, name, proto) = parse_port(port.trim()).map_err(|e| e.to_string())?;
-        match (num, name) {
-            (Some(n), _) => Some((proto, n)),
-            (None, Some(name)) => {
-                let Endpoint::Class(c) = te else {
-                    return Err(format!("named port {name:?} needs a pod as destination"));
-                };
-                let p = idx
-                    .class(c)
-                    .ports
-                    .iter()
-                    .find(|p| p.protocol == proto && p.name.as_deref() == Some(name.as_str()));
-                match p {
-                    Some(p) => Some((proto, p.port)),
-                    None => return Err(format!("{to} declares no {proto} port named {name:?}")),
-                }
-            }
-            (None, None) => None,
-        }
-    };
-    let v = idx.pair_verdict(fe, te).map_err(|e| match e {
-        NoVerdict::HostNetwork => {
-            "a hostNetwork pod is involved: NetworkPolicy does not govern hostNetwork pods, so there is no verdict".to_string()
-        }
-        NoVerdict::NoPod => "both ends are addresses: NetworkPolicy has nothing to say".to_string(),
-    })?;
-    Ok(explain(idx, &v, &from.to_string(), &to.to_string(), q))
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, t: &TraceState) {

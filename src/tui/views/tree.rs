@@ -11,8 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
-use crate::engine::index::Index;
-use crate::engine::model::{Direction, PodKey};
+use crate::engine::index::{ClassId, Index};
+use crate::engine::model::{Direction, PodKey, PolicyKey};
 
 use super::super::app::{App, Pane, Selected};
 use super::super::nsstats::{Dirty, NsStats, NsStatsCache};
@@ -135,7 +135,7 @@ pub fn children(
             ]),
         ));
     }
-    let mut memo: HashMap<u32, (bool, bool, bool)> = HashMap::new();
+    let mut memo: HashMap<ClassId, (bool, bool, bool)> = HashMap::new();
     for k in idx.pods_in(ns) {
         let Some(c) = idx.pod_class(k) else { continue };
         let (host, ing, eg) = *memo.entry(c).or_insert_with(|| {
@@ -246,7 +246,7 @@ pub fn selected_of(path: &[TreeId]) -> Selected {
     match path {
         [TreeId::Ns(n)] => Selected::Namespace(n.to_string()),
         [TreeId::Ns(n), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
-        [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PodKey::new(n, p)),
+        [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PolicyKey::new(n, p)),
         _ => Selected::None,
     }
 }

@@ -13,7 +13,8 @@ use super::super::app::{App, Selected};
 use super::super::theme::Theme;
 use super::super::whatif::{Change, DiffRow, Outcome, PromptPurpose, WhatIfState, commands};
 use super::findings::{row_line, row_of};
-use super::{centered, layout, pane_block, plural, popup_frame};
+use super::{centered, layout, pane_block, popup_frame};
+use crate::engine::text::plural;
 
 /// Lines above the list: proposal, totals, summary, a gap.
 const HEADER_H: u16 = 4;
@@ -164,7 +165,8 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let ns = match &app.selected {
         Selected::Namespace(n) => Some(n.clone()),
-        Selected::Pod(k) | Selected::Policy(k) => Some(k.namespace.clone()),
+        Selected::Pod(k) => Some(k.namespace.clone()),
+        Selected::Policy(k) => Some(k.namespace.clone()),
         Selected::None => None,
     };
     let item = |key: &str, what: String, on: bool, detail: &str| {

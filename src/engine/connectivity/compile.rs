@@ -1,0 +1,421 @@
+//! Rules compiled once per run: each rule's peers become a target set
+//! (whole namespaces, explicit classes, ipBlocks), so the pair loop only
+//! does membership tests.
+
+use std::collections::HashMap;
+
+use crate::engine::index::{ClassId, Index};
+use crate::engine::ipblock::IpRange;
+use crate::engine::model::{IpBlock, LabelSelector, Peer, PolicyPort, PortRef, Rule};
+use crate::engine::ports::{PortSet, rule_port_set};
+
+/// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
+pub(super) struct Target<'a> {
+    pub(super) all: bool,
+    /// Namespace ids whose every pod matches.
+    namespaces: Vec<u32>,
+    /// Individually matched classes, sorted.
+    classes: Vec<ClassId>,
+    blocks: Vec<&'a IpBlock>,
+}
+
+impl Target<'_> {
+    fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
+        self.all
+            || self.namespaces.binary_search(&class_ns[c.index()]).is_ok()
+            || self.classes.binary_search(&c).is_ok()
+    }
+    pub(super) fn contains_range(&self, r: &IpRange) -> bool {
+        self.all || self.blocks.iter().any(|b| b.contains_range(r))
+    }
+}
+
+pub(super) struct CompiledRule<'a> {
+    pub(super) target: Target<'a>,
+    ports: &'a [PolicyPort],
+    /// The port set when it does not depend on the destination (no named ports).
+    fixed: Option<PortSet>,
+}
+
+fn has_named(ports: &[PolicyPort]) -> bool {
+    ports
+        .iter()
+        .any(|p| matches!(p.port, Some(PortRef::Name(_))))
+}
+
+/// Everything the pair loop needs, computed once per run.
+pub(super) struct Compiled<'a> {
+    pub(super) idx: &'a Index,
+    pub(super) class_ns: Vec<u32>,
+    pub(super) ns_classes: Vec<Vec<ClassId>>,
+    /// Non-hostNetwork classes, sorted.
+    pub(super) classes: Vec<ClassId>,
+    /// Per class: None = not isolated; Some(rule ids) into `rules`.
+    pub(super) egress: Vec<Option<Vec<usize>>>,
+    pub(super) ingress: Vec<Option<Vec<usize>>>,
+    pub(super) rules: Vec<CompiledRule<'a>>,
+    /// Reverse index of ingress rules by who they admit: rules admitting
+    /// everyone, whole namespaces (by ns id), or single classes.
+    pub(super) ing_all: Vec<usize>,
+    pub(super) ing_by_ns: Vec<Vec<usize>>,
+    pub(super) ing_by_class: Vec<Vec<usize>>,
+    /// For each rule id: the classes its policy selects (the servers of an
+    /// ingress rule, the clients of an egress rule).
+    pub(super) owners: Vec<std::rc::Rc<Vec<ClassId>>>,
+}
+
+impl<'a> Compiled<'a> {
+    pub(super) fn new(idx: &'a Index) -> Self {
+        let ns_names = idx.namespace_names();
+        let ns_id: HashMap<&str, u32> = ns_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
+        let cap = idx.class_capacity();
+        let mut class_ns = vec![u32::MAX; cap];
+        let mut ns_classes = vec![Vec::new(); ns_names.len()];
+        let mut classes = Vec::new();
+        // Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
+        // matching an ipBlock is then a lookup, not an address walk.
+        let mut class_sigs: Vec<(ClassId, &'a [Vec<u32>])> = Vec::new();
+        for (id, c) in idx.classes() {
+            if c.host_network {
+                continue;
+            }
+            let n = ns_id[c.namespace.as_str()];
+            class_ns[id.index()] = n;
+            ns_classes[n as usize].push(id);
+            classes.push(id);
+            if !c.ip_sig.is_empty() {
+                class_sigs.push((id, &c.ip_sig));
+            }
+        }
+        classes.sort_unstable();
+        for v in &mut ns_classes {
+            v.sort_unstable();
+        }
+
+        let mut ns_memo: HashMap<&LabelSelector, Vec<u32>> = HashMap::new();
+        let mut ip_memo: HashMap<&IpBlock, Vec<ClassId>> = HashMap::new();
+        let mut rules: Vec<CompiledRule<'a>> = Vec::new();
+        let mut egress = vec![None; cap];
+        let mut ingress = vec![None; cap];
+        let mut owners = Vec::new();
+        for p in idx.policies() {
+            let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else {
+                continue;
+            };
+            let selected: std::rc::Rc<Vec<ClassId>> = std::rc::Rc::new(
+                ns_classes[own_ns as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
+                    .collect(),
+            );
+            for (is_ingress, enabled, rule_list) in [
+                (true, p.ingress_type, &p.ingress),
+                (false, p.egress_type, &p.egress),
+            ] {
+                if !enabled {
+                    continue;
+                }
+                let first = rules.len();
+                for rule in rule_list {
+                    let target = compile_target(
+                        rule,
+                        own_ns,
+                        idx,
+                        &ns_id,
+                        &ns_classes,
+                        &class_sigs,
+                        &mut ns_memo,
+                        &mut ip_memo,
+                    );
+                    let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
+                    rules.push(CompiledRule {
+                        target,
+                        ports: &rule.ports,
+                        fixed,
+                    });
+                    owners.push(selected.clone());
+                }
+                let ids: Vec<usize> = (first..rules.len()).collect();
+                let table = if is_ingress {
+                    &mut ingress
+                } else {
+                    &mut egress
+                };
+                for &c in selected.iter() {
+                    // Selected with no rules still isolates: Some(empty).
+                    table[c.index()]
+                        .get_or_insert_with(Vec::new)
+                        .extend(ids.iter().copied());
+                }
+            }
+        }
+        let mut ing_all = Vec::new();
+        let mut ing_by_ns = vec![Vec::new(); ns_names.len()];
+        let mut ing_by_class = vec![Vec::new(); cap];
+        let mut is_ingress_rule = vec![false; rules.len()];
+        for ids in ingress.iter().flatten() {
+            for &i in ids {
+                is_ingress_rule[i] = true;
+            }
+        }
+        for (i, r) in rules.iter().enumerate() {
+            if !is_ingress_rule[i] {
+                continue;
+            }
+            if r.target.all {
+                ing_all.push(i);
+                continue;
+            }
+            for &n in &r.target.namespaces {
+                ing_by_ns[n as usize].push(i);
+            }
+            for &c in &r.target.classes {
+                ing_by_class[c.index()].push(i);
+            }
+        }
+        Compiled {
+            idx,
+            class_ns,
+            ns_classes,
+            classes,
+            egress,
+            ingress,
+            rules,
+            ing_all,
+            ing_by_ns,
+            ing_by_class,
+            owners,
+        }
+    }
+
+    pub(super) fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
+        match &r.fixed {
+            Some(s) => s.clone(),
+            None => rule_port_set(r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
+        }
+    }
+
+    /// What one side allows: everything when no policy isolates it (None),
+    /// else the union of its rules whose target `admits`; named ports
+    /// resolve against `dest`.
+    pub(super) fn side_ports(
+        &self,
+        side: &Option<Vec<usize>>,
+        admits: impl Fn(&Target) -> bool,
+        dest: Option<ClassId>,
+    ) -> PortSet {
+        let Some(ids) = side else {
+            return PortSet::all();
+        };
+        let mut s = PortSet::none();
+        for &i in ids {
+            let r = &self.rules[i];
+            if admits(&r.target) {
+                s.union_with(&self.rule_ports(r, dest));
+            }
+        }
+        s
+    }
+
+    /// What `client`'s egress side allows towards class `server`.
+    pub(super) fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
+        self.side_ports(
+            &self.egress[client.index()],
+            |t| t.contains_class(server, &self.class_ns),
+            Some(server),
+        )
+    }
+
+    /// Every allowed pair with client `a`. With `with_open` false, pairs of
+    /// an egress-open `a` and an ingress-open server are left implicit.
+    pub(super) fn client_pairs(
+        &self,
+        a: ClassId,
+        with_open: bool,
+        acc: &mut [Option<PortSet>],
+        touched: &mut Vec<ClassId>,
+        out: &mut Vec<(ClassId, ClassId, PortSet)>,
+    ) {
+        let add = |b: ClassId,
+                   ports: PortSet,
+                   acc: &mut [Option<PortSet>],
+                   touched: &mut Vec<ClassId>| {
+            if ports.is_empty() {
+                return;
+            }
+            match &mut acc[b.index()] {
+                Some(s) => s.union_with(&ports),
+                slot @ None => {
+                    *slot = Some(ports);
+                    touched.push(b);
+                }
+            }
+        };
+        match &self.egress[a.index()] {
+            None => {
+                // Egress open: ingress-isolated servers admit `a` only
+                // through the ingress rules that name it.
+                let n = self.class_ns[a.index()] as usize;
+                for &ri in self
+                    .ing_all
+                    .iter()
+                    .chain(&self.ing_by_ns[n])
+                    .chain(&self.ing_by_class[a.index()])
+                {
+                    let r = &self.rules[ri];
+                    for &b in self.owners[ri].iter() {
+                        add(b, self.rule_ports(r, Some(b)), acc, touched);
+                    }
+                }
+                if with_open {
+                    for &b in &self.classes {
+                        if self.ingress[b.index()].is_none() {
+                            add(b, PortSet::all(), acc, touched);
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(p) = acc[b.index()].take() {
+                        out.push((a, b, p));
+                    }
+                }
+            }
+            Some(ids) => {
+                for &ri in ids {
+                    let r = &self.rules[ri];
+                    let mut visit = |b: ClassId| add(b, self.rule_ports(r, Some(b)), acc, touched);
+                    if r.target.all {
+                        self.classes.iter().for_each(|&b| visit(b));
+                    } else {
+                        for &n in &r.target.namespaces {
+                            self.ns_classes[n as usize].iter().for_each(|&b| visit(b));
+                        }
+                        r.target.classes.iter().for_each(|&b| visit(b));
+                    }
+                }
+                touched.sort_unstable();
+                for b in touched.drain(..) {
+                    if let Some(e) = acc[b.index()].take() {
+                        let allowed = e.intersect(&self.ingress_from_class(b, a));
+                        if !allowed.is_empty() {
+                            out.push((a, b, allowed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `server`'s ingress side allows from class `client`.
+    pub(super) fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
+        self.side_ports(
+            &self.ingress[server.index()],
+            |t| t.contains_class(client, &self.class_ns),
+            Some(server),
+        )
+    }
+}
+
+/// The classes with a pod IP inside `b`.
+fn block_classes(idx: &Index, b: &IpBlock, class_sigs: &[(ClassId, &[Vec<u32>])]) -> Vec<ClassId> {
+    let nets = idx.ip_nets();
+    let id = |n: &ipnet::IpNet| nets.binary_search(n).ok().map(|i| i as u32);
+    let cidr = id(&b.cidr);
+    let except: Option<Vec<u32>> = b.except.iter().map(id).collect();
+    match (cidr, except) {
+        (Some(cidr), Some(except)) => class_sigs
+            .iter()
+            .filter(|(_, sig)| {
+                sig.iter().any(|ip| {
+                    ip.binary_search(&cidr).is_ok()
+                        && !except.iter().any(|e| ip.binary_search(e).is_ok())
+                })
+            })
+            .map(|(c, _)| *c)
+            .collect(),
+        // Every ipBlock CIDR is in the index's list; should one not be,
+        // fall back to the addresses themselves.
+        _ => class_sigs
+            .iter()
+            .filter(|(c, _)| idx.class_ips(*c).iter().any(|ip| b.contains_ip(*ip)))
+            .map(|(c, _)| *c)
+            .collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_target<'a>(
+    rule: &'a Rule,
+    own_ns: u32,
+    idx: &Index,
+    ns_id: &HashMap<&str, u32>,
+    ns_classes: &[Vec<ClassId>],
+    class_sigs: &[(ClassId, &[Vec<u32>])],
+    ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
+    ip_memo: &mut HashMap<&'a IpBlock, Vec<ClassId>>,
+) -> Target<'a> {
+    let mut t = Target {
+        all: rule.peers.is_empty(),
+        namespaces: vec![],
+        classes: vec![],
+        blocks: vec![],
+    };
+    for peer in &rule.peers {
+        match peer {
+            Peer::IpBlock(b) => {
+                t.blocks.push(b);
+                // Identical ipBlocks recur across policies: match pods once.
+                t.classes.extend(
+                    ip_memo
+                        .entry(b)
+                        .or_insert_with(|| block_classes(idx, b, class_sigs))
+                        .iter()
+                        .copied(),
+                );
+            }
+            Peer::Pods {
+                namespace_selector,
+                pod_selector,
+            } => {
+                let nss: Vec<u32> = match namespace_selector {
+                    None => vec![own_ns],
+                    Some(sel) => ns_memo
+                        .entry(sel)
+                        .or_insert_with(|| {
+                            ns_id
+                                .iter()
+                                .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
+                                .map(|(_, &i)| i)
+                                .collect()
+                        })
+                        .clone(),
+                };
+                match pod_selector {
+                    None => t.namespaces.extend(nss),
+                    Some(ps) if ps.is_empty() => t.namespaces.extend(nss),
+                    Some(ps) => {
+                        for n in nss {
+                            t.classes.extend(
+                                ns_classes[n as usize]
+                                    .iter()
+                                    .copied()
+                                    .filter(|&c| ps.matches(&idx.class(c).labels)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    t.namespaces.sort_unstable();
+    t.namespaces.dedup();
+    t.classes.sort_unstable();
+    t.classes.dedup();
+    t
+}

@@ -1,0 +1,18 @@
+//! Full connectivity: every allowed (client, server, ports) triple, computed
+//! over equivalence classes and expanded to pods or workloads for output.
+//!
+//! Each rule's peers are compiled once into a target set (whole namespaces,
+//! explicit classes, ipBlocks), so the pair loop only does membership tests.
+
+mod classes;
+mod compile;
+mod external;
+mod report;
+mod touching;
+
+pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};
+pub use external::{
+    CutBlocks, external_name, external_partitions, external_partitions_of, parse_external_name,
+};
+pub use report::{ConnRow, Granularity, Report, report, report_pair};
+pub use touching::{Touching, touching};

@@ -1,0 +1,87 @@
+//! What a change touching some classes can alter: the work of a what-if
+//! is proportional to the classes it names.
+
+use super::classes::pod_pair_count;
+use super::compile::Compiled;
+use crate::engine::index::{ClassId, Index};
+use crate::engine::ipblock::IpRange;
+use crate::engine::ports::PortSet;
+
+/// What a change touching some classes can alter, in one state.
+#[derive(Debug, Default)]
+pub struct Touching {
+    /// Allowed pairs with a client or a server among the classes.
+    pub pairs: Vec<(ClassId, ClassId, PortSet)>,
+    /// The classes' connections to and from external ranges.
+    pub to_external: Vec<(ClassId, IpRange, PortSet)>,
+    pub from_external: Vec<(IpRange, ClassId, PortSet)>,
+    /// Allowed ordered pod pairs of the whole state, when asked for.
+    pub total: Option<u64>,
+}
+
+/// Every allowed pair with a client or a server among `classes` (open
+/// pairs included), the classes' external rows on the given partitions,
+/// and optionally the number of allowed pod pairs of the whole state, on
+/// one compilation. Apart from the total, the cost is proportional to the
+/// classes named, not to the cluster's pairs.
+pub fn touching(
+    idx: &Index,
+    classes: &[ClassId],
+    dst_ranges: &[IpRange],
+    src_ranges: &[IpRange],
+    with_total: bool,
+) -> Touching {
+    let cc = Compiled::new(idx);
+    let mut out = Touching {
+        pairs: cc.touching(classes, classes),
+        total: with_total.then(|| pod_pair_count(idx, &cc.pod_pairs())),
+        ..Default::default()
+    };
+    for &c in classes {
+        if cc.class_ns.get(c.index()).is_some_and(|n| *n != u32::MAX) {
+            let (to, from) = cc.external_rows(c, dst_ranges, src_ranges);
+            out.to_external.extend(to);
+            out.from_external.extend(from);
+        }
+    }
+    out
+}
+
+impl Compiled<'_> {
+    pub(super) fn touching(
+        &self,
+        clients: &[ClassId],
+        servers: &[ClassId],
+    ) -> Vec<(ClassId, ClassId, PortSet)> {
+        let cc = self;
+        let mut out = Vec::new();
+        let mut acc: Vec<Option<PortSet>> = vec![None; cc.idx.class_capacity()];
+        let mut touched = Vec::new();
+        let live = |c: &ClassId| cc.class_ns.get(c.index()).is_some_and(|n| *n != u32::MAX);
+        let mut cl: Vec<ClassId> = clients.iter().copied().filter(live).collect();
+        cl.sort_unstable();
+        cl.dedup();
+        for &a in &cl {
+            cc.client_pairs(a, true, &mut acc, &mut touched, &mut out);
+        }
+        let mut sv: Vec<ClassId> = servers.iter().copied().filter(live).collect();
+        sv.sort_unstable();
+        sv.dedup();
+        for &b in &sv {
+            for &a in &cc.classes {
+                if cl.binary_search(&a).is_ok() {
+                    continue; // already complete above
+                }
+                let e = cc.egress_to_class(a, b);
+                if e.is_empty() {
+                    continue;
+                }
+                let allowed = e.intersect(&cc.ingress_from_class(b, a));
+                if !allowed.is_empty() {
+                    out.push((a, b, allowed));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,195 @@
+//! The in-memory policy index, updated incrementally by [`Event`]s.
+//!
+//! Pods that share namespace, labels, declared ports, hostNetwork and the
+//! set of ipBlock CIDRs their IPs fall into are indistinguishable to every
+//! policy, so they share one equivalence *class*; every verdict is computed
+//! per class and only expanded to pods for output. A cluster of 150k pods
+//! usually has a few thousand classes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::model::{
+    ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, PolicyKey, Snapshot,
+};
+
+/// The id of a [`Class`] in one [`Index`]; ids of freed classes are reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(u32);
+
+impl ClassId {
+    /// The position in dense per-class tables (see [`Index::class_capacity`]).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::fmt::Display for ClassId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Pods that every policy treats alike.
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub namespace: String,
+    pub labels: Labels,
+    pub ports: Vec<ContainerPort>,
+    pub host_network: bool,
+    /// For each distinct pod IP (of any member): the indices, into
+    /// [`Index::ip_nets`], of the ipBlock CIDRs that contain it.
+    pub ip_sig: Vec<Vec<u32>>,
+    /// Names of the member pods (all in `namespace`).
+    pub members: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClassKey {
+    namespace: String,
+    labels: Labels,
+    ports: Vec<ContainerPort>,
+    host_network: bool,
+    ip_sig: Vec<Vec<u32>>,
+}
+
+#[derive(Debug, Clone)]
+struct PodEntry {
+    class: ClassId,
+    ips: Vec<IpAddr>,
+    owner: Option<Owner>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    namespaces: BTreeMap<String, Namespace>,
+    pods: BTreeMap<PodKey, PodEntry>,
+    classes: Vec<Option<Class>>,
+    free: Vec<ClassId>,
+    class_by_key: HashMap<ClassKey, ClassId>,
+    ns_classes: BTreeMap<String, BTreeSet<ClassId>>,
+    policies: BTreeMap<PolicyKey, Policy>,
+    /// Every CIDR (cidr and except) used by some ipBlock, with a use count.
+    ip_net_refs: BTreeMap<IpNet, usize>,
+    ip_nets: Vec<IpNet>,
+    generation: u64,
+}
+
+impl Index {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_snapshot(s: Snapshot) -> Self {
+        let mut idx = Index::new();
+        idx.apply(Event::Replace(s));
+        idx
+    }
+
+    /// Bumped on every change; views use it to know when to recompute.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn apply_all(&mut self, events: impl IntoIterator<Item = Event>) {
+        for e in events {
+            self.apply(e);
+        }
+    }
+
+    pub fn apply(&mut self, ev: Event) {
+        self.generation += 1;
+        match ev {
+            Event::UpsertNamespace(ns) => {
+                self.namespaces.insert(ns.name.clone(), ns);
+            }
+            Event::DeleteNamespace(name) => {
+                self.namespaces.remove(&name);
+            }
+            Event::UpsertPod(p) => {
+                self.remove_pod(&p.key());
+                self.insert_pod(p);
+            }
+            Event::DeletePod(k) => self.remove_pod(&k),
+            Event::UpsertPolicy(p) => {
+                let nets_before = self.ip_nets.len();
+                let changed_nets = self.remove_policy_nets(&p.key()) | self.add_policy_nets(&p);
+                self.policies.insert(p.key(), p);
+                if changed_nets || nets_before != self.ip_nets.len() {
+                    self.reclassify_ips();
+                }
+            }
+            Event::DeletePolicy(k) => {
+                if self.remove_policy_nets(&k) {
+                    self.policies.remove(&k);
+                    self.reclassify_ips();
+                } else {
+                    self.policies.remove(&k);
+                }
+            }
+            Event::ReplaceNamespaces(list) => {
+                self.namespaces = list.into_iter().map(|n| (n.name.clone(), n)).collect();
+            }
+            Event::ReplacePods { namespace, pods } => {
+                match &namespace {
+                    None => self.clear_pods(),
+                    Some(ns) => {
+                        let keys: Vec<PodKey> = self
+                            .pods
+                            .range(PodKey::new(ns, "")..)
+                            .take_while(|(k, _)| &k.namespace == ns)
+                            .map(|(k, _)| k.clone())
+                            .collect();
+                        for k in keys {
+                            self.remove_pod(&k);
+                        }
+                    }
+                }
+                for p in pods {
+                    if namespace.as_ref().is_none_or(|ns| *ns == p.namespace) {
+                        self.remove_pod(&p.key());
+                        self.insert_pod(p);
+                    }
+                }
+            }
+            Event::ReplacePolicies {
+                namespace,
+                policies,
+            } => {
+                self.policies
+                    .retain(|k, _| namespace.as_ref().is_some_and(|ns| *ns != k.namespace));
+                for p in policies {
+                    if namespace.as_ref().is_none_or(|ns| *ns == p.namespace) {
+                        self.policies.insert(p.key(), p);
+                    }
+                }
+                self.rebuild_nets();
+            }
+            Event::Replace(s) => {
+                self.namespaces = s
+                    .namespaces
+                    .into_iter()
+                    .map(|n| (n.name.clone(), n))
+                    .collect();
+                self.policies = s.policies.into_iter().map(|p| (p.key(), p)).collect();
+                self.clear_pods();
+                self.ip_net_refs.clear();
+                self.ip_nets.clear();
+                self.rebuild_nets();
+                for p in s.pods {
+                    self.remove_pod(&p.key());
+                    self.insert_pod(p);
+                }
+            }
+        }
+    }
+}
+
+mod classes;
+mod nets;
+mod queries;
+
+#[cfg(test)]
+mod tests;

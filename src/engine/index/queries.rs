@@ -1,0 +1,159 @@
+//! Read-only queries on the index.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{Class, ClassId, Index};
+use crate::engine::model::{
+    Labels, NS_NAME_LABEL, Namespace, Owner, Pod, PodKey, Policy, PolicyKey, Snapshot,
+};
+
+impl Index {
+    pub fn namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.values()
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.get(name)
+    }
+
+    /// Namespaces that are known or that hold pods or policies, sorted.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut s: BTreeSet<&str> = self.namespaces.keys().map(String::as_str).collect();
+        s.extend(self.ns_classes.keys().map(String::as_str));
+        s.extend(self.policies.keys().map(|k| k.namespace.as_str()));
+        s.into_iter().map(str::to_string).collect()
+    }
+
+    /// A namespace's labels. A namespace that is referenced but unknown (not
+    /// listed yet) carries the name label the API server sets on every one.
+    pub fn ns_labels(&self, name: &str) -> std::borrow::Cow<'_, Labels> {
+        match self.namespaces.get(name) {
+            Some(ns) => std::borrow::Cow::Borrowed(&ns.labels),
+            None => std::borrow::Cow::Owned(Labels::from([(
+                NS_NAME_LABEL.to_string(),
+                name.to_string(),
+            )])),
+        }
+    }
+
+    pub fn policies(&self) -> impl Iterator<Item = &Policy> {
+        self.policies.values()
+    }
+
+    pub fn policy(&self, key: &PolicyKey) -> Option<&Policy> {
+        self.policies.get(key)
+    }
+
+    pub fn policies_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Policy> + 'a {
+        self.policies
+            .range(PolicyKey::new(ns, "")..)
+            .take_while(move |(k, _)| k.namespace == ns)
+            .map(|(_, p)| p)
+    }
+
+    pub fn pod_count(&self) -> usize {
+        self.pods.len()
+    }
+
+    pub fn pod_keys(&self) -> impl Iterator<Item = &PodKey> {
+        self.pods.keys()
+    }
+
+    pub fn pods_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a PodKey> + 'a {
+        self.pods
+            .range(PodKey::new(ns, "")..)
+            .take_while(move |(k, _)| k.namespace == ns)
+            .map(|(k, _)| k)
+    }
+
+    /// The pod as a model object (rebuilt from its class).
+    pub fn pod(&self, key: &PodKey) -> Option<Pod> {
+        let e = self.pods.get(key)?;
+        let c = self.class(e.class);
+        Some(Pod {
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            labels: c.labels.clone(),
+            ports: c.ports.clone(),
+            ips: e.ips.clone(),
+            host_network: c.host_network,
+            owner: e.owner.clone(),
+        })
+    }
+
+    pub fn pod_class(&self, key: &PodKey) -> Option<ClassId> {
+        self.pods.get(key).map(|e| e.class)
+    }
+
+    pub fn pod_owner(&self, key: &PodKey) -> Option<&Owner> {
+        self.pods.get(key).and_then(|e| e.owner.as_ref())
+    }
+
+    pub fn pod_ips(&self, key: &PodKey) -> &[IpAddr] {
+        self.pods
+            .get(key)
+            .map(|e| e.ips.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// `ns/name[Kind]`: the workload a pod stands for (itself if it has no owner).
+    pub fn workload_of(&self, key: &PodKey) -> String {
+        match self.pod_owner(key) {
+            Some(o) => format!("{}/{}[{}]", key.namespace, o.name, o.kind),
+            None => format!("{}/{}[Pod]", key.namespace, key.name),
+        }
+    }
+
+    /// Pods whose IPs include `ip`.
+    pub fn pods_with_ip(&self, ip: IpAddr) -> Vec<PodKey> {
+        self.pods
+            .iter()
+            .filter(|(_, e)| e.ips.contains(&ip))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Panics only on an id that never came from this index.
+    pub fn class(&self, id: ClassId) -> &Class {
+        match self.classes.get(id.index()) {
+            Some(Some(c)) => c,
+            _ => panic!("class {id} is not live in this index"),
+        }
+    }
+
+    pub fn classes(&self) -> impl Iterator<Item = (ClassId, &Class)> {
+        self.classes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (ClassId(i as u32), c)))
+    }
+
+    pub fn class_count(&self) -> usize {
+        self.classes.len() - self.free.len()
+    }
+
+    /// One past the largest class id (for dense per-class tables).
+    pub fn class_capacity(&self) -> usize {
+        self.classes.len()
+    }
+
+    pub fn classes_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = ClassId> + 'a {
+        self.ns_classes.get(ns).into_iter().flatten().copied()
+    }
+
+    pub fn ip_nets(&self) -> &[IpNet] {
+        &self.ip_nets
+    }
+
+    /// The whole state, sorted: what a fresh list would return.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            namespaces: self.namespaces.values().cloned().collect(),
+            pods: self.pods.keys().filter_map(|k| self.pod(k)).collect(),
+            policies: self.policies.values().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+use super::*;
+use crate::engine::model::{Event, Labels, Peer, Pod, PodKey, Policy, PolicyKey};
+use crate::engine::model::{IpBlock, Rule};
+
+fn pod(ns: &str, name: &str, app: &str, ip: Option<&str>) -> Pod {
+    Pod {
+        namespace: ns.into(),
+        name: name.into(),
+        labels: Labels::from([("app".to_string(), app.to_string())]),
+        ports: vec![],
+        ips: ip.map(|i| vec![i.parse().expect("ip")]).unwrap_or_default(),
+        host_network: false,
+        owner: None,
+    }
+}
+
+#[test]
+fn pods_with_same_labels_share_a_class() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
+    idx.apply(Event::UpsertPod(pod("a", "p2", "web", None)));
+    idx.apply(Event::UpsertPod(pod("a", "p3", "db", None)));
+    idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
+    assert_eq!(idx.class_count(), 3);
+    assert_eq!(
+        idx.pod_class(&PodKey::new("a", "p1")),
+        idx.pod_class(&PodKey::new("a", "p2"))
+    );
+    idx.apply(Event::DeletePod(PodKey::new("a", "p3")));
+    assert_eq!(idx.class_count(), 2);
+    // Relabel moves the pod to another class.
+    idx.apply(Event::UpsertPod(pod("a", "p2", "db", None)));
+    assert_eq!(idx.class_count(), 3);
+    assert_ne!(
+        idx.pod_class(&PodKey::new("a", "p1")),
+        idx.pod_class(&PodKey::new("a", "p2"))
+    );
+}
+
+#[test]
+fn ipblocks_split_classes_by_ip() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", Some("10.0.0.1"))));
+    idx.apply(Event::UpsertPod(pod("a", "p2", "web", Some("10.0.1.1"))));
+    assert_eq!(idx.class_count(), 1);
+    let pol = Policy {
+        namespace: "a".into(),
+        name: "x".into(),
+        pod_selector: Default::default(),
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![Rule {
+            peers: vec![Peer::IpBlock(IpBlock {
+                cidr: "10.0.0.0/24".parse().expect("net"),
+                except: vec![],
+            })],
+            ports: vec![],
+        }],
+        egress: vec![],
+    };
+    idx.apply(Event::UpsertPolicy(pol));
+    assert_eq!(idx.class_count(), 2);
+    idx.apply(Event::DeletePolicy(PolicyKey::new("a", "x")));
+    assert_eq!(idx.class_count(), 1);
+}
+
+#[test]
+fn replace_scoped_pods_keeps_other_namespaces() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
+    idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
+    idx.apply(Event::ReplacePods {
+        namespace: Some("a".into()),
+        pods: vec![pod("a", "p9", "x", None)],
+    });
+    let keys: Vec<String> = idx.pod_keys().map(|k| k.to_string()).collect();
+    assert_eq!(keys, ["a/p9", "b/p1"]);
+}
