@@ -6,6 +6,7 @@
 pub mod app;
 pub mod fuzzy;
 pub mod harness;
+pub mod io;
 pub mod jobs;
 pub mod keymap;
 pub mod live;
@@ -198,6 +199,13 @@ async fn event_loop(
         for effect in effects {
             let job = match effect {
                 Effect::Spawn(job) => job,
+                Effect::Io(req) => {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Io(io::perform(req)));
+                    });
+                    continue;
+                }
                 Effect::Edit(draft) => {
                     // Stop reading the terminal (the editor reads it), and
                     // read it afresh after.

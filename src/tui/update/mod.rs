@@ -10,6 +10,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEve
 use ratatui::layout::{Position, Rect};
 
 use super::app::{App, Detail, Overlay, Pane, Selected, SourceMsg};
+use super::io::{IoReply, IoRequest};
 use super::jobs::{Job, JobOutput};
 use super::keymap::{self, Action};
 use super::nsstats::Dirty;
@@ -57,6 +58,8 @@ pub enum Msg {
     Fatal(String),
     /// `$EDITOR` returned: the draft's text, or why it failed.
     Edited(Result<String, String>),
+    /// The event loop did an [`Effect::Io`].
+    Io(IoReply),
 }
 
 pub enum Effect {
@@ -64,6 +67,9 @@ pub enum Effect {
     /// Suspend the terminal and edit this draft in `$EDITOR`; the event loop
     /// answers with [`Msg::Edited`].
     Edit(String),
+    /// Filesystem work (no I/O happens in `update`); the event loop answers
+    /// with [`Msg::Io`].
+    Io(IoRequest),
 }
 
 /// Events wait at most this long for a running job before the index is
@@ -112,6 +118,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.quit = true;
         }
         Msg::Edited(res) => whatif::edited(app, res, &mut fx),
+        Msg::Io(reply) => io_done(app, reply, &mut fx),
     }
     flush_pending(app, &mut fx);
     maybe_lint(app, &mut fx);
