@@ -8,12 +8,12 @@ use std::time::Instant;
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey, PolicyKey};
 
-use super::keymap::Mode;
+use super::keymap::{Mode, Needs};
 use super::nsstats::NsStatsCache;
 use super::theme::Theme;
 use super::views::finder::FinderState;
 use super::views::findings::FindingsState;
-use super::views::matrix::MatrixState;
+use super::views::matrix::{MatrixData, MatrixState};
 use super::views::namespace::NamespaceModel;
 use super::views::pod::PodModel;
 use super::views::policy::PolicyModel;
@@ -225,6 +225,27 @@ impl App {
             Overlay::Trace(_) => Mode::Trace,
             Overlay::WhatIf if self.whatif.prompt.is_some() => Mode::PathInput,
             Overlay::WhatIf => Mode::WhatIf,
+        }
+    }
+
+    /// Whether a binding's need holds now (else it does nothing and is
+    /// shown greyed). Over the help, the view under it counts.
+    pub fn can(&self, needs: Needs) -> bool {
+        let view = match &self.overlay {
+            Overlay::Help { back: Some(b), .. } => b.as_ref(),
+            o => o,
+        };
+        match needs {
+            Needs::Nothing => true,
+            Needs::Pod => matches!(self.selected, Selected::Pod(_)),
+            Needs::Namespace => self.selected != Selected::None,
+            Needs::Policy => matches!(self.selected, Selected::Policy(_)),
+            Needs::Proposal => self.whatif.proposal.is_some(),
+            Needs::Change => self.whatif.selected_row().is_some(),
+            Needs::NsMatrix => matches!(view, Overlay::Matrix(m)
+                if matches!(m.data, Some(MatrixData::Namespaces(_)))),
+            Needs::PodMatrix => matches!(view, Overlay::Matrix(m) if m.zoom.is_some()),
+            Needs::TraceTo => matches!(view, Overlay::Trace(t) if t.to.is_some()),
         }
     }
 

@@ -8,15 +8,13 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
         Action::WhatIf => whatif::open(app),
         Action::Finder => open_finder(app, Purpose::Jump, fx),
         Action::Close => app.focus = Pane::Tree,
-        Action::Trace => match &app.selected {
-            Selected::Pod(k) => {
+        // Available with a pod selected (`Needs::Pod`).
+        Action::Trace => {
+            if let Selected::Pod(k) = &app.selected {
                 let st = TraceState::new(TraceEnd::Pod(k.clone()));
                 open_finder(app, Purpose::TraceTo(Box::new(st)), fx);
             }
-            _ => {
-                app.flash = Some("select a pod first: a trace starts from the selected pod".into())
-            }
-        },
+        }
         Action::Matrix => {
             let want = match &app.selected {
                 Selected::Namespace(n) => n.clone(),
@@ -123,44 +121,8 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
             }
             _ => {}
         },
-        Action::ScrollUp | Action::ScrollDown => {
-            let Some(p) = pos.and_then(|p| pane_at(app, p)) else {
-                return;
-            };
-            let d = if a == Action::ScrollUp { -3 } else { 3 };
-            match p {
-                Pane::Tree => {
-                    let mut st = app.tree_state.borrow_mut();
-                    if d < 0 {
-                        st.scroll_up(3)
-                    } else {
-                        st.scroll_down(3)
-                    };
-                }
-                Pane::Findings => findings_move(app, d),
-                p => scroll_pane(app, p, d),
-            }
-        }
-        Action::Click => {
-            let Some(p) = pos else { return };
-            match pane_at(app, p) {
-                Some(Pane::Tree) => {
-                    let hit = app.tree_state.borrow().rendered_at(p).map(|s| s.to_vec());
-                    app.focus = Pane::Tree;
-                    if let Some(path) = hit {
-                        let again = app.tree_state.borrow().selected() == path.as_slice();
-                        if again && path.len() == 1 {
-                            let open = app.tree_state.borrow().opened().contains(&path);
-                            set_open(app, &path[0], !open);
-                        }
-                        app.tree_state.borrow_mut().select(path.clone());
-                        app.selected = selected_of(&path);
-                    }
-                }
-                Some(pane) => app.focus = pane,
-                None => {}
-            }
-        }
+        Action::ScrollUp | Action::ScrollDown => scroll_at(app, a, pos),
+        Action::Click => click(app, pos),
         _ => {}
     }
 }

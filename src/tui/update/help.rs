@@ -9,7 +9,7 @@ pub(super) fn help(
     back: Option<Box<Overlay>>,
     fx: &mut Vec<Effect>,
 ) -> Overlay {
-    let lines = views::help::lines(&app.theme).len();
+    let lines = views::help::lines(app).len();
     let h = app.height.saturating_sub(5) as usize;
     let d: isize = match a {
         Action::Close | Action::Help => return back.map_or(Overlay::None, |b| *b),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 use ratatui::layout::{Position, Rect};
 
 use super::app::{App, Detail, Overlay, Pane, Selected, SourceMsg};
@@ -25,6 +25,7 @@ mod finder;
 mod help;
 mod index;
 mod matrix;
+mod mouse;
 mod outputs;
 mod panes;
 mod prompt;
@@ -39,6 +40,7 @@ use help::*;
 pub(crate) use index::refresh_tree;
 use index::*;
 use matrix::*;
+use mouse::*;
 use outputs::*;
 use panes::*;
 use prompt::*;
@@ -92,18 +94,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(k) => {
             if k.kind != KeyEventKind::Release {
                 app.flash = None;
-                if let Some(a) = keymap::resolve(app.mode(), &k) {
-                    action(app, a, None, &mut fx);
+                // An unavailable binding is greyed in the help and the
+                // hints, and does nothing.
+                match keymap::lookup(app.mode(), &k) {
+                    Some((b, a)) if app.can(b.needs) => action(app, a, None, &mut fx),
+                    _ => {}
                 }
             }
         }
         Msg::Mouse(m) => {
-            let pos = Some(Position::new(m.column, m.row));
-            match m.kind {
-                MouseEventKind::ScrollUp => action(app, Action::ScrollUp, pos, &mut fx),
-                MouseEventKind::ScrollDown => action(app, Action::ScrollDown, pos, &mut fx),
-                MouseEventKind::Down(MouseButton::Left) => action(app, Action::Click, pos, &mut fx),
-                _ => {}
+            if let Some(b) = keymap::lookup_mouse(&m).filter(|b| app.can(b.needs)) {
+                let pos = Position::new(m.column, m.row);
+                action(app, b.action, Some(pos), &mut fx);
             }
         }
         Msg::Resize(w, h) => {

@@ -223,28 +223,22 @@ pub(crate) fn action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
                 app.overlay = Overlay::None;
             }
         }
-        Action::WhatIfDefaultDeny => match selected_ns(&app.selected) {
-            Some(ns) => propose(
-                app,
-                Proposal {
+        // The keymap's needs (a namespace, a policy, a proposal) hold here;
+        // the `else` branches only guard.
+        Action::WhatIfDefaultDeny => {
+            if let Some(ns) = selected_ns(&app.selected) {
+                let p = Proposal {
                     title: format!("default-deny for {ns}"),
                     source: format!("default-deny-{ns}.yaml"),
                     yaml: default_deny_bundle(&ns),
                     file: None,
                     deletes: vec![],
-                },
-                fx,
-            ),
-            None => {
-                app.whatif.note = Some((
-                    false,
-                    "select a namespace (or something in it) in the tree first".into(),
-                ))
+                };
+                propose(app, p, fx);
             }
-        },
+        }
         Action::WhatIfDelete => {
             let Selected::Policy(k) = app.selected.clone() else {
-                app.whatif.note = Some((false, "select a policy in the tree first".into()));
                 return;
             };
             let p = match app.whatif.proposal.clone() {
@@ -277,7 +271,6 @@ pub(crate) fn action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         }
         Action::WhatIfSave => {
             if app.whatif.proposal.is_none() {
-                app.whatif.note = Some((false, "nothing to save: make a proposal first".into()));
                 return;
             }
             let input = app

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, Selected};
+use super::super::keymap::Needs;
 use super::super::theme::Theme;
 use super::super::whatif::{Change, DiffRow, Outcome, PromptPurpose, WhatIfState, commands};
 use super::findings::{row_line, row_of};
@@ -189,7 +190,7 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
             Some(n) => format!("rehearse default-deny for namespace {n}"),
             None => "rehearse default-deny for a namespace (select one first)".into(),
         },
-        ns.is_some(),
+        app.can(Needs::Namespace),
         "deny all ingress and egress, allow DNS to kube-dns on UDP and TCP 53",
     ));
     v.extend(item(
@@ -198,7 +199,7 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
             Selected::Policy(k) => format!("delete policy {k}"),
             _ => "delete a policy (select one in the tree first)".into(),
         },
-        matches!(app.selected, Selected::Policy(_)),
+        app.can(Needs::Policy),
         "what opens or closes if it goes",
     ));
     v.extend(item(
