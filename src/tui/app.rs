@@ -171,6 +171,9 @@ pub struct App {
     /// A one-line note for the status bar (cleared on the next key).
     pub flash: Option<String>,
     pub quit: bool,
+    /// Something visible changed since the last frame: the event loop
+    /// draws only then (not on every tick).
+    pub dirty: bool,
     /// Set when the app must stop with an error (a background job failed).
     pub fatal: Option<String>,
     /// Tree widget bookkeeping (scroll offset, rendered rows): the one
@@ -208,6 +211,7 @@ impl App {
             whatif: Default::default(),
             flash: None,
             quit: false,
+            dirty: true,
             fatal: None,
             tree_state: RefCell::new(Default::default()),
         };

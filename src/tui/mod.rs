@@ -163,6 +163,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     terminal.draw(|f| draw(f, app))?;
+    app.dirty = false;
     // Test hook: proves the terminal is restored on panic (tests/tui_tmux.rs).
     if std::env::var_os("NETPOL_TUI_PANIC_AFTER_DRAW").is_some() {
         panic!("panic requested by NETPOL_TUI_PANIC_AFTER_DRAW");
@@ -228,6 +229,8 @@ async fn event_loop(
                 let _ = tx.send(msg);
             });
         }
-        terminal.draw(|f| draw(f, app))?;
+        if std::mem::take(&mut app.dirty) {
+            terminal.draw(|f| draw(f, app))?;
+        }
     }
 }

@@ -90,6 +90,8 @@ pub fn init(app: &mut App) {
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // A tick only moves the clock: redraw only if that shows (below).
+    let before_tick = matches!(msg, Msg::Tick(_)).then(|| tick_view(app));
     match msg {
         Msg::Key(k) => {
             if k.kind != KeyEventKind::Release {
@@ -125,7 +127,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     flush_pending(app, &mut fx);
     maybe_lint(app, &mut fx);
     refresh_detail(app);
+    if before_tick.is_none_or(|b| b != tick_view(app)) || !fx.is_empty() {
+        app.dirty = true;
+    }
     fx
+}
+
+/// What a tick can change on screen: the age of the last event in the
+/// status bar, and queued events applied (a new index generation).
+fn tick_view(app: &App) -> (Option<String>, usize, u64) {
+    let age = app
+        .source
+        .last_event
+        .map(|t| views::status::age(app.now.saturating_duration_since(t)));
+    (age, app.pending.len(), app.index.generation())
 }
 
 /// Lint runs in the background after changes, at most every
@@ -191,4 +206,43 @@ fn action(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
             return;
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    use super::*;
+    use crate::engine::index::Index;
+    use crate::tui::app::{SourceInfo, SourceKind};
+    use crate::tui::theme::{Theme, ThemeKind};
+
+    #[test]
+    fn redraw_only_when_something_visible_changed() {
+        let mut app = App::new(
+            Index::new(),
+            SourceInfo::new(SourceKind::Demo),
+            Theme::new(ThemeKind::Mono),
+        );
+        // The first update starts the lint (an effect): draw.
+        assert!(!update(&mut app, Msg::Resize(100, 30)).is_empty());
+        assert!(app.dirty);
+        app.dirty = false;
+        let t0 = app.now;
+        update(&mut app, Msg::Tick(t0 + Duration::from_secs(1)));
+        assert!(!app.dirty, "a tick that shows nothing new");
+        // The status bar shows the age of the last event: a tick that
+        // changes it redraws.
+        app.source.last_event = Some(t0);
+        update(&mut app, Msg::Tick(t0 + Duration::from_millis(2500)));
+        assert!(app.dirty, "the age went from 1s to 2s");
+        app.dirty = false;
+        update(&mut app, Msg::Tick(t0 + Duration::from_millis(2900)));
+        assert!(!app.dirty, "still 2s");
+        let k = KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE);
+        update(&mut app, Msg::Key(k));
+        assert!(app.dirty, "a key");
+    }
 }
