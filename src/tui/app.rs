@@ -9,13 +9,13 @@ use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey, PolicyKey};
 
 use super::keymap::{Mode, Needs};
+use super::models::finder::FinderState;
+use super::models::matrix::{MatrixData, MatrixState};
+use super::models::pod::PodModel;
 use super::nsstats::NsStatsCache;
 use super::theme::Theme;
-use super::views::finder::FinderState;
 use super::views::findings::FindingsState;
-use super::views::matrix::{MatrixData, MatrixState};
 use super::views::namespace::NamespaceModel;
-use super::views::pod::PodModel;
 use super::views::policy::PolicyModel;
 use super::views::trace::TraceState;
 use super::views::tree::TreeModel;
@@ -153,7 +153,7 @@ pub struct App {
     /// (selection, index generation) the detail was computed for.
     pub detail_key: Option<(Selected, u64)>,
     /// Peer resolutions shared by pod views (per index generation).
-    pub peer_cache: super::views::pod::PeerCache,
+    pub peer_cache: super::models::pod::PeerCache,
     /// Scroll offsets of the right-hand panes (reset on a new selection).
     pub scroll_main: u16,
     pub scroll_second: u16,
@@ -161,10 +161,10 @@ pub struct App {
     pub findings: FindingsState,
     pub next_job: u64,
     /// Finder candidates, built off-thread, for the generation they carry.
-    pub candidates: Option<Arc<super::views::finder::Candidates>>,
+    pub candidates: Option<Arc<super::models::finder::Candidates>>,
     pub candidates_pending: Option<u64>,
     /// The last namespaces matrix and the generation it was computed for.
-    pub matrix_cache: Option<(u64, Arc<super::views::matrix::NsMatrix>)>,
+    pub matrix_cache: Option<(u64, Arc<super::models::matrix::NsMatrix>)>,
     /// The what-if proposal and its diff (kept when the panel closes, so
     /// the tree keeps showing what it touches).
     pub whatif: super::whatif::WhatIfState,

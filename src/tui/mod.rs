@@ -10,6 +10,7 @@ pub mod io;
 pub mod jobs;
 pub mod keymap;
 pub mod live;
+pub mod models;
 pub mod nsstats;
 pub mod term;
 pub mod theme;

@@ -13,12 +13,14 @@ use super::app::{App, Detail, Overlay, Pane, Selected, SourceMsg};
 use super::io::{IoReply, IoRequest};
 use super::jobs::{Job, JobOutput};
 use super::keymap::{self, Action};
+use super::models::finder::{FinderState, Purpose, Target};
+use super::models::matrix::{MatrixData, MatrixState};
+use super::models::pod;
 use super::nsstats::Dirty;
-use super::views::finder::{FinderState, Purpose, Target};
-use super::views::matrix::{MatrixData, MatrixState, grid_fit};
+use super::views::matrix::grid_fit;
 use super::views::trace::{TraceEnd, TraceState};
 use super::views::tree::{RowSource, TreeId, opened_namespaces, path_of, selected_of};
-use super::views::{self, clamp_scroll, inner_w, layout, namespace, pod, policy};
+use super::views::{self, clamp_scroll, inner_w, layout, namespace, policy};
 
 mod browse;
 mod finder;

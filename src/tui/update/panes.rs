@@ -27,11 +27,11 @@ pub(super) fn pane_extent(app: &App, pane: Pane) -> (usize, usize) {
     let t = &app.theme;
     match (&app.detail, pane) {
         (Detail::Pod(m), Pane::Main) => (
-            pod::side_lines(m, &m.ingress, t, inner_w(a.main)).len(),
+            views::pod::side_lines(m, &m.ingress, t, inner_w(a.main)).len(),
             inner_height(a.main),
         ),
         (Detail::Pod(m), Pane::Second) => (
-            pod::side_lines(m, &m.egress, t, a.second.map_or(0, inner_w)).len(),
+            views::pod::side_lines(m, &m.egress, t, a.second.map_or(0, inner_w)).len(),
             a.second.map_or(0, inner_height),
         ),
         (Detail::Policy(m), Pane::Main) => (policy::yaml_lines(m, t).len(), inner_height(a.main)),

@@ -1,0 +1,6 @@
+//! View models: what the views draw, computed from the index and the app
+//! state (some off the UI thread, see `jobs`). Views only render them.
+
+pub mod finder;
+pub mod matrix;
+pub mod pod;
