@@ -89,22 +89,21 @@ pub enum Context {
 }
 
 impl Context {
-    pub fn title(self) -> &'static str {
-        match self {
-            Context::Always => "Everywhere",
-            Context::Global => "Everywhere (not while typing)",
-            Context::Move => "Moving",
-            Context::Browse => "Main screen",
-            Context::Finder => "Finder (/)",
-            Context::Matrix => "Matrix (m)",
-            Context::Trace => "Trace (t)",
-            Context::PortInput => "Trace: port field",
-            Context::Help => "Help (?)",
-            Context::Overlay => "What-if (w)",
-            Context::PathInput => "What-if: file path",
-            Context::Mouse => "Mouse",
-        }
-    }
+    /// Every context with its help title, in the help's order.
+    const ALL: [(Context, &'static str); 12] = [
+        (Context::Always, "Everywhere"),
+        (Context::Global, "Everywhere (not while typing)"),
+        (Context::Browse, "Main screen"),
+        (Context::Move, "Moving"),
+        (Context::Finder, "Finder (/)"),
+        (Context::Matrix, "Matrix (m)"),
+        (Context::Trace, "Trace (t)"),
+        (Context::PortInput, "Trace: port field"),
+        (Context::Help, "Help (?)"),
+        (Context::Overlay, "What-if (w)"),
+        (Context::PathInput, "What-if: file path"),
+        (Context::Mouse, "Mouse"),
+    ];
 }
 
 /// The input mode, derived from what is open.
@@ -239,23 +238,9 @@ pub struct HelpRow {
 
 /// The help overlay's content: per context, its rows.
 pub fn help_sections() -> Vec<(&'static str, Vec<HelpRow>)> {
-    let order = [
-        Context::Always,
-        Context::Global,
-        Context::Browse,
-        Context::Move,
-        Context::Finder,
-        Context::Matrix,
-        Context::Trace,
-        Context::PortInput,
-        Context::Help,
-        Context::Overlay,
-        Context::PathInput,
-        Context::Mouse,
-    ];
-    order
+    Context::ALL
         .iter()
-        .map(|&ctx| {
+        .map(|&(ctx, title)| {
             let rows = BINDINGS
                 .iter()
                 .filter(|b| b.context == ctx)
@@ -265,7 +250,7 @@ pub fn help_sections() -> Vec<(&'static str, Vec<HelpRow>)> {
                     needs: b.needs,
                 })
                 .collect();
-            (ctx.title(), rows)
+            (title, rows)
         })
         .collect()
 }

@@ -150,24 +150,19 @@ pub fn lines<'a>(m: &'a NamespaceModel, theme: &Theme) -> Vec<Line<'a>> {
         Span::styled("policies  ", theme.dim),
         Span::raw(format!("{}", s.policies)),
     ]));
-    l.push(Line::from(vec![
-        Span::styled("ingress   ", theme.dim),
-        Span::raw(format!(
-            "{}/{} pods isolated ({})",
-            s.ingress_isolated,
-            s.pods,
-            pct(s.ingress_isolated, s.pods)
-        )),
-    ]));
-    l.push(Line::from(vec![
-        Span::styled("egress    ", theme.dim),
-        Span::raw(format!(
-            "{}/{} pods isolated ({})",
-            s.egress_isolated,
-            s.pods,
-            pct(s.egress_isolated, s.pods)
-        )),
-    ]));
+    for (label, isolated) in [
+        ("ingress   ", s.ingress_isolated),
+        ("egress    ", s.egress_isolated),
+    ] {
+        l.push(Line::from(vec![
+            Span::styled(label, theme.dim),
+            Span::raw(format!(
+                "{isolated}/{} pods isolated ({})",
+                s.pods,
+                pct(isolated, s.pods)
+            )),
+        ]));
+    }
     if m.findings > 0 {
         l.push(Line::from(vec![
             Span::styled("findings  ", theme.dim),
