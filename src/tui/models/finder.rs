@@ -84,6 +84,17 @@ pub struct FinderState {
     pub accept_when_ready: bool,
 }
 
+/// One row of the finder's list.
+pub enum Row<'a> {
+    /// The query is an address (trace destinations).
+    Ip(IpAddr),
+    /// A match and the positions of its matched chars (sorted).
+    Candidate {
+        candidate: &'a Candidate,
+        matched: Vec<usize>,
+    },
+}
+
 impl FinderState {
     pub fn new(purpose: Purpose) -> Self {
         FinderState {
@@ -117,6 +128,22 @@ impl FinderState {
     /// The rows shown: an address row first when the query is one.
     pub fn rows(&self) -> usize {
         self.top.len() + usize::from(self.ip_query().is_some())
+    }
+
+    /// What row `i` of the list shows.
+    pub fn row(&self, i: usize) -> Option<Row<'_>> {
+        if let (Some(ip), 0) = (self.ip_query(), i) {
+            return Some(Row::Ip(ip));
+        }
+        let (ci, _) = self.top.get(i - usize::from(self.ip_query().is_some()))?;
+        let candidate = self.candidates.as_ref()?.items.get(*ci as usize)?;
+        let q = self.query.trim();
+        let matched = if q.is_empty() {
+            vec![]
+        } else {
+            Matcher::default().positions(&candidate.text, q)
+        };
+        Some(Row::Candidate { candidate, matched })
     }
 
     /// The target of row `i`.

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
-use super::super::fuzzy::Matcher;
-use super::super::models::finder::{FinderState, Kind, Purpose};
+use super::super::models::finder::{Candidate, FinderState, Kind, Purpose, Row};
+use super::super::theme::Theme;
 use super::{centered, pane_block, popup_frame};
 
 pub fn render(frame: &mut Frame, body: Rect, app: &App, f: &FinderState) {
@@ -67,46 +67,22 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, f: &FinderState) {
     let h = list.height as usize;
     let rows = f.rows();
     let first = f.selected.saturating_sub(h.saturating_sub(1));
-    let m = Matcher::default();
-    let q = f.query.trim();
     let mut lines = Vec::new();
     for r in first..rows.min(first + h) {
         let sel = r == f.selected;
         let mut spans = vec![Span::styled(if sel { "▶ " } else { "  " }, theme.key)];
-        if let (Some(ip), 0) = (f.ip_query(), r) {
-            spans.push(Span::styled(format!("{:<9}", "address"), theme.dim));
-            spans.push(Span::raw(format!(
-                "{ip} (an address outside the cluster, or a pod's IP)"
-            )));
-        } else if let Some(c) = &f.candidates {
-            let (ci, _) = f.top[r - usize::from(f.ip_query().is_some())];
-            let cand = &c.items[ci as usize];
-            spans.push(Span::styled(
-                format!("{:<9}", cand.kind.as_str()),
-                theme.dim,
-            ));
-            let pos = if q.is_empty() {
-                vec![]
-            } else {
-                m.positions(&cand.text, q)
-            };
-            let base = match cand.kind {
-                Kind::Namespace => theme.ns,
-                Kind::Policy => theme.policy,
-                Kind::Label => theme.label,
-                _ => theme.pod,
-            };
-            for (i, ch) in cand.text.chars().enumerate() {
-                let st = if pos.binary_search(&i).is_ok() {
-                    base.patch(theme.matched)
-                } else {
-                    base
-                };
-                spans.push(Span::styled(ch.to_string(), st));
+        match f.row(r) {
+            Some(Row::Ip(ip)) => {
+                spans.push(Span::styled(format!("{:<9}", "address"), theme.dim));
+                spans.push(Span::raw(format!(
+                    "{ip} (an address outside the cluster, or a pod's IP)"
+                )));
             }
-            if !cand.note.is_empty() {
-                spans.push(Span::styled(format!("  ({})", cand.note), theme.dim));
-            }
+            Some(Row::Candidate {
+                candidate: cand,
+                matched: pos,
+            }) => candidate_spans(&mut spans, cand, &pos, theme),
+            None => {}
         }
         let mut line = Line::from(spans);
         if sel {
@@ -118,4 +94,29 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, f: &FinderState) {
         lines.push(Line::styled("  no match", theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+/// A match: its kind, its text with the matched chars marked, its note.
+fn candidate_spans(spans: &mut Vec<Span<'static>>, cand: &Candidate, pos: &[usize], theme: &Theme) {
+    spans.push(Span::styled(
+        format!("{:<9}", cand.kind.as_str()),
+        theme.dim,
+    ));
+    let base = match cand.kind {
+        Kind::Namespace => theme.ns,
+        Kind::Policy => theme.policy,
+        Kind::Label => theme.label,
+        _ => theme.pod,
+    };
+    for (i, ch) in cand.text.chars().enumerate() {
+        let st = if pos.binary_search(&i).is_ok() {
+            base.patch(theme.matched)
+        } else {
+            base
+        };
+        spans.push(Span::styled(ch.to_string(), st));
+    }
+    if !cand.note.is_empty() {
+        spans.push(Span::styled(format!("  ({})", cand.note), theme.dim));
+    }
 }
