@@ -10,13 +10,13 @@ use crate::engine::model::{Event, PodKey, PolicyKey};
 
 use super::keymap::{Mode, Needs};
 use super::models::finder::FinderState;
+use super::models::findings::FindingsState;
 use super::models::matrix::{MatrixData, MatrixState};
+use super::models::namespace::NamespaceModel;
 use super::models::pod::PodModel;
+use super::models::policy::PolicyModel;
 use super::nsstats::NsStatsCache;
 use super::theme::Theme;
-use super::views::findings::FindingsState;
-use super::views::namespace::NamespaceModel;
-use super::views::policy::PolicyModel;
 use super::views::trace::TraceState;
 use super::views::tree::TreeModel;
 

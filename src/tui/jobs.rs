@@ -9,8 +9,8 @@ use crate::engine::findings::LintOptions;
 use crate::engine::index::Index;
 
 use super::models::finder::{Candidates, Kind, build_candidates, search};
+use super::models::findings::{FindingRow, lint};
 use super::models::matrix::{MatrixData, compute_namespaces, compute_pods};
-use super::views::findings::{FindingRow, lint};
 use super::whatif::{Outcome, YamlInput, compute};
 use crate::engine::model::PolicyKey;
 

@@ -2,5 +2,8 @@
 //! state (some off the UI thread, see `jobs`). Views only render them.
 
 pub mod finder;
+pub mod findings;
 pub mod matrix;
+pub mod namespace;
 pub mod pod;
+pub mod policy;

@@ -88,12 +88,12 @@ pub(super) fn refresh_detail(app: &mut App) {
         Selected::None => Detail::None,
         Selected::Namespace(ns) => {
             let n = app.findings.by_ns.get(ns).copied().unwrap_or(0);
-            Detail::Namespace(Box::new(namespace::model(idx, ns, n)))
+            Detail::Namespace(Box::new(models::namespace::model(idx, ns, n)))
         }
         Selected::Pod(k) => pod::model(idx, &mut app.peer_cache, k)
             .map_or(Detail::None, |m| Detail::Pod(Box::new(m))),
         Selected::Policy(k) => {
-            policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
+            models::policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
         }
     };
     if !same_selection {

@@ -15,7 +15,7 @@ use super::jobs::{Job, JobOutput};
 use super::keymap::{self, Action};
 use super::models::finder::{FinderState, Purpose, Target};
 use super::models::matrix::{MatrixData, MatrixState};
-use super::models::pod;
+use super::models::{self, pod};
 use super::nsstats::Dirty;
 use super::views::matrix::grid_fit;
 use super::views::trace::{TraceEnd, TraceState};

@@ -2,9 +2,10 @@
 
 use ratatui::text::{Line, Span};
 
+use super::super::super::models::findings::row_of;
 use super::super::super::theme::Theme;
 use super::super::super::whatif::{Change, DiffRow, WhatIfState};
-use super::super::findings::{row_line, row_of};
+use super::super::findings::row_line;
 use super::bold;
 
 /// The explanation of the selected row.

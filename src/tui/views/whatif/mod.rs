@@ -17,9 +17,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, Selected};
 use super::super::keymap::Needs;
+use super::super::models::findings::row_of;
 use super::super::theme::Theme;
 use super::super::whatif::{Change, DiffRow, Outcome, WhatIfState, commands};
-use super::findings::{row_line, row_of};
+use super::findings::row_line;
 use super::{layout, pane_block, plural, popup_frame};
 
 /// Lines above the list: proposal, totals, summary, a gap.
