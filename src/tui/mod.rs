@@ -1,7 +1,9 @@
 //! Terminal UI. One direction of flow: source events -> engine index ->
-//! view models -> widgets. Keys map to actions in `keymap`, state changes
-//! only in `update`, drawing (`views`) reads state only, and heavy work runs
-//! as `jobs` off the UI thread.
+//! view models (`models`) -> widgets (`views`). Keys and mouse gestures map
+//! to actions in `keymap`, state changes only in `update` (one file per
+//! mode), drawing reads state only, heavy work runs as `jobs` off the UI
+//! thread, and filesystem work as `io` effects: `update` does no I/O. The
+//! loop redraws only when `update` marked the app dirty.
 
 pub mod app;
 pub mod fuzzy;
