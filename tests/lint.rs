@@ -483,7 +483,7 @@ fn live_tui_lint_detects_the_cni_from_the_index() {
         JobOutput::Lint { rows, .. } => rows.unwrap_or_default(),
         _ => panic!("a lint job answers with lint rows"),
     };
-    let ids_of = |rows: Vec<netpol_tui::tui::views::findings::FindingRow>| -> Vec<String> {
+    let ids_of = |rows: Vec<netpol_tui::tui::models::findings::FindingRow>| -> Vec<String> {
         rows.into_iter().map(|r| r.id).collect()
     };
     assert!(ids_of(lint_job(true, &idx)).contains(&NO_ENFORCING_CNI.to_string()));

@@ -12,6 +12,7 @@ use netpol_tui::tui::app::{Detail, Overlay, Selected, SourceInfo, SourceMsg, Syn
 use netpol_tui::tui::harness::Harness;
 use netpol_tui::tui::theme::{Theme, ThemeKind};
 use netpol_tui::tui::update::Msg;
+use ratatui::style::{Modifier, Style};
 
 fn demo_with(kind: ThemeKind, w: u16, h: u16) -> Harness {
     let loaded = netpol_tui::source::demo::load();
@@ -148,12 +149,39 @@ fn trace_allowed_then_denied() {
     insta::assert_snapshot!("trace_swapped", h.text());
 }
 
+/// The style of the first cell of `needle` on screen.
+fn style_of(h: &mut Harness, needle: &str) -> Style {
+    let b = h.render().clone();
+    let w = b.area.width as usize;
+    for row in b.content.chunks(w) {
+        let line: String = row.iter().map(|c| c.symbol()).collect();
+        if let Some(i) = line.find(needle) {
+            // Cells before the match: count chars (one symbol per cell).
+            let col = line[..i].chars().count();
+            return row[col].style();
+        }
+    }
+    panic!("{needle:?} not on screen:\n{}", h.text());
+}
+
 #[test]
-fn trace_needs_a_pod() {
-    let mut h = demo();
+fn trace_needs_a_pod_and_says_so_by_greying() {
+    let mut h = demo_with(ThemeKind::Dark, 120, 40);
+    let dim = h.app.theme.dim.fg;
+    // A namespace is selected: `t` is unavailable and does nothing.
     h.keys("t");
     assert!(matches!(h.app.overlay, Overlay::None));
-    assert!(h.text().contains("select a pod first"));
+    assert!(h.app.flash.is_none());
+    h.keys("?");
+    assert_eq!(style_of(&mut h, "trace a connection from").fg, dim);
+    assert_ne!(style_of(&mut h, "find a namespace, pod").fg, dim);
+    h.key(KeyCode::Esc);
+    find(&mut h, "shop/checkout");
+    h.keys("?");
+    assert_ne!(style_of(&mut h, "trace a connection from").fg, dim);
+    h.key(KeyCode::Esc);
+    h.keys("t");
+    assert!(matches!(h.app.overlay, Overlay::Finder(_)));
 }
 
 #[test]
@@ -191,10 +219,16 @@ fn what_if_menu_offers_the_quick_actions() {
         t.contains("rehearse default-deny for namespace shop"),
         "{t}"
     );
-    // No policy selected: deleting one is offered but needs a selection.
+    // No policy selected: deleting one is offered, greyed, and does nothing.
     h.keys("x");
-    assert!(h.app.whatif.proposal.is_none());
-    assert!(h.text().contains("select a policy in the tree first"));
+    assert!(h.app.whatif.proposal.is_none() && h.app.whatif.note.is_none());
+    let key = style_of(&mut h, "x  delete a policy (select one");
+    assert!(!key.add_modifier.contains(Modifier::BOLD), "{key:?}");
+    assert!(
+        style_of(&mut h, "d  rehearse default-deny")
+            .add_modifier
+            .contains(Modifier::BOLD)
+    );
     h.key(KeyCode::Esc);
     assert!(matches!(h.app.overlay, Overlay::None));
 }

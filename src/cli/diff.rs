@@ -19,8 +19,8 @@ use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
 use crate::engine::model::{Event, PolicyKey};
 use crate::engine::proposal::apply_events;
-use crate::source::Loaded;
 use crate::engine::text::{ns_of, plural};
+use crate::source::Loaded;
 use crate::source::files::load_paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,15 +8,15 @@ use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey, PolicyKey};
 use crate::source::Origin;
 
-use super::keymap::Mode;
+use super::keymap::{Mode, Needs};
+use super::models::finder::FinderState;
+use super::models::findings::FindingsState;
+use super::models::matrix::{MatrixData, MatrixState};
+use super::models::namespace::NamespaceModel;
+use super::models::pod::PodModel;
+use super::models::policy::PolicyModel;
 use super::nsstats::NsStatsCache;
 use super::theme::Theme;
-use super::views::finder::FinderState;
-use super::views::findings::FindingsState;
-use super::views::matrix::MatrixState;
-use super::views::namespace::NamespaceModel;
-use super::views::pod::PodModel;
-use super::views::policy::PolicyModel;
 use super::views::trace::TraceState;
 use super::views::tree::TreeModel;
 
@@ -71,6 +71,18 @@ pub enum Selected {
     Namespace(String),
     Pod(PodKey),
     Policy(PolicyKey),
+}
+
+impl Selected {
+    /// The namespace the selection is in (None when nothing is selected).
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Selected::None => None,
+            Selected::Namespace(n) => Some(n),
+            Selected::Pod(k) => Some(&k.namespace),
+            Selected::Policy(k) => Some(&k.namespace),
+        }
+    }
 }
 
 /// The right-hand side for the selection, computed when it changes.
@@ -145,7 +157,7 @@ pub struct App {
     /// (selection, index generation) the detail was computed for.
     pub detail_key: Option<(Selected, u64)>,
     /// Peer resolutions shared by pod views (per index generation).
-    pub peer_cache: super::views::pod::PeerCache,
+    pub peer_cache: super::models::pod::PeerCache,
     /// Scroll offsets of the right-hand panes (reset on a new selection).
     pub scroll_main: u16,
     pub scroll_second: u16,
@@ -153,16 +165,19 @@ pub struct App {
     pub findings: FindingsState,
     pub next_job: u64,
     /// Finder candidates, built off-thread, for the generation they carry.
-    pub candidates: Option<Arc<super::views::finder::Candidates>>,
+    pub candidates: Option<Arc<super::models::finder::Candidates>>,
     pub candidates_pending: Option<u64>,
     /// The last namespaces matrix and the generation it was computed for.
-    pub matrix_cache: Option<(u64, Arc<super::views::matrix::NsMatrix>)>,
+    pub matrix_cache: Option<(u64, Arc<super::models::matrix::NsMatrix>)>,
     /// The what-if proposal and its diff (kept when the panel closes, so
     /// the tree keeps showing what it touches).
     pub whatif: super::whatif::WhatIfState,
     /// A one-line note for the status bar (cleared on the next key).
     pub flash: Option<String>,
     pub quit: bool,
+    /// Something visible changed since the last frame: the event loop
+    /// draws only then (not on every tick).
+    pub dirty: bool,
     /// Set when the app must stop with an error (a background job failed).
     pub fatal: Option<String>,
     /// Tree widget bookkeeping (scroll offset, rendered rows): the one
@@ -200,6 +215,7 @@ impl App {
             whatif: Default::default(),
             flash: None,
             quit: false,
+            dirty: true,
             fatal: None,
             tree_state: RefCell::new(Default::default()),
         };
@@ -217,6 +233,27 @@ impl App {
             Overlay::Trace(_) => Mode::Trace,
             Overlay::WhatIf if self.whatif.prompt.is_some() => Mode::PathInput,
             Overlay::WhatIf => Mode::WhatIf,
+        }
+    }
+
+    /// Whether a binding's need holds now (else it does nothing and is
+    /// shown greyed). Over the help, the view under it counts.
+    pub fn can(&self, needs: Needs) -> bool {
+        let view = match &self.overlay {
+            Overlay::Help { back: Some(b), .. } => b.as_ref(),
+            o => o,
+        };
+        match needs {
+            Needs::Nothing => true,
+            Needs::Pod => matches!(self.selected, Selected::Pod(_)),
+            Needs::Namespace => self.selected != Selected::None,
+            Needs::Policy => matches!(self.selected, Selected::Policy(_)),
+            Needs::Proposal => self.whatif.proposal.is_some(),
+            Needs::Change => self.whatif.selected_row().is_some(),
+            Needs::NsMatrix => matches!(view, Overlay::Matrix(m)
+                if matches!(m.data, Some(MatrixData::Namespaces(_)))),
+            Needs::PodMatrix => matches!(view, Overlay::Matrix(m) if m.zoom.is_some()),
+            Needs::TraceTo => matches!(view, Overlay::Trace(t) if t.to.is_some()),
         }
     }
 

@@ -10,6 +10,7 @@ use ratatui::buffer::Buffer;
 use crate::engine::index::Index;
 
 use super::app::{App, SourceInfo};
+use super::io;
 use super::jobs;
 use super::theme::Theme;
 use super::update::{Effect, Msg, update};
@@ -47,6 +48,7 @@ impl Harness {
                     queue.extend(update(&mut self.app, Msg::Job(out)));
                 }
                 Effect::Edit(draft) => self.edits.push(draft),
+                Effect::Io(req) => queue.extend(update(&mut self.app, Msg::Io(io::perform(req)))),
             }
         }
     }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use crate::engine::findings::LintOptions;
 use crate::engine::index::Index;
 
-use super::views::finder::{Candidates, Kind, build_candidates, search};
-use super::views::findings::{FindingRow, lint};
-use super::views::matrix::{MatrixData, compute_namespaces, compute_pods};
+use super::models::finder::{Candidates, Kind, build_candidates, search};
+use super::models::findings::{FindingRow, lint};
+use super::models::matrix::{MatrixData, compute_namespaces, compute_pods};
 use super::whatif::{Outcome, YamlInput, compute};
 use crate::engine::model::PolicyKey;
 

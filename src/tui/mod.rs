@@ -1,14 +1,18 @@
 //! Terminal UI. One direction of flow: source events -> engine index ->
-//! view models -> widgets. Keys map to actions in `keymap`, state changes
-//! only in `update`, drawing (`views`) reads state only, and heavy work runs
-//! as `jobs` off the UI thread.
+//! view models (`models`) -> widgets (`views`). Keys and mouse gestures map
+//! to actions in `keymap`, state changes only in `update` (one file per
+//! mode), drawing reads state only, heavy work runs as `jobs` off the UI
+//! thread, and filesystem work as `io` effects: `update` does no I/O. The
+//! loop redraws only when `update` marked the app dirty.
 
 pub mod app;
 pub mod fuzzy;
 pub mod harness;
+pub mod io;
 pub mod jobs;
 pub mod keymap;
 pub mod live;
+pub mod models;
 pub mod nsstats;
 pub mod term;
 pub mod theme;
@@ -139,6 +143,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     terminal.draw(|f| draw(f, app))?;
+    app.dirty = false;
     // Test hook: proves the terminal is restored on panic (tests/tui_tmux.rs).
     if std::env::var_os("NETPOL_TUI_PANIC_AFTER_DRAW").is_some() {
         panic!("panic requested by NETPOL_TUI_PANIC_AFTER_DRAW");
@@ -175,6 +180,13 @@ async fn event_loop(
         for effect in effects {
             let job = match effect {
                 Effect::Spawn(job) => job,
+                Effect::Io(req) => {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Io(io::perform(req)));
+                    });
+                    continue;
+                }
                 Effect::Edit(draft) => {
                     // Stop reading the terminal (the editor reads it), and
                     // read it afresh after.
@@ -197,6 +209,8 @@ async fn event_loop(
                 let _ = tx.send(msg);
             });
         }
-        terminal.draw(|f| draw(f, app))?;
+        if std::mem::take(&mut app.dirty) {
+            terminal.draw(|f| draw(f, app))?;
+        }
     }
 }

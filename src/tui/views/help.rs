@@ -2,19 +2,21 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::super::app::App;
 use super::super::keymap::help_sections;
-use super::super::theme::Theme;
 use super::{centered, pane_block, popup_frame, scrolled};
 
-pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+/// The help's lines; bindings unavailable now are greyed (same text).
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
     let mut out = Vec::new();
     let sections = help_sections();
     let w = sections
         .iter()
-        .flat_map(|(_, r)| r.iter().map(|(k, _)| k.chars().count()))
+        .flat_map(|(_, r)| r.iter().map(|r| r.keys.chars().count()))
         .max()
         .unwrap_or(0);
     for (i, (title, rows)) in sections.into_iter().enumerate() {
@@ -22,12 +24,17 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
             out.push(Line::default());
         }
         out.push(Line::styled(title.to_string(), theme.title));
-        for (keys, what) in rows {
+        for r in rows {
+            let (key, what) = if app.can(r.needs) {
+                (theme.key, Style::default())
+            } else {
+                (theme.dim, theme.dim)
+            };
             out.push(Line::from(vec![
                 Span::raw("  "),
-                Span::styled(format!("{keys:<w$}"), theme.key),
+                Span::styled(format!("{:<w$}", r.keys), key),
                 Span::raw("  "),
-                Span::raw(what.to_string()),
+                Span::styled(r.help.to_string(), what),
             ]));
         }
     }
@@ -38,5 +45,5 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, scroll: u16) {
     let area = centered(body, 78, body.height.saturating_sub(2));
     popup_frame(frame, area);
     let block = pane_block(" Help: keys (Esc or ? to close) ", true, &app.theme);
-    scrolled(frame, area, lines(&app.theme), scroll, block, &app.theme);
+    scrolled(frame, area, lines(app), scroll, block, &app.theme);
 }

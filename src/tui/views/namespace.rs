@@ -5,84 +5,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::engine::index::Index;
-use crate::engine::model::{Direction, Labels};
-
 use super::super::app::{App, Overlay, Pane};
-use super::super::nsstats::{NsStats, compute};
+use super::super::models::namespace::NamespaceModel;
 use super::super::theme::Theme;
 use super::{pane_block, scrolled};
 use crate::engine::text::plural;
 
-#[derive(Debug, Clone)]
-pub struct PolicyRow {
-    pub name: String,
-    pub types: String,
-    pub selects: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct NamespaceModel {
-    pub name: String,
-    pub labels: Labels,
-    pub known: bool,
-    pub stats: NsStats,
-    pub policies: Vec<PolicyRow>,
-    pub open_ingress: Vec<String>,
-    pub open_egress: Vec<String>,
-    pub host_network: Vec<String>,
-    pub findings: usize,
-}
-
 const MAX_PODS: usize = 30;
-
-pub fn model(idx: &Index, ns: &str, findings: usize) -> NamespaceModel {
-    let mut open_ingress = Vec::new();
-    let mut open_egress = Vec::new();
-    let mut host_network = Vec::new();
-    for c in idx.classes_in(ns) {
-        let class = idx.class(c);
-        let names = class.members.iter().cloned();
-        if class.host_network {
-            host_network.extend(names);
-            continue;
-        }
-        if !idx.is_isolated(c, Direction::Ingress) {
-            open_ingress.extend(names.clone());
-        }
-        if !idx.is_isolated(c, Direction::Egress) {
-            open_egress.extend(names);
-        }
-    }
-    for v in [&mut open_ingress, &mut open_egress, &mut host_network] {
-        v.sort();
-    }
-    let policies = idx
-        .policies_in(ns)
-        .map(|p| PolicyRow {
-            name: p.name.clone(),
-            types: match (p.ingress_type, p.egress_type) {
-                (true, true) => "Ingress, Egress",
-                (true, false) => "Ingress",
-                (false, true) => "Egress",
-                _ => "-",
-            }
-            .to_string(),
-            selects: idx.selected_pods(p).len(),
-        })
-        .collect();
-    NamespaceModel {
-        name: ns.to_string(),
-        labels: idx.ns_labels(ns).into_owned(),
-        known: idx.namespace(ns).is_some(),
-        stats: compute(idx, ns),
-        policies,
-        open_ingress,
-        open_egress,
-        host_network,
-        findings,
-    }
-}
 
 fn pct(n: u32, of: u32) -> String {
     if of == 0 {
@@ -151,24 +80,19 @@ pub fn lines<'a>(m: &'a NamespaceModel, theme: &Theme) -> Vec<Line<'a>> {
         Span::styled("policies  ", theme.dim),
         Span::raw(format!("{}", s.policies)),
     ]));
-    l.push(Line::from(vec![
-        Span::styled("ingress   ", theme.dim),
-        Span::raw(format!(
-            "{}/{} pods isolated ({})",
-            s.ingress_isolated,
-            s.pods,
-            pct(s.ingress_isolated, s.pods)
-        )),
-    ]));
-    l.push(Line::from(vec![
-        Span::styled("egress    ", theme.dim),
-        Span::raw(format!(
-            "{}/{} pods isolated ({})",
-            s.egress_isolated,
-            s.pods,
-            pct(s.egress_isolated, s.pods)
-        )),
-    ]));
+    for (label, isolated) in [
+        ("ingress   ", s.ingress_isolated),
+        ("egress    ", s.egress_isolated),
+    ] {
+        l.push(Line::from(vec![
+            Span::styled(label, theme.dim),
+            Span::raw(format!(
+                "{isolated}/{} pods isolated ({})",
+                s.pods,
+                pct(isolated, s.pods)
+            )),
+        ]));
+    }
     if m.findings > 0 {
         l.push(Line::from(vec![
             Span::styled("findings  ", theme.dim),

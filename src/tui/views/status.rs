@@ -103,9 +103,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Mode::PathInput => &[Action::Complete, Action::Activate, Action::Close],
         _ => &[Action::Close, Action::Help, Action::Quit],
     };
-    for (k, what) in hint(app.mode(), keys) {
-        right.push(Span::styled(k, theme.key));
-        right.push(Span::styled(format!(" {what}  "), theme.status));
+    for h in hint(app.mode(), keys) {
+        let (key, what) = if app.can(h.needs) {
+            (theme.key, theme.status)
+        } else {
+            let grey = theme.status.patch(theme.dim);
+            (grey, grey)
+        };
+        right.push(Span::styled(h.keys, key));
+        right.push(Span::styled(format!(" {}  ", h.help), what));
     }
     let rw: u16 = right.iter().map(|s| s.width() as u16).sum();
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(rw)]).areas(area);

@@ -153,22 +153,12 @@ pub fn children(
         if host {
             spans.push(Span::styled(" [hostNetwork]", theme.warn));
         } else {
-            spans.push(Span::styled(
-                " in",
-                if ing { theme.allow } else { theme.dim },
-            ));
-            spans.push(Span::styled(
-                if ing { "✓" } else { "✗" },
-                if ing { theme.allow } else { theme.dim },
-            ));
-            spans.push(Span::styled(
-                " eg",
-                if eg { theme.allow } else { theme.dim },
-            ));
-            spans.push(Span::styled(
-                if eg { "✓" } else { "✗" },
-                if eg { theme.allow } else { theme.dim },
-            ));
+            // Isolated per direction: ` in✓ eg✗`.
+            for (label, on) in [(" in", ing), (" eg", eg)] {
+                let style = if on { theme.allow } else { theme.dim };
+                spans.push(Span::styled(label, style));
+                spans.push(Span::styled(if on { "✓" } else { "✗" }, style));
+            }
         }
         if touched.is_some_and(|t| t.contains(&k.name)) {
             spans.push(Span::styled(TOUCHED_BADGE, theme.info));

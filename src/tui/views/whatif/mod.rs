@@ -3,6 +3,12 @@
 //! then the diff (totals, lost, gained, findings), the explanation of a
 //! row, and the path prompt. Reads state only.
 
+mod drill;
+mod prompt;
+
+pub use drill::drill_lines;
+use prompt::render_prompt;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Modifier;
@@ -10,10 +16,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, Selected};
+use super::super::keymap::Needs;
+use super::super::models::findings::row_of;
 use super::super::theme::Theme;
-use super::super::whatif::{Change, DiffRow, Outcome, PromptPurpose, WhatIfState, commands};
-use super::findings::{row_line, row_of};
-use super::{centered, layout, pane_block, popup_frame};
+use super::super::whatif::{Change, DiffRow, Outcome, WhatIfState, commands};
+use super::findings::row_line;
+use super::{layout, pane_block, popup_frame};
 use crate::engine::text::plural;
 
 /// Lines above the list: proposal, totals, summary, a gap.
@@ -44,7 +52,7 @@ pub fn list_area(app: &App) -> Rect {
     list
 }
 
-fn bold(s: ratatui::style::Style) -> ratatui::style::Style {
+pub(super) fn bold(s: ratatui::style::Style) -> ratatui::style::Style {
     s.add_modifier(Modifier::BOLD)
 }
 
@@ -163,12 +171,7 @@ fn totals(o: &Outcome, theme: &Theme, pending: bool) -> Line<'static> {
 
 fn menu_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let ns = match &app.selected {
-        Selected::Namespace(n) => Some(n.clone()),
-        Selected::Pod(k) => Some(k.namespace.clone()),
-        Selected::Policy(k) => Some(k.namespace.clone()),
-        Selected::None => None,
-    };
+    let ns = app.selected.namespace().map(str::to_string);
     let item = |key: &str, what: String, on: bool, detail: &str| {
         let style = if on {
             ratatui::style::Style::default()
@@ -191,7 +194,7 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
             Some(n) => format!("rehearse default-deny for namespace {n}"),
             None => "rehearse default-deny for a namespace (select one first)".into(),
         },
-        ns.is_some(),
+        app.can(Needs::Namespace),
         "deny all ingress and egress, allow DNS to kube-dns on UDP and TCP 53",
     ));
     v.extend(item(
@@ -200,7 +203,7 @@ fn menu_lines(app: &App) -> Vec<Line<'static>> {
             Selected::Policy(k) => format!("delete policy {k}"),
             _ => "delete a policy (select one in the tree first)".into(),
         },
-        matches!(app.selected, Selected::Policy(_)),
+        app.can(Needs::Policy),
         "what opens or closes if it goes",
     ));
     v.extend(item(
@@ -326,98 +329,6 @@ fn list_lines(st: &WhatIfState, theme: &Theme, height: usize) -> Vec<Line<'stati
         .collect()
 }
 
-/// The explanation of the selected row.
-pub fn drill_lines(st: &WhatIfState, theme: &Theme) -> Vec<Line<'static>> {
-    let (Some(d), Some(row)) = (st.diff(), st.selected_row()) else {
-        return vec![];
-    };
-    let mut v = Vec::new();
-    let field = |k: &str, val: String, style| {
-        Line::from(vec![
-            Span::styled(format!("  {k:<8}"), theme.dim),
-            Span::styled(val, style),
-        ])
-    };
-    match row {
-        DiffRow::Entry(change, i) => {
-            let Some(e) = d.entries.get(*i) else {
-                return v;
-            };
-            let (title, ports, style) = match change {
-                Change::Lost => ("Lost connection", e.lost(), theme.deny),
-                Change::Gained => ("Gained connection", e.gained(), theme.allow),
-            };
-            v.push(Line::styled(title, bold(style)));
-            v.push(field("from", e.src.clone(), theme.pod));
-            v.push(field("to", e.dst.clone(), theme.pod));
-            v.push(field(
-                if *change == Change::Lost {
-                    "lost"
-                } else {
-                    "gained"
-                },
-                ports.to_string(),
-                style,
-            ));
-            v.push(field("before", e.before.to_string(), theme.base));
-            v.push(field("after", e.after.to_string(), theme.base));
-            v.push(Line::default());
-            v.push(Line::styled("Why", theme.title));
-            if e.why.is_empty() {
-                v.push(Line::styled("  (no explanation recorded)", theme.dim));
-            }
-            for w in e.why.iter() {
-                v.push(Line::raw(format!("  • {w}")));
-            }
-        }
-        DiffRow::Finding(intro, i) => {
-            let list = if *intro {
-                &d.findings_introduced
-            } else {
-                &d.findings_resolved
-            };
-            let Some(f) = list.get(*i) else {
-                return v;
-            };
-            v.push(Line::styled(
-                if *intro {
-                    "Finding the change introduces"
-                } else {
-                    "Finding the change resolves"
-                },
-                bold(if *intro { theme.warn } else { theme.allow }),
-            ));
-            v.push(row_line(&row_of(f), f.id.len(), theme));
-            v.push(Line::default());
-            v.push(Line::styled("Why it matters", theme.title));
-            v.push(Line::raw(format!("  {}", f.why)));
-            if let Some(fix) = &f.fix {
-                v.push(Line::default());
-                v.push(Line::styled("Fix", theme.title));
-                v.extend(fix.lines().map(|l| Line::raw(format!("  {l}"))));
-            }
-            if !f.pods.is_empty() {
-                v.push(Line::default());
-                v.push(Line::styled(
-                    format!("Pods concerned ({})", f.pods.len()),
-                    theme.title,
-                ));
-                for p in f.pods.iter().take(20) {
-                    v.push(Line::styled(format!("  {p}"), theme.pod));
-                }
-                if f.pods.len() > 20 {
-                    v.push(Line::styled(
-                        format!("  … {} more", f.pods.len() - 20),
-                        theme.dim,
-                    ));
-                }
-            }
-        }
-        _ => {}
-    }
-    v
-}
-
 pub fn render(frame: &mut Frame, app: &App) {
     let theme = &app.theme;
     let st = &app.whatif;
@@ -464,58 +375,4 @@ pub fn render(frame: &mut Frame, app: &App) {
     if st.prompt.is_some() {
         render_prompt(frame, area, app);
     }
-}
-
-fn render_prompt(frame: &mut Frame, over: Rect, app: &App) {
-    let theme = &app.theme;
-    let Some(p) = &app.whatif.prompt else {
-        return;
-    };
-    let mut lines = vec![Line::from(vec![
-        Span::styled("path: ", theme.dim),
-        Span::raw(p.input.clone()),
-        Span::styled("█", theme.key),
-    ])];
-    if let Some(e) = &p.error {
-        lines.push(Line::styled(e.clone(), theme.deny));
-    }
-    const SHOWN: usize = 8;
-    for c in p.candidates.iter().take(SHOWN) {
-        lines.push(Line::styled(format!("  {c}"), theme.dim));
-    }
-    if p.candidates.len() > SHOWN {
-        lines.push(Line::styled(
-            format!("  … {} more", p.candidates.len() - SHOWN),
-            theme.dim,
-        ));
-    }
-    let verb = match p.purpose {
-        PromptPurpose::Load => "load",
-        PromptPurpose::Save => "save",
-    };
-    lines.push(Line::from(vec![
-        Span::styled("Tab", theme.key),
-        Span::styled(" complete · ", theme.dim),
-        Span::styled("Enter", theme.key),
-        Span::styled(format!(" {verb} · "), theme.dim),
-        Span::styled("Esc", theme.key),
-        Span::styled(" cancel", theme.dim),
-    ]));
-    let title = match p.purpose {
-        PromptPurpose::Load => " Load a proposal file ",
-        PromptPurpose::Save => " Save the proposal to ",
-    };
-    let area = centered(
-        over,
-        over.width.saturating_sub(6).min(76),
-        lines.len() as u16 + 2,
-    );
-    popup_frame(frame, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(pane_block(title, true, theme))
-            .style(theme.base),
-        area,
-    );
 }

@@ -1,0 +1,239 @@
+//! The pod view's model: the policies that select the pod and, per
+//! direction, who is allowed, grouped by namespace and workload, with the
+//! ports and the rule that allows each (peer resolutions cached per index
+//! generation).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::engine::index::{ClassId, Index};
+use crate::engine::model::{ContainerPort, Direction, Labels, Peer, PodKey, PolicyKey};
+use crate::engine::posture::{Posture, ports_text};
+
+/// Which rule allows an entry, on which ports.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Via {
+    pub policy: PolicyKey,
+    pub rule: usize,
+    pub ports: String,
+}
+
+/// A workload (or a bare pod) of a namespace that a rule admits by name.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub pods: usize,
+    pub via: Vec<Via>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NsGroup {
+    pub namespace: String,
+    pub entries: Vec<Entry>,
+}
+
+/// A peer that admits whole namespaces: its selector and what it matches now.
+#[derive(Debug, Clone)]
+pub struct OpenPeer {
+    pub description: String,
+    pub matches: Vec<(String, usize)>,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone)]
+pub struct IpPeer {
+    pub description: String,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone)]
+pub struct SideModel {
+    pub direction: Direction,
+    pub headline: String,
+    pub isolated_by: Vec<PolicyKey>,
+    pub any: Vec<Via>,
+    pub by_ns: Vec<NsGroup>,
+    pub open: Vec<OpenPeer>,
+    pub ips: Vec<IpPeer>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PodModel {
+    pub key: PodKey,
+    pub workload: String,
+    pub labels: Labels,
+    pub ports: Vec<ContainerPort>,
+    pub ips: Vec<String>,
+    pub host_network: bool,
+    pub ingress: SideModel,
+    pub egress: SideModel,
+}
+
+/// A peer resolved against the index: what it says and whom it matches
+/// now, grouped for display. Shared by every pod whose rules use the same
+/// peer (the same ipBlock or selectors), for one index generation.
+#[derive(Debug)]
+pub struct Resolved {
+    pub description: String,
+    pub namespaces: Vec<String>,
+    /// Matched pods: namespace -> workload (or pod) -> pod names.
+    pub groups: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+}
+
+/// Peer resolutions, reused while the index does not change. Moving through
+/// pods of a big cluster would otherwise resolve the same `0.0.0.0/0` or
+/// "kube-dns in kube-system" peer again for every pod.
+#[derive(Debug, Default)]
+pub struct PeerCache {
+    generation: u64,
+    map: HashMap<(Option<String>, Peer), Arc<Resolved>>,
+}
+
+impl PeerCache {
+    pub fn resolve(&mut self, idx: &Index, policy_ns: &str, peer: &Peer) -> Arc<Resolved> {
+        if self.generation != idx.generation() {
+            self.map.clear();
+            self.generation = idx.generation();
+        }
+        // Only a podSelector alone depends on the policy's namespace.
+        let ns_key = match peer {
+            Peer::Pods {
+                namespace_selector: None,
+                ..
+            } => Some(policy_ns.to_string()),
+            _ => None,
+        };
+        self.map
+            .entry((ns_key, peer.clone()))
+            .or_insert_with(|| {
+                let mut groups: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> =
+                    BTreeMap::new();
+                for k in idx.peer_pods(policy_ns, peer) {
+                    let name = match idx.pod_owner(&k) {
+                        Some(o) => format!("{}[{}]", o.name, o.kind),
+                        None => k.name.clone(),
+                    };
+                    groups
+                        .entry(k.namespace)
+                        .or_default()
+                        .entry(name)
+                        .or_default()
+                        .insert(k.name);
+                }
+                Arc::new(Resolved {
+                    description: idx.describe_peer(policy_ns, peer),
+                    namespaces: idx.peer_namespaces(policy_ns, peer),
+                    groups,
+                })
+            })
+            .clone()
+    }
+}
+
+/// namespace -> entry name -> (pods, rules that admit them).
+type Grouped = BTreeMap<String, BTreeMap<String, (BTreeSet<String>, BTreeSet<Via>)>>;
+
+fn side(idx: &Index, cache: &mut PeerCache, class: ClassId, dir: Direction) -> SideModel {
+    let isolating = idx.isolating_policies(class, dir);
+    let isolated_by: Vec<PolicyKey> = isolating.iter().map(|p| p.key()).collect();
+    let headline = Posture {
+        direction: dir,
+        isolated_by: isolated_by.clone(),
+        rules: vec![],
+    }
+    .headline();
+    let mut m = SideModel {
+        direction: dir,
+        headline,
+        isolated_by,
+        any: vec![],
+        by_ns: vec![],
+        open: vec![],
+        ips: vec![],
+    };
+    // namespace -> entry name -> (pods, vias)
+    let mut groups: Grouped = BTreeMap::new();
+    for p in &isolating {
+        for (ri, r) in p.rules(dir).iter().enumerate() {
+            let via = Via {
+                policy: p.key(),
+                rule: ri,
+                ports: ports_text(&r.ports),
+            };
+            if r.peers.is_empty() {
+                m.any.push(via.clone());
+            }
+            for peer in &r.peers {
+                let res = cache.resolve(idx, &p.namespace, peer);
+                let open_ended = match peer {
+                    Peer::IpBlock(_) => true,
+                    Peer::Pods { pod_selector, .. } => {
+                        pod_selector.as_ref().is_none_or(|s| s.is_empty())
+                    }
+                };
+                if matches!(peer, Peer::IpBlock(_)) {
+                    m.ips.push(IpPeer {
+                        description: res.description.clone(),
+                        via: via.clone(),
+                    });
+                } else if open_ended {
+                    let mut counts: BTreeMap<String, usize> =
+                        res.namespaces.iter().map(|n| (n.clone(), 0)).collect();
+                    for (ns, wl) in &res.groups {
+                        *counts.entry(ns.clone()).or_default() +=
+                            wl.values().map(BTreeSet::len).sum::<usize>();
+                    }
+                    m.open.push(OpenPeer {
+                        description: res.description.clone(),
+                        matches: counts.into_iter().collect(),
+                        via: via.clone(),
+                    });
+                } else {
+                    for (ns, wls) in &res.groups {
+                        let g = groups.entry(ns.clone()).or_default();
+                        for (wl, pods) in wls {
+                            let e = g.entry(wl.clone()).or_default();
+                            if e.0.is_empty() {
+                                e.0 = pods.clone();
+                            } else {
+                                e.0.extend(pods.iter().cloned());
+                            }
+                            e.1.insert(via.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m.by_ns = groups
+        .into_iter()
+        .map(|(namespace, entries)| NsGroup {
+            namespace,
+            entries: entries
+                .into_iter()
+                .map(|(name, (pods, via))| Entry {
+                    name,
+                    pods: pods.len(),
+                    via: via.into_iter().collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    m
+}
+
+/// The view model of a pod (None: the pod is gone).
+pub fn model(idx: &Index, cache: &mut PeerCache, key: &PodKey) -> Option<PodModel> {
+    let pod = idx.pod(key)?;
+    let class = idx.pod_class(key)?;
+    Some(PodModel {
+        key: key.clone(),
+        workload: idx.workload_of(key),
+        labels: pod.labels,
+        ports: pod.ports,
+        ips: pod.ips.iter().map(|i| i.to_string()).collect(),
+        host_network: pod.host_network,
+        ingress: side(idx, cache, class, Direction::Ingress),
+        egress: side(idx, cache, class, Direction::Egress),
+    })
+}

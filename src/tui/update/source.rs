@@ -1,0 +1,37 @@
+//! Messages from the source: events wait in `pending` until the index can
+//! take them; health, notes, context and errors go to the status bar.
+
+use super::*;
+
+pub(super) fn apply(app: &mut App, batch: Vec<SourceMsg>) {
+    let now = Instant::now();
+    app.now = now;
+    for m in batch {
+        match m {
+            SourceMsg::Event(e) => {
+                app.pending.push(e);
+                app.pending_since.get_or_insert(now);
+                app.source.events += 1;
+                app.source.last_event = Some(now);
+            }
+            SourceMsg::Health {
+                kind,
+                state,
+                detail,
+            } => match app.source.health.iter_mut().find(|(k, _, _)| *k == kind) {
+                Some(h) => *h = (kind, state, detail),
+                None => app.source.health.push((kind, state, detail)),
+            },
+            SourceMsg::Notes(n) => app.source.warnings = n,
+            SourceMsg::Context(c) => {
+                if let crate::source::Origin::Live { context } = &mut app.source.kind {
+                    *context = Some(c);
+                }
+            }
+            SourceMsg::Error(e) => {
+                app.flash = Some(e.clone());
+                app.source.errors.push(e);
+            }
+        }
+    }
+}
