@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -48,18 +49,24 @@ struct PodEntry {
     owner: Option<Owner>,
 }
 
+/// Copy-on-write: every store sits behind an `Arc`, so `clone` (a fork for
+/// a what-if) costs O(1) and a change to the fork copies only the stores it
+/// writes (classes one by one, policies one namespace at a time), never the
+/// original. A store is written through `Arc::make_mut`, which copies only
+/// when it is shared.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    namespaces: BTreeMap<String, Namespace>,
-    pods: BTreeMap<PodKey, PodEntry>,
-    classes: Vec<Option<Class>>,
+    namespaces: Arc<BTreeMap<String, Namespace>>,
+    pods: Arc<BTreeMap<PodKey, PodEntry>>,
+    classes: Arc<Vec<Option<Arc<Class>>>>,
     free: Vec<ClassId>,
-    class_by_key: HashMap<ClassKey, ClassId>,
-    ns_classes: BTreeMap<String, BTreeSet<ClassId>>,
-    policies: BTreeMap<PolicyKey, Policy>,
+    class_by_key: Arc<HashMap<ClassKey, ClassId>>,
+    ns_classes: Arc<BTreeMap<String, BTreeSet<ClassId>>>,
+    /// Per namespace, by name (iterates in `PolicyKey` order).
+    policies: Arc<BTreeMap<String, Arc<BTreeMap<String, Policy>>>>,
     /// Every CIDR (cidr and except) used by some ipBlock, with a use count.
-    ip_net_refs: BTreeMap<IpNet, usize>,
-    ip_nets: Vec<IpNet>,
+    ip_net_refs: Arc<BTreeMap<IpNet, usize>>,
+    ip_nets: Arc<Vec<IpNet>>,
     generation: u64,
 }
 
@@ -89,10 +96,12 @@ impl Index {
         self.generation += 1;
         match ev {
             Event::UpsertNamespace(ns) => {
-                self.namespaces.insert(ns.name.clone(), ns);
+                Arc::make_mut(&mut self.namespaces).insert(ns.name.clone(), ns);
             }
             Event::DeleteNamespace(name) => {
-                self.namespaces.remove(&name);
+                if self.namespaces.contains_key(&name) {
+                    Arc::make_mut(&mut self.namespaces).remove(&name);
+                }
             }
             Event::UpsertPod(p) => {
                 self.remove_pod(&p.key());
@@ -102,21 +111,21 @@ impl Index {
             Event::UpsertPolicy(p) => {
                 let nets_before = self.ip_nets.len();
                 let changed_nets = self.remove_policy_nets(&p.key()) | self.add_policy_nets(&p);
-                self.policies.insert(p.key(), p);
+                self.insert_policy(p);
                 if changed_nets || nets_before != self.ip_nets.len() {
                     self.reclassify_ips();
                 }
             }
             Event::DeletePolicy(k) => {
                 if self.remove_policy_nets(&k) {
-                    self.policies.remove(&k);
+                    self.remove_policy(&k);
                     self.reclassify_ips();
                 } else {
-                    self.policies.remove(&k);
+                    self.remove_policy(&k);
                 }
             }
             Event::ReplaceNamespaces(list) => {
-                self.namespaces = list.into_iter().map(|n| (n.name.clone(), n)).collect();
+                self.namespaces = Arc::new(list.into_iter().map(|n| (n.name.clone(), n)).collect());
             }
             Event::ReplacePods { namespace, pods } => {
                 match &namespace {
@@ -144,25 +153,33 @@ impl Index {
                 namespace,
                 policies,
             } => {
-                self.policies
-                    .retain(|k, _| namespace.as_ref().is_some_and(|ns| *ns != k.namespace));
+                match &namespace {
+                    None => self.policies = Arc::default(),
+                    Some(ns) => {
+                        Arc::make_mut(&mut self.policies).remove(ns);
+                    }
+                }
                 for p in policies {
                     if namespace.as_ref().is_none_or(|ns| *ns == p.namespace) {
-                        self.policies.insert(p.key(), p);
+                        self.insert_policy(p);
                     }
                 }
                 self.rebuild_nets();
             }
             Event::Replace(s) => {
-                self.namespaces = s
-                    .namespaces
-                    .into_iter()
-                    .map(|n| (n.name.clone(), n))
-                    .collect();
-                self.policies = s.policies.into_iter().map(|p| (p.key(), p)).collect();
+                self.namespaces = Arc::new(
+                    s.namespaces
+                        .into_iter()
+                        .map(|n| (n.name.clone(), n))
+                        .collect(),
+                );
+                self.policies = Arc::default();
+                for p in s.policies {
+                    self.insert_policy(p);
+                }
                 self.clear_pods();
-                self.ip_net_refs.clear();
-                self.ip_nets.clear();
+                self.ip_net_refs = Arc::default();
+                self.ip_nets = Arc::default();
                 self.rebuild_nets();
                 for p in s.pods {
                     self.remove_pod(&p.key());
@@ -186,7 +203,12 @@ impl Index {
     pub fn namespace_names(&self) -> Vec<String> {
         let mut s: BTreeSet<&str> = self.namespaces.keys().map(String::as_str).collect();
         s.extend(self.ns_classes.keys().map(String::as_str));
-        s.extend(self.policies.keys().map(|k| k.namespace.as_str()));
+        s.extend(
+            self.policies
+                .iter()
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(ns, _)| ns.as_str()),
+        );
         s.into_iter().map(str::to_string).collect()
     }
 
@@ -203,18 +225,15 @@ impl Index {
     }
 
     pub fn policies(&self) -> impl Iterator<Item = &Policy> {
-        self.policies.values()
+        self.policies.values().flat_map(|m| m.values())
     }
 
     pub fn policy(&self, key: &PolicyKey) -> Option<&Policy> {
-        self.policies.get(key)
+        self.policies.get(&key.namespace)?.get(&key.name)
     }
 
     pub fn policies_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Policy> + 'a {
-        self.policies
-            .range(PodKey::new(ns, "")..)
-            .take_while(move |(k, _)| k.namespace == ns)
-            .map(|(_, p)| p)
+        self.policies.get(ns).into_iter().flat_map(|m| m.values())
     }
 
     pub fn pod_count(&self) -> usize {
@@ -282,7 +301,7 @@ impl Index {
     /// Panics only on an id that never came from this index.
     pub fn class(&self, id: ClassId) -> &Class {
         match self.classes.get(id as usize) {
-            Some(Some(c)) => c,
+            Some(Some(c)) => c.as_ref(),
             _ => panic!("class {id} is not live in this index"),
         }
     }
@@ -291,7 +310,7 @@ impl Index {
         self.classes
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i as ClassId, c)))
+            .filter_map(|(i, c)| c.as_deref().map(|c| (i as ClassId, c)))
     }
 
     pub fn class_count(&self) -> usize {
@@ -316,18 +335,38 @@ impl Index {
         Snapshot {
             namespaces: self.namespaces.values().cloned().collect(),
             pods: self.pods.keys().filter_map(|k| self.pod(k)).collect(),
-            policies: self.policies.values().cloned().collect(),
+            policies: self.policies().cloned().collect(),
         }
     }
 
     // ---- maintenance ---------------------------------------------------
 
     fn clear_pods(&mut self) {
-        self.pods.clear();
-        self.classes.clear();
+        self.pods = Arc::default();
+        self.classes = Arc::default();
         self.free.clear();
-        self.class_by_key.clear();
-        self.ns_classes.clear();
+        self.class_by_key = Arc::default();
+        self.ns_classes = Arc::default();
+    }
+
+    fn insert_policy(&mut self, p: Policy) {
+        let shard = Arc::make_mut(&mut self.policies)
+            .entry(p.namespace.clone())
+            .or_default();
+        Arc::make_mut(shard).insert(p.name.clone(), p);
+    }
+
+    fn remove_policy(&mut self, key: &PolicyKey) {
+        if self.policy(key).is_none() {
+            return;
+        }
+        let shards = Arc::make_mut(&mut self.policies);
+        if let Some(shard) = shards.get_mut(&key.namespace) {
+            Arc::make_mut(shard).remove(&key.name);
+            if shard.is_empty() {
+                shards.remove(&key.namespace);
+            }
+        }
     }
 
     fn ip_sig(&self, ips: &[IpAddr]) -> Vec<Vec<u32>> {
@@ -373,28 +412,29 @@ impl Index {
                     ip_sig: key.ip_sig.clone(),
                     members: BTreeSet::new(),
                 };
+                let classes = Arc::make_mut(&mut self.classes);
                 let id = match self.free.pop() {
                     Some(id) => {
-                        self.classes[id as usize] = Some(class);
+                        classes[id as usize] = Some(Arc::new(class));
                         id
                     }
                     None => {
-                        self.classes.push(Some(class));
-                        (self.classes.len() - 1) as ClassId
+                        classes.push(Some(Arc::new(class)));
+                        (classes.len() - 1) as ClassId
                     }
                 };
-                self.ns_classes
+                Arc::make_mut(&mut self.ns_classes)
                     .entry(key.namespace.clone())
                     .or_default()
                     .insert(id);
-                self.class_by_key.insert(key, id);
+                Arc::make_mut(&mut self.class_by_key).insert(key, id);
                 id
             }
         };
-        if let Some(Some(c)) = self.classes.get_mut(id as usize) {
-            c.members.insert(p.name.clone());
+        if let Some(Some(c)) = Arc::make_mut(&mut self.classes).get_mut(id as usize) {
+            Arc::make_mut(c).members.insert(p.name.clone());
         }
-        self.pods.insert(
+        Arc::make_mut(&mut self.pods).insert(
             PodKey {
                 namespace: p.namespace,
                 name: p.name,
@@ -408,18 +448,23 @@ impl Index {
     }
 
     fn remove_pod(&mut self, key: &PodKey) {
-        let Some(e) = self.pods.remove(key) else {
+        if !self.pods.contains_key(key) {
+            return;
+        }
+        let Some(e) = Arc::make_mut(&mut self.pods).remove(key) else {
             return;
         };
-        let slot = &mut self.classes[e.class as usize];
+        let slot = &mut Arc::make_mut(&mut self.classes)[e.class as usize];
         let empty = match slot {
             Some(c) => {
+                let c = Arc::make_mut(c);
                 c.members.remove(&key.name);
                 c.members.is_empty()
             }
             None => false,
         };
         if empty && let Some(c) = slot.take() {
+            let c = Arc::unwrap_or_clone(c);
             let ck = ClassKey {
                 namespace: c.namespace,
                 labels: c.labels,
@@ -427,11 +472,12 @@ impl Index {
                 host_network: c.host_network,
                 ip_sig: c.ip_sig,
             };
-            self.class_by_key.remove(&ck);
-            if let Some(set) = self.ns_classes.get_mut(&ck.namespace) {
+            Arc::make_mut(&mut self.class_by_key).remove(&ck);
+            let ns_classes = Arc::make_mut(&mut self.ns_classes);
+            if let Some(set) = ns_classes.get_mut(&ck.namespace) {
                 set.remove(&e.class);
                 if set.is_empty() {
-                    self.ns_classes.remove(&ck.namespace);
+                    ns_classes.remove(&ck.namespace);
                 }
             }
             self.free.push(e.class);
@@ -453,45 +499,56 @@ impl Index {
 
     /// Returns whether the set of distinct nets changed.
     fn add_policy_nets(&mut self, p: &Policy) -> bool {
+        let nets = Self::policy_nets(p);
+        if nets.is_empty() {
+            return false;
+        }
+        let refs = Arc::make_mut(&mut self.ip_net_refs);
         let mut changed = false;
-        for n in Self::policy_nets(p) {
-            let c = self.ip_net_refs.entry(n).or_insert(0);
+        for n in nets {
+            let c = refs.entry(n).or_insert(0);
             changed |= *c == 0;
             *c += 1;
         }
         if changed {
-            self.ip_nets = self.ip_net_refs.keys().copied().collect();
+            self.ip_nets = Arc::new(refs.keys().copied().collect());
         }
         changed
     }
 
     fn remove_policy_nets(&mut self, key: &PolicyKey) -> bool {
-        let Some(old) = self.policies.get(key) else {
+        let Some(old) = self.policy(key) else {
             return false;
         };
+        let nets = Self::policy_nets(old);
+        if nets.is_empty() {
+            return false;
+        }
+        let refs = Arc::make_mut(&mut self.ip_net_refs);
         let mut changed = false;
-        for n in Self::policy_nets(old) {
-            if let Some(c) = self.ip_net_refs.get_mut(&n) {
+        for n in nets {
+            if let Some(c) = refs.get_mut(&n) {
                 *c -= 1;
                 if *c == 0 {
-                    self.ip_net_refs.remove(&n);
+                    refs.remove(&n);
                     changed = true;
                 }
             }
         }
         if changed {
-            self.ip_nets = self.ip_net_refs.keys().copied().collect();
+            self.ip_nets = Arc::new(refs.keys().copied().collect());
         }
         changed
     }
 
     fn rebuild_nets(&mut self) {
         let before = std::mem::take(&mut self.ip_nets);
-        self.ip_net_refs.clear();
-        for n in self.policies.values().flat_map(Self::policy_nets) {
-            *self.ip_net_refs.entry(n).or_insert(0) += 1;
+        let mut refs = BTreeMap::new();
+        for n in self.policies().flat_map(Self::policy_nets) {
+            *refs.entry(n).or_insert(0) += 1;
         }
-        self.ip_nets = self.ip_net_refs.keys().copied().collect();
+        self.ip_nets = Arc::new(refs.keys().copied().collect());
+        self.ip_net_refs = Arc::new(refs);
         if before != self.ip_nets {
             self.reclassify_ips();
         }
