@@ -338,7 +338,8 @@ fn json_follows_the_findings_contract() {
 #[test]
 fn dns_fix_resolves_the_finding_and_loses_nothing() {
     use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::{Change, Proposal};
     use netpol_tui::source::files::load_sources;
     let docs = [
         DNS.to_string(),
@@ -364,7 +365,7 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
             "  podSelector: {matchLabels: {app: none}}\n  ingress: [{}]\n",
         ),
     ];
-    let mut idx = index(&docs.join("---\n"));
+    let idx = index(&docs.join("---\n"));
     let o = LintOptions::default();
     let before = lint(&idx, &o);
     let targets = [DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS];
@@ -380,9 +381,13 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
             .snapshot
             .policies
             .into_iter()
-            .map(netpol_tui::engine::model::Event::UpsertPolicy)
+            .map(Change::UpsertPolicy)
             .collect();
-        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        let po = PreviewOptions {
+            granularity: Granularity::Pod,
+            lint: Some(&o),
+        };
+        let d = preview(&idx, &Proposal::new(changes), &po);
         assert!(d.lost().is_empty(), "{id}: the fix cuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),
@@ -418,11 +423,11 @@ fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
 #[test]
 fn demo_dns_fixes_lose_nothing() {
     use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
     use netpol_tui::engine::index::Index;
-    use netpol_tui::engine::model::Event;
+    use netpol_tui::engine::proposal::{Change, Proposal};
     use netpol_tui::source::files::load_sources;
-    let mut idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
+    let idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
     let o = LintOptions::default();
     let fixes: Vec<(&str, String)> = lint(&idx, &o)
         .into_iter()
@@ -433,13 +438,17 @@ fn demo_dns_fixes_lose_nothing() {
     for (id, fix) in fixes {
         let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let changes: Vec<Event> = loaded
+        let changes: Vec<Change> = loaded
             .snapshot
             .policies
             .into_iter()
-            .map(Event::UpsertPolicy)
+            .map(Change::UpsertPolicy)
             .collect();
-        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        let po = PreviewOptions {
+            granularity: Granularity::Pod,
+            lint: Some(&o),
+        };
+        let d = preview(&idx, &Proposal::new(changes), &po);
         assert!(d.lost().is_empty(), "{id} fix\n{fix}\ncuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),

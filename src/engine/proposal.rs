@@ -3,7 +3,7 @@
 //! the current state. Pure: no terminal, no files, no network.
 
 use super::index::Index;
-use super::model::{Event, Snapshot};
+use super::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey, Snapshot};
 
 /// The name of the default-deny policy of the bundle.
 pub const DEFAULT_DENY_NAME: &str = "default-deny-all";
@@ -87,36 +87,91 @@ pub fn template(ns: &str) -> String {
     )
 }
 
-/// The events that apply a loaded proposal (`snapshot`, the namespaces the
-/// loader created implicitly in `implicit`) on top of `idx`, and a summary of
-/// them (`3 pods`, `apply ns/a, ns/b`). Implicit namespaces that exist are
-/// left alone: the proposal must not drop their labels.
-pub fn apply_events(
-    idx: &Index,
-    snapshot: Snapshot,
-    implicit: &[String],
-) -> (Vec<Event>, Vec<String>) {
-    let mut events = Vec::new();
-    let mut what = Vec::new();
-    for ns in snapshot.namespaces {
-        if !implicit.contains(&ns.name) || idx.namespace(&ns.name).is_none() {
-            events.push(Event::UpsertNamespace(ns));
+/// One point change of a proposal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    UpsertNamespace(Namespace),
+    DeleteNamespace(String),
+    UpsertPod(Pod),
+    DeletePod(PodKey),
+    /// Adds the policy, or replaces the one with its key.
+    UpsertPolicy(Policy),
+    DeletePolicy(PolicyKey),
+}
+
+impl From<Change> for Event {
+    fn from(c: Change) -> Event {
+        match c {
+            Change::UpsertNamespace(n) => Event::UpsertNamespace(n),
+            Change::DeleteNamespace(n) => Event::DeleteNamespace(n),
+            Change::UpsertPod(p) => Event::UpsertPod(p),
+            Change::DeletePod(k) => Event::DeletePod(k),
+            Change::UpsertPolicy(p) => Event::UpsertPolicy(p),
+            Change::DeletePolicy(k) => Event::DeletePolicy(k),
         }
     }
-    if !snapshot.pods.is_empty() {
-        what.push(format!("{} pods", snapshot.pods.len()));
+}
+
+/// What a what-if puts on top of the current state: changes applied in
+/// order (whole-state replacements are not proposals), and a summary of
+/// them for headlines (`3 pods`, `apply ns/a, ns/b`, `delete ns/c`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proposal {
+    pub changes: Vec<Change>,
+    pub summary: Vec<String>,
+}
+
+impl Proposal {
+    pub fn new(changes: Vec<Change>) -> Self {
+        Proposal {
+            changes,
+            summary: Vec::new(),
+        }
     }
-    let pols: Vec<String> = snapshot
-        .policies
-        .iter()
-        .map(|p| p.key().to_string())
-        .collect();
-    if !pols.is_empty() {
-        what.push(format!("apply {}", pols.join(", ")));
+
+    /// A loaded proposal (`snapshot`, with the namespaces the loader
+    /// created implicitly in `implicit`) on top of `idx`. Implicit
+    /// namespaces that exist are left alone: the proposal must not drop
+    /// their labels.
+    pub fn from_loaded(idx: &Index, snapshot: Snapshot, implicit: &[String]) -> Self {
+        let mut p = Proposal::default();
+        for ns in snapshot.namespaces {
+            if !implicit.contains(&ns.name) || idx.namespace(&ns.name).is_none() {
+                p.changes.push(Change::UpsertNamespace(ns));
+            }
+        }
+        if !snapshot.pods.is_empty() {
+            p.summary.push(format!("{} pods", snapshot.pods.len()));
+        }
+        let pols: Vec<String> = snapshot
+            .policies
+            .iter()
+            .map(|p| p.key().to_string())
+            .collect();
+        if !pols.is_empty() {
+            p.summary.push(format!("apply {}", pols.join(", ")));
+        }
+        p.changes
+            .extend(snapshot.pods.into_iter().map(Change::UpsertPod));
+        p.changes
+            .extend(snapshot.policies.into_iter().map(Change::UpsertPolicy));
+        p
     }
-    events.extend(snapshot.pods.into_iter().map(Event::UpsertPod));
-    events.extend(snapshot.policies.into_iter().map(Event::UpsertPolicy));
-    (events, what)
+
+    /// Adds the deletion of a policy; the caller checks that it exists.
+    pub fn delete_policy(&mut self, key: PolicyKey) {
+        self.summary.push(format!("delete {key}"));
+        self.changes.push(Change::DeletePolicy(key));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The changes as index events, in order.
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        self.changes.iter().cloned().map(Event::from)
+    }
 }
 
 #[cfg(test)]
@@ -245,13 +300,17 @@ spec: {containers: [{name: c}]}
     }
 
     #[test]
-    fn apply_events_keeps_existing_namespaces_labels() {
+    fn from_loaded_keeps_existing_namespaces_labels() {
         let idx = index_with(None);
         let l = load_sources(&[("p".into(), default_deny_bundle("app"))]);
-        let (events, what) = apply_events(&idx, l.snapshot, &l.implicit_namespaces);
-        assert_eq!(events.len(), 2, "{events:?}");
-        assert!(events.iter().all(|e| matches!(e, Event::UpsertPolicy(_))));
-        assert_eq!(what.len(), 1);
-        assert!(what[0].starts_with("apply "));
+        let p = Proposal::from_loaded(&idx, l.snapshot, &l.implicit_namespaces);
+        assert_eq!(p.changes.len(), 2, "{:?}", p.changes);
+        assert!(
+            p.changes
+                .iter()
+                .all(|e| matches!(e, Change::UpsertPolicy(_)))
+        );
+        assert_eq!(p.summary.len(), 1);
+        assert!(p.summary[0].starts_with("apply "));
     }
 }
