@@ -71,10 +71,14 @@ fn missing_default_deny_ingress_and_egress() {
         (i.namespace.as_deref(), i.pod.as_deref(), i.severity),
         (Some("app"), Some("web"), Severity::Medium)
     );
+    // The fix is a policy isolating the namespace's pods for ingress only.
+    let fix = i.fix.clone().expect("a fix");
+    let loaded = netpol_tui::source::files::load_sources(&[("fix.yaml".to_string(), fix.clone())]);
+    assert!(loaded.errors.is_empty(), "{:?}\n{fix}", loaded.errors);
+    let p = &loaded.snapshot.policies[..];
     assert!(
-        i.fix
-            .as_deref()
-            .is_some_and(|y| y.contains("policyTypes: [Ingress]"))
+        p.len() == 1 && p[0].ingress_type && !p[0].egress_type && p[0].pod_selector.is_empty(),
+        "{fix}"
     );
 }
 
@@ -111,7 +115,7 @@ fn egress_deny_blocks_dns() {
     assert!(
         d[0].fix
             .as_deref()
-            .is_some_and(|y| y.contains("protocol: TCP, port: 53"))
+            .is_some_and(|y| y.contains("- protocol: TCP\n      port: 53"))
     );
     // No DNS pods in the input: checked against an assumed kube-dns.
     let f = run(&[
@@ -207,7 +211,7 @@ fn selector_and_or_trap_names_rule_and_items_and_shows_the_and_form() {
         t[0].message
     );
     let fix = t[0].fix.as_deref().unwrap_or_default();
-    assert!(fix.contains("- namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n  podSelector: {matchLabels: {app: web}}"), "{fix}");
+    assert!(fix.contains("- namespaceSelector:\n    matchLabels:\n      kubernetes.io/metadata.name: kube-system\n  podSelector:\n    matchLabels:\n      app: web\n"), "{fix}");
     // The AND form is fine.
     let mut docs = good_namespace();
     docs.push(np("shop", "and", "  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n      podSelector: {matchLabels: {k8s-app: kube-dns}}\n"));
@@ -405,16 +409,25 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
 
 #[test]
 fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
-    let s: netpol_tui::engine::model::LabelSelector = netpol_tui::engine::model::LabelSelector {
+    use netpol_tui::engine::manifest::peer_list_yaml;
+    use netpol_tui::engine::model::{LabelSelector, Peer};
+    let s = LabelSelector {
         match_labels: [("enabled", "true"), ("tier", "1"), ("app", "web")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         match_expressions: vec![],
     };
+    let y = peer_list_yaml(
+        "from",
+        &Peer::Pods {
+            namespace_selector: None,
+            pod_selector: Some(s),
+        },
+    );
     assert_eq!(
-        selector_yaml(&s),
-        "{matchLabels: {app: web, enabled: \"true\", tier: \"1\"}}"
+        y,
+        "from:\n- podSelector:\n    matchLabels:\n      app: web\n      enabled: 'true'\n      tier: '1'\n"
     );
 }
 

@@ -3,88 +3,100 @@
 //! the current state. Pure: no terminal, no files, no network.
 
 use super::index::Index;
-use super::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey, Snapshot};
+use super::manifest::{commented, documents, policy_yaml};
+use super::model::{
+    Event, LabelSelector, Labels, NS_NAME_LABEL, Namespace, Peer, Pod, PodKey, Policy, PolicyKey,
+    PolicyPort, PortRef, Protocol, Rule, Snapshot,
+};
 
 /// The name of the default-deny policy of the bundle.
 pub const DEFAULT_DENY_NAME: &str = "default-deny-all";
 /// The name of the DNS allow policy of the bundle.
 pub const ALLOW_DNS_NAME: &str = "allow-dns-egress";
 
-/// A YAML scalar for `s`: double-quoted JSON strings are valid YAML, so any
-/// name is safe to embed.
-fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.escape_default()))
+/// The two policies of the default-deny bundle for one namespace: ingress
+/// and egress denied to every pod, plus DNS egress to the cluster DNS pods
+/// (kube-system pods labelled `k8s-app: kube-dns`, one peer with both
+/// selectors so they are ANDed) on UDP and TCP 53.
+pub fn default_deny_policies(ns: &str) -> [Policy; 2] {
+    let sel = |k: &str, v: &str| LabelSelector {
+        match_labels: Labels::from([(k.to_string(), v.to_string())]),
+        match_expressions: vec![],
+    };
+    let deny = Policy {
+        namespace: ns.to_string(),
+        name: DEFAULT_DENY_NAME.to_string(),
+        pod_selector: LabelSelector::default(),
+        ingress_type: true,
+        egress_type: true,
+        ingress: vec![],
+        egress: vec![],
+    };
+    let dns = Policy {
+        name: ALLOW_DNS_NAME.to_string(),
+        ingress_type: false,
+        egress: vec![Rule {
+            peers: vec![Peer::Pods {
+                namespace_selector: Some(sel(NS_NAME_LABEL, "kube-system")),
+                pod_selector: Some(sel("k8s-app", "kube-dns")),
+            }],
+            ports: [Protocol::Udp, Protocol::Tcp]
+                .into_iter()
+                .map(|protocol| PolicyPort {
+                    protocol,
+                    port: Some(PortRef::Number(53)),
+                    end_port: None,
+                })
+                .collect(),
+        }],
+        ..deny.clone()
+    };
+    [deny, dns]
 }
 
-/// The default-deny bundle for one namespace: ingress and egress denied to
-/// every pod, plus DNS egress to the cluster DNS pods (kube-system pods
-/// labelled `k8s-app: kube-dns`, one peer with both selectors so they are
-/// ANDed) on UDP and TCP 53.
+/// The default-deny bundle as the YAML a user would `kubectl apply -f`.
 pub fn default_deny_bundle(ns: &str) -> String {
-    let ns = quoted(ns);
-    format!(
-        "# Default deny for namespace {ns}: nothing in or out, except DNS.\n\
-         apiVersion: networking.k8s.io/v1\n\
-         kind: NetworkPolicy\n\
-         metadata:\n\
-         \x20 name: {DEFAULT_DENY_NAME}\n\
-         \x20 namespace: {ns}\n\
-         spec:\n\
-         \x20 podSelector: {{}}\n\
-         \x20 policyTypes:\n\
-         \x20   - Ingress\n\
-         \x20   - Egress\n\
-         ---\n\
-         # DNS to the cluster DNS pods only, on UDP and TCP 53.\n\
-         apiVersion: networking.k8s.io/v1\n\
-         kind: NetworkPolicy\n\
-         metadata:\n\
-         \x20 name: {ALLOW_DNS_NAME}\n\
-         \x20 namespace: {ns}\n\
-         spec:\n\
-         \x20 podSelector: {{}}\n\
-         \x20 policyTypes:\n\
-         \x20   - Egress\n\
-         \x20 egress:\n\
-         \x20   - to:\n\
-         \x20       - namespaceSelector:\n\
-         \x20           matchLabels:\n\
-         \x20             kubernetes.io/metadata.name: kube-system\n\
-         \x20         podSelector:\n\
-         \x20           matchLabels:\n\
-         \x20             k8s-app: kube-dns\n\
-         \x20     ports:\n\
-         \x20       - protocol: UDP\n\
-         \x20         port: 53\n\
-         \x20       - protocol: TCP\n\
-         \x20         port: 53\n"
-    )
+    let [deny, dns] = default_deny_policies(ns);
+    documents(&[
+        (
+            &format!("Default deny for namespace {ns}: nothing in or out, except DNS."),
+            &deny,
+        ),
+        ("DNS to the cluster DNS pods only, on UDP and TCP 53.", &dns),
+    ])
 }
 
 /// A commented starting point for a draft written from scratch.
 pub fn template(ns: &str) -> String {
-    let ns = quoted(ns);
-    format!(
-        "# What-if draft: the YAML you would `kubectl apply -f` (NetworkPolicies,\n\
-         # and Namespaces or Pods to add or relabel). Several documents are\n\
-         # separated by `---`. Save and quit the editor to see the difference;\n\
-         # nothing is sent to the cluster.\n\
-         #\n\
-         # apiVersion: networking.k8s.io/v1\n\
-         # kind: NetworkPolicy\n\
-         # metadata:\n\
-         #   name: allow-web\n\
-         #   namespace: {ns}\n\
-         # spec:\n\
-         #   podSelector:\n\
-         #     matchLabels:\n\
-         #       app: web\n\
-         #   ingress:\n\
-         #     - from:\n\
-         #         - podSelector: {{}}\n\
-         #       ports:\n\
-         #         - port: 8080\n"
-    )
+    let example = Policy {
+        namespace: ns.to_string(),
+        name: "allow-web".to_string(),
+        pod_selector: LabelSelector {
+            match_labels: Labels::from([("app".to_string(), "web".to_string())]),
+            match_expressions: vec![],
+        },
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![Rule {
+            peers: vec![Peer::Pods {
+                namespace_selector: None,
+                pod_selector: Some(LabelSelector::default()),
+            }],
+            ports: vec![PolicyPort {
+                protocol: Protocol::Tcp,
+                port: Some(PortRef::Number(8080)),
+                end_port: None,
+            }],
+        }],
+        egress: vec![],
+    };
+    "# What-if draft: the YAML you would `kubectl apply -f` (NetworkPolicies,\n\
+     # and Namespaces or Pods to add or relabel). Several documents are\n\
+     # separated by `---`. Save and quit the editor to see the difference;\n\
+     # nothing is sent to the cluster.\n\
+     #\n"
+    .to_string()
+        + &commented(&policy_yaml(&example))
 }
 
 /// One point change of a proposal.

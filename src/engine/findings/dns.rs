@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 
 use super::{
     DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS, Finding, Groups, LintOptions, Severity,
-    group_add, names, plural, selector_yaml, yaml_scalar,
+    group_add, names, plural,
 };
 use crate::engine::index::{ClassId, Index};
+use crate::engine::manifest::policy_yaml;
 use crate::engine::model::{
-    ContainerPort, Direction, Event, LabelSelector, NS_NAME_LABEL, Pod, PodKey, Policy, Protocol,
+    ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Peer, Pod, PodKey,
+    Policy, PolicyPort, PortRef, Protocol, Rule,
 };
 use crate::engine::verdict::Endpoint;
 
@@ -37,12 +39,30 @@ fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> St
         name = format!("{base}-{i}");
         i += 1;
     }
-    format!(
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          {NS_NAME_LABEL}: {}\n      podSelector: {}\n    ports:\n    - {{protocol: UDP, port: 53}}\n    - {{protocol: TCP, port: 53}}\n",
-        selector_yaml(&selector),
-        yaml_scalar(&o.dns_namespace),
-        selector_yaml(&o.dns_selector)
-    )
+    let dns_peer = Peer::Pods {
+        namespace_selector: Some(LabelSelector {
+            match_labels: Labels::from([(NS_NAME_LABEL.to_string(), o.dns_namespace.clone())]),
+            match_expressions: vec![],
+        }),
+        pod_selector: Some(o.dns_selector.clone()),
+    };
+    let port = |protocol| PolicyPort {
+        protocol,
+        port: Some(PortRef::Number(53)),
+        end_port: None,
+    };
+    policy_yaml(&Policy {
+        namespace: ns.to_string(),
+        name,
+        pod_selector: selector,
+        ingress_type: false,
+        egress_type: true,
+        ingress: vec![],
+        egress: vec![Rule {
+            peers: vec![dns_peer],
+            ports: vec![port(Protocol::Udp), port(Protocol::Tcp)],
+        }],
+    })
 }
 
 /// The DNS pods' classes, or a virtual kube-dns pod when the input has none

@@ -5,14 +5,20 @@ use super::{
     Severity, members, names, plural,
 };
 use crate::engine::index::Index;
-use crate::engine::model::Direction;
+use crate::engine::manifest::policy_yaml;
+use crate::engine::model::{Direction, LabelSelector, Policy};
 
+/// A policy with no rules, isolating every pod of `ns` for `dir`.
 fn default_deny_yaml(ns: &str, dir: Direction) -> String {
-    format!(
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-{}\n  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [{}]\n",
-        dir.as_str().to_lowercase(),
-        dir.as_str()
-    )
+    policy_yaml(&Policy {
+        namespace: ns.to_string(),
+        name: format!("default-deny-{}", dir.as_str().to_lowercase()),
+        pod_selector: LabelSelector::default(),
+        ingress_type: dir == Direction::Ingress,
+        egress_type: dir == Direction::Egress,
+        ingress: vec![],
+        egress: vec![],
+    })
 }
 
 pub(super) fn isolation_findings(idx: &Index, out: &mut Vec<Finding>) {

@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::index::{ClassId, Index};
-use super::model::{LabelSelector, Labels, Operator, PodKey};
+use super::model::{LabelSelector, Labels, PodKey};
 use dns::dns_findings;
 use enforcement::{cni_findings, host_network_findings};
 use isolation::isolation_findings;
@@ -136,66 +136,6 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
-    }
-}
-
-/// A selector as flow-style YAML.
-pub fn selector_yaml(s: &LabelSelector) -> String {
-    let mut parts = Vec::new();
-    if !s.match_labels.is_empty() {
-        let l: Vec<String> = s
-            .match_labels
-            .iter()
-            .map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_scalar(v)))
-            .collect();
-        parts.push(format!("matchLabels: {{{}}}", l.join(", ")));
-    }
-    if !s.match_expressions.is_empty() {
-        let e: Vec<String> = s
-            .match_expressions
-            .iter()
-            .map(|r| match &r.op {
-                Operator::In(v) => format!(
-                    "{{key: {}, operator: In, values: [{}]}}",
-                    yaml_scalar(&r.key),
-                    v.iter()
-                        .map(|x| yaml_scalar(x))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Operator::NotIn(v) => format!(
-                    "{{key: {}, operator: NotIn, values: [{}]}}",
-                    yaml_scalar(&r.key),
-                    v.iter()
-                        .map(|x| yaml_scalar(x))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Operator::Exists => format!("{{key: {}, operator: Exists}}", yaml_scalar(&r.key)),
-                Operator::DoesNotExist => {
-                    format!("{{key: {}, operator: DoesNotExist}}", yaml_scalar(&r.key))
-                }
-            })
-            .collect();
-        parts.push(format!("matchExpressions: [{}]", e.join(", ")));
-    }
-    format!("{{{}}}", parts.join(", "))
-}
-
-/// A label key or value as a YAML scalar: quoted where YAML would read it
-/// as something other than a string (`true`, `no`, `1.5`, empty).
-pub fn yaml_scalar(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let special = matches!(
-        lower.as_str(),
-        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "y" | "n" | "on" | "off"
-    );
-    // Numbers, and digit-led strings YAML 1.1 may read as times or dates.
-    let numeric = s.parse::<f64>().is_ok() || s.starts_with(|c: char| c.is_ascii_digit());
-    if special || numeric {
-        format!("\"{s}\"")
-    } else {
-        s.to_string()
     }
 }
 

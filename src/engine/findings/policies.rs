@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use super::{
     Finding, NAMED_PORT_UNRESOLVED, NAMESPACE_LABEL_UNKNOWN, PEER_MATCHES_NOTHING,
-    POLICY_SELECTS_NO_PODS, SELECTOR_AND_OR_TRAP, Severity, plural, selector_yaml,
+    POLICY_SELECTS_NO_PODS, SELECTOR_AND_OR_TRAP, Severity, plural,
 };
 use crate::engine::index::{ClassId, Index};
+use crate::engine::manifest::peer_list_yaml;
 use crate::engine::model::{
     Direction, LabelSelector, NS_NAME_LABEL, Operator, Peer, Policy, PortRef,
 };
@@ -206,9 +207,14 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                     ),
                     why: "one `-` too many: meant as \"pods X in namespaces Y\", it admits far more".to_string(),
                     fix: Some(format!(
-                        "if you meant pods {pod_sel} in namespaces {ns_sel}, make it one item:\n{list}:\n- namespaceSelector: {}\n  podSelector: {}\n",
-                        selector_yaml(ns_sel),
-                        selector_yaml(pod_sel)
+                        "if you meant pods {pod_sel} in namespaces {ns_sel}, make it one item:\n{}",
+                        peer_list_yaml(
+                            list,
+                            &Peer::Pods {
+                                namespace_selector: Some(ns_sel.clone()),
+                                pod_selector: Some(pod_sel.clone()),
+                            }
+                        )
                     )),
                     pods: vec![],
                 });
