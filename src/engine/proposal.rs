@@ -19,10 +19,6 @@ pub const ALLOW_DNS_NAME: &str = "allow-dns-egress";
 /// (kube-system pods labelled `k8s-app: kube-dns`, one peer with both
 /// selectors so they are ANDed) on UDP and TCP 53.
 pub fn default_deny_policies(ns: &str) -> [Policy; 2] {
-    let sel = |k: &str, v: &str| LabelSelector {
-        match_labels: Labels::from([(k.to_string(), v.to_string())]),
-        match_expressions: vec![],
-    };
     let deny = Policy {
         namespace: ns.to_string(),
         name: DEFAULT_DENY_NAME.to_string(),
@@ -35,23 +31,41 @@ pub fn default_deny_policies(ns: &str) -> [Policy; 2] {
     let dns = Policy {
         name: ALLOW_DNS_NAME.to_string(),
         ingress_type: false,
-        egress: vec![Rule {
-            peers: vec![Peer::Pods {
-                namespace_selector: Some(sel(NS_NAME_LABEL, "kube-system")),
-                pod_selector: Some(sel("k8s-app", "kube-dns")),
-            }],
-            ports: [Protocol::Udp, Protocol::Tcp]
-                .into_iter()
-                .map(|protocol| PolicyPort {
-                    protocol,
-                    port: Some(PortRef::Number(53)),
-                    end_port: None,
-                })
-                .collect(),
-        }],
+        egress: vec![dns_egress_rule(
+            "kube-system",
+            &LabelSelector {
+                match_labels: Labels::from([("k8s-app".to_string(), "kube-dns".to_string())]),
+                match_expressions: vec![],
+            },
+        )],
         ..deny.clone()
     };
     [deny, dns]
+}
+
+/// Egress to the DNS pods (`dns_pods` in namespace `dns_namespace`, one
+/// peer with both selectors so they are ANDed) on UDP and TCP 53.
+pub fn dns_egress_rule(dns_namespace: &str, dns_pods: &LabelSelector) -> Rule {
+    Rule {
+        peers: vec![Peer::Pods {
+            namespace_selector: Some(LabelSelector {
+                match_labels: Labels::from([(
+                    NS_NAME_LABEL.to_string(),
+                    dns_namespace.to_string(),
+                )]),
+                match_expressions: vec![],
+            }),
+            pod_selector: Some(dns_pods.clone()),
+        }],
+        ports: [Protocol::Udp, Protocol::Tcp]
+            .into_iter()
+            .map(|protocol| PolicyPort {
+                protocol,
+                port: Some(PortRef::Number(53)),
+                end_port: None,
+            })
+            .collect(),
+    }
 }
 
 /// The default-deny bundle as the YAML a user would `kubectl apply -f`.

@@ -64,23 +64,19 @@ pub struct Diff {
 
 impl Diff {
     pub fn lost(&self) -> Vec<ConnRow> {
-        self.entries
-            .iter()
-            .map(|e| ConnRow {
-                src: e.src.clone(),
-                dst: e.dst.clone(),
-                ports: e.lost(),
-            })
-            .filter(|r| !r.ports.is_empty())
-            .collect()
+        self.rows(DiffEntry::lost)
     }
     pub fn gained(&self) -> Vec<ConnRow> {
+        self.rows(DiffEntry::gained)
+    }
+    /// The entries with a non-empty `ports(entry)`, as rows.
+    fn rows(&self, ports: impl Fn(&DiffEntry) -> PortSet) -> Vec<ConnRow> {
         self.entries
             .iter()
             .map(|e| ConnRow {
                 src: e.src.clone(),
                 dst: e.dst.clone(),
-                ports: e.gained(),
+                ports: ports(e),
             })
             .filter(|r| !r.ports.is_empty())
             .collect()

@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 
 use super::{
     DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS, Finding, Groups, LintOptions, Severity,
-    group_add, names, plural,
+    about_pods, group_add, names, plural,
 };
 use crate::engine::index::{ClassId, Index};
 use crate::engine::manifest::policy_yaml;
 use crate::engine::model::{
-    ContainerPort, Direction, Event, LabelSelector, Labels, NS_NAME_LABEL, Peer, Pod, PodKey,
-    Policy, PolicyPort, PortRef, Protocol, Rule,
+    ContainerPort, Direction, Event, LabelSelector, Pod, PodKey, Policy, Protocol,
 };
+use crate::engine::proposal::dns_egress_rule;
 use crate::engine::verdict::Endpoint;
 
 /// The DNS allow for pods isolated by `pols` in `ns`. It selects the pods
@@ -39,18 +39,6 @@ fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> St
         name = format!("{base}-{i}");
         i += 1;
     }
-    let dns_peer = Peer::Pods {
-        namespace_selector: Some(LabelSelector {
-            match_labels: Labels::from([(NS_NAME_LABEL.to_string(), o.dns_namespace.clone())]),
-            match_expressions: vec![],
-        }),
-        pod_selector: Some(o.dns_selector.clone()),
-    };
-    let port = |protocol| PolicyPort {
-        protocol,
-        port: Some(PortRef::Number(53)),
-        end_port: None,
-    };
     policy_yaml(&Policy {
         namespace: ns.to_string(),
         name,
@@ -58,10 +46,7 @@ fn dns_allow_yaml(idx: &Index, ns: &str, pols: &[String], o: &LintOptions) -> St
         ingress_type: false,
         egress_type: true,
         ingress: vec![],
-        egress: vec![Rule {
-            peers: vec![dns_peer],
-            ports: vec![port(Protocol::Udp), port(Protocol::Tcp)],
-        }],
+        egress: vec![dns_egress_rule(&o.dns_namespace, &o.dns_selector)],
     })
 }
 
@@ -151,11 +136,6 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
     for ((ns, pols), mut pods) in blocked {
         pods.sort();
         out.push(Finding {
-            id: EGRESS_DENY_BLOCKS_DNS,
-            severity: Severity::High,
-            namespace: Some(ns.clone()),
-            policy: pols.first().cloned(),
-            pod: (pods.len() == 1).then(|| pods[0].name.clone()),
             message: format!(
                 "{} in {ns} isolated for egress by {} cannot reach {dns_name} on UDP 53: {}",
                 plural(pods.len(), "pod", "pods"),
@@ -164,17 +144,12 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
             ),
             why: "pods can't resolve names: every outbound call by name fails with 'bad address' or 'no such host'".to_string(),
             fix: Some(dns_allow_yaml(idx, &ns, &pols, o)),
-            pods,
+            ..about_pods(EGRESS_DENY_BLOCKS_DNS, Severity::High, &ns, &pols, pods)
         });
     }
     for ((ns, pols), mut pods) in udp_only {
         pods.sort();
         out.push(Finding {
-            id: DNS_ALLOW_MISSING_TCP,
-            severity: Severity::Medium,
-            namespace: Some(ns.clone()),
-            policy: pols.first().cloned(),
-            pod: (pods.len() == 1).then(|| pods[0].name.clone()),
             message: format!(
                 "{} in {ns} can reach {dns_name} on UDP 53 but not on TCP 53: {}",
                 plural(pods.len(), "pod", "pods"),
@@ -182,7 +157,7 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
             ),
             why: "DNS falls back to TCP for large answers (truncated UDP): those lookups time out intermittently".to_string(),
             fix: Some(dns_allow_yaml(idx, &ns, &pols, o)),
-            pods,
+            ..about_pods(DNS_ALLOW_MISSING_TCP, Severity::Medium, &ns, &pols, pods)
         });
     }
 }

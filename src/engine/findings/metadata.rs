@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Finding, Groups, METADATA_ENDPOINT_REACHABLE, METADATA_V4, METADATA_V6, Severity, members,
-    names, plural,
+    Finding, Groups, METADATA_ENDPOINT_REACHABLE, METADATA_V4, METADATA_V6, Severity, about_pods,
+    members, names, plural,
 };
 use crate::engine::index::Index;
 use crate::engine::ipblock::IpRange;
@@ -45,11 +45,6 @@ pub(super) fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
             .remove(&(ns.clone(), pols.clone()))
             .unwrap_or_default();
         out.push(Finding {
-            id: METADATA_ENDPOINT_REACHABLE,
-            severity: Severity::High,
-            namespace: Some(ns.clone()),
-            policy: pols.first().cloned(),
-            pod: (pods.len() == 1).then(|| pods[0].name.clone()),
             message: format!(
                 "{} in {ns} may reach the cloud metadata endpoint 169.254.169.254 through {}: {}",
                 plural(pods.len(), "pod", "pods"),
@@ -61,7 +56,7 @@ pub(super) fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
                 "add the link-local range to the ipBlock's except list:\n- ipBlock:\n    cidr: 0.0.0.0/0\n    except:\n    - 169.254.0.0/16   # covers 169.254.169.254/32\n# and for IPv6 ::/0 blocks: except [fd00:ec2::254/128]\n"
                     .to_string(),
             ),
-            pods,
+            ..about_pods(METADATA_ENDPOINT_REACHABLE, Severity::High, &ns, &pols, pods)
         });
     }
 }

@@ -139,6 +139,28 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A finding about `pods` (sorted) of `ns`, caused by `pols` (the first
+/// is named); message, why and fix are the caller's.
+pub(super) fn about_pods(
+    id: &'static str,
+    severity: Severity,
+    ns: &str,
+    pols: &[String],
+    pods: Vec<PodKey>,
+) -> Finding {
+    Finding {
+        id,
+        severity,
+        namespace: Some(ns.to_string()),
+        policy: pols.first().cloned(),
+        pod: (pods.len() == 1).then(|| pods[0].name.clone()),
+        message: String::new(),
+        why: String::new(),
+        fix: None,
+        pods,
+    }
+}
+
 /// Pods of a class, as keys.
 pub(super) fn members(idx: &Index, c: ClassId) -> Vec<PodKey> {
     let class = idx.class(c);
