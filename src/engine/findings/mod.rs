@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::index::{ClassId, Index};
-use super::model::{LabelSelector, Labels, PodKey};
+use super::model::{LabelSelector, Labels, PodKey, Policy};
 use dns::dns_findings;
 use enforcement::{cni_findings, host_network_findings};
 use isolation::isolation_findings;
@@ -158,6 +158,22 @@ pub(super) fn about_pods(
         why: String::new(),
         fix: None,
         pods,
+    }
+}
+
+/// A finding about policy `p` as a whole (no pods listed); message, why
+/// and fix are the caller's.
+pub(super) fn about_policy(id: &'static str, severity: Severity, p: &Policy) -> Finding {
+    Finding {
+        id,
+        severity,
+        namespace: Some(p.namespace.clone()),
+        policy: Some(p.name.clone()),
+        pod: None,
+        message: String::new(),
+        why: String::new(),
+        fix: None,
+        pods: vec![],
     }
 }
 

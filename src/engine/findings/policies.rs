@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::{
     Finding, NAMED_PORT_UNRESOLVED, NAMESPACE_LABEL_UNKNOWN, PEER_MATCHES_NOTHING,
-    POLICY_SELECTS_NO_PODS, SELECTOR_AND_OR_TRAP, Severity, plural,
+    POLICY_SELECTS_NO_PODS, SELECTOR_AND_OR_TRAP, Severity, about_policy, plural,
 };
 use crate::engine::index::{ClassId, Index};
 use crate::engine::manifest::peer_list_yaml;
@@ -128,11 +128,6 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
         seen.dedup();
         seen.truncate(4);
         out.push(Finding {
-            id: POLICY_SELECTS_NO_PODS,
-            severity: Severity::Medium,
-            namespace: Some(p.namespace.clone()),
-            policy: Some(p.name.clone()),
-            pod: None,
             message: if ns_pods == 0 {
                 format!("policy {}/{} selects no pod: namespace {} has no pods", p.namespace, p.name, p.namespace)
             } else {
@@ -148,7 +143,7 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
             },
             why: "the protection it was written for is not applied (often a label typo)".to_string(),
             fix: None,
-            pods: vec![],
+            ..about_policy(POLICY_SELECTS_NO_PODS, Severity::Medium, p)
         });
     }
     for dir in [Direction::Ingress, Direction::Egress] {
@@ -192,11 +187,6 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                     continue;
                 };
                 out.push(Finding {
-                    id: SELECTOR_AND_OR_TRAP,
-                    severity: Severity::Medium,
-                    namespace: Some(p.namespace.clone()),
-                    policy: Some(p.name.clone()),
-                    pod: None,
                     message: format!(
                         "{}/{} {rpath}: `{list}` items {} (namespaceSelector {ns_sel}) and {} (podSelector {pod_sel}) are two peers, ORed: it admits every pod of the matching namespaces, and pods {pod_sel} of {}",
                         p.namespace,
@@ -216,7 +206,7 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                             }
                         )
                     )),
-                    pods: vec![],
+                    ..about_policy(SELECTOR_AND_OR_TRAP, Severity::Medium, p)
                 });
             }
             for (pi, peer) in rule.peers.iter().enumerate() {
@@ -230,11 +220,6 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                     && let Some(term) = ctx.unknown_namespace_term(ns_sel)
                 {
                     out.push(Finding {
-                        id: NAMESPACE_LABEL_UNKNOWN,
-                        severity: Severity::Low,
-                        namespace: Some(p.namespace.clone()),
-                        policy: Some(p.name.clone()),
-                        pod: None,
                         message: format!(
                             "{}/{} {rpath} peer {}: namespaceSelector asks for {term}, which no namespace carries",
                             p.namespace,
@@ -243,16 +228,11 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                         ),
                         why: "the peer matches no namespace (typo, or the label was never applied)".to_string(),
                         fix: Some(format!("check the namespace labels: kubectl get ns --show-labels (every namespace has {NS_NAME_LABEL}=<name>)")),
-                        pods: vec![],
+                        ..about_policy(NAMESPACE_LABEL_UNKNOWN, Severity::Low, p)
                     });
                 }
                 if ctx.peer_classes(&p.namespace, peer).is_empty() {
                     out.push(Finding {
-                        id: PEER_MATCHES_NOTHING,
-                        severity: Severity::Low,
-                        namespace: Some(p.namespace.clone()),
-                        policy: Some(p.name.clone()),
-                        pod: None,
                         message: format!(
                             "{}/{} {rpath} peer {} ({}) matches no pod",
                             p.namespace,
@@ -263,7 +243,7 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                         why: "the flow it was meant to allow stays blocked (typo or missing label)"
                             .to_string(),
                         fix: None,
-                        pods: vec![],
+                        ..about_policy(PEER_MATCHES_NOTHING, Severity::Low, p)
                     });
                 }
             }
@@ -308,11 +288,6 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                 });
                 if !declared {
                     out.push(Finding {
-                        id: NAMED_PORT_UNRESOLVED,
-                        severity: Severity::Low,
-                        namespace: Some(p.namespace.clone()),
-                        policy: Some(p.name.clone()),
-                        pod: None,
                         message: format!(
                             "{}/{} {rpath}: named port {name:?} ({}) is declared by none of the {} it could reach",
                             p.namespace,
@@ -322,7 +297,7 @@ pub(super) fn policy_findings<'a>(ctx: &mut PolicyCtx<'a>, p: &'a Policy, out: &
                         ),
                         why: "a named port that no destination declares allows nothing".to_string(),
                         fix: Some(format!("name the container port {name:?} with protocol {}, or use the port number", pp.protocol)),
-                        pods: vec![],
+                        ..about_policy(NAMED_PORT_UNRESOLVED, Severity::Low, p)
                     });
                 }
             }
