@@ -71,10 +71,14 @@ fn missing_default_deny_ingress_and_egress() {
         (i.namespace.as_deref(), i.pod.as_deref(), i.severity),
         (Some("app"), Some("web"), Severity::Medium)
     );
+    // The fix is a policy isolating the namespace's pods for ingress only.
+    let fix = i.fix.clone().expect("a fix");
+    let loaded = netpol_tui::source::files::load_sources(&[("fix.yaml".to_string(), fix.clone())]);
+    assert!(loaded.errors.is_empty(), "{:?}\n{fix}", loaded.errors);
+    let p = &loaded.snapshot.policies[..];
     assert!(
-        i.fix
-            .as_deref()
-            .is_some_and(|y| y.contains("policyTypes: [Ingress]"))
+        p.len() == 1 && p[0].ingress_type && !p[0].egress_type && p[0].pod_selector.is_empty(),
+        "{fix}"
     );
 }
 
@@ -111,7 +115,7 @@ fn egress_deny_blocks_dns() {
     assert!(
         d[0].fix
             .as_deref()
-            .is_some_and(|y| y.contains("protocol: TCP, port: 53"))
+            .is_some_and(|y| y.contains("- protocol: TCP\n      port: 53"))
     );
     // No DNS pods in the input: checked against an assumed kube-dns.
     let f = run(&[
@@ -207,7 +211,7 @@ fn selector_and_or_trap_names_rule_and_items_and_shows_the_and_form() {
         t[0].message
     );
     let fix = t[0].fix.as_deref().unwrap_or_default();
-    assert!(fix.contains("- namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n  podSelector: {matchLabels: {app: web}}"), "{fix}");
+    assert!(fix.contains("- namespaceSelector:\n    matchLabels:\n      kubernetes.io/metadata.name: kube-system\n  podSelector:\n    matchLabels:\n      app: web\n"), "{fix}");
     // The AND form is fine.
     let mut docs = good_namespace();
     docs.push(np("shop", "and", "  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n      podSelector: {matchLabels: {k8s-app: kube-dns}}\n"));
@@ -338,7 +342,8 @@ fn json_follows_the_findings_contract() {
 #[test]
 fn dns_fix_resolves_the_finding_and_loses_nothing() {
     use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::{Change, Proposal};
     use netpol_tui::source::files::load_sources;
     let docs = [
         DNS.to_string(),
@@ -364,7 +369,7 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
             "  podSelector: {matchLabels: {app: none}}\n  ingress: [{}]\n",
         ),
     ];
-    let mut idx = index(&docs.join("---\n"));
+    let idx = index(&docs.join("---\n"));
     let o = LintOptions::default();
     let before = lint(&idx, &o);
     let targets = [DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS];
@@ -380,9 +385,13 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
             .snapshot
             .policies
             .into_iter()
-            .map(netpol_tui::engine::model::Event::UpsertPolicy)
+            .map(Change::UpsertPolicy)
             .collect();
-        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        let po = PreviewOptions {
+            granularity: Granularity::Pod,
+            lint: Some(&o),
+        };
+        let d = preview(&idx, &Proposal::new(changes), &po);
         assert!(d.lost().is_empty(), "{id}: the fix cuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),
@@ -400,16 +409,25 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
 
 #[test]
 fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
-    let s: netpol_tui::engine::model::LabelSelector = netpol_tui::engine::model::LabelSelector {
+    use netpol_tui::engine::manifest::peer_list_yaml;
+    use netpol_tui::engine::model::{LabelSelector, Peer};
+    let s = LabelSelector {
         match_labels: [("enabled", "true"), ("tier", "1"), ("app", "web")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         match_expressions: vec![],
     };
+    let y = peer_list_yaml(
+        "from",
+        &Peer::Pods {
+            namespace_selector: None,
+            pod_selector: Some(s),
+        },
+    );
     assert_eq!(
-        selector_yaml(&s),
-        "{matchLabels: {app: web, enabled: \"true\", tier: \"1\"}}"
+        y,
+        "from:\n- podSelector:\n    matchLabels:\n      app: web\n      enabled: 'true'\n      tier: '1'\n"
     );
 }
 
@@ -418,11 +436,11 @@ fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
 #[test]
 fn demo_dns_fixes_lose_nothing() {
     use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::what_if;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
     use netpol_tui::engine::index::Index;
-    use netpol_tui::engine::model::Event;
+    use netpol_tui::engine::proposal::{Change, Proposal};
     use netpol_tui::source::files::load_sources;
-    let mut idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
+    let idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
     let o = LintOptions::default();
     let fixes: Vec<(&str, String)> = lint(&idx, &o)
         .into_iter()
@@ -433,13 +451,17 @@ fn demo_dns_fixes_lose_nothing() {
     for (id, fix) in fixes {
         let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let changes: Vec<Event> = loaded
+        let changes: Vec<Change> = loaded
             .snapshot
             .policies
             .into_iter()
-            .map(Event::UpsertPolicy)
+            .map(Change::UpsertPolicy)
             .collect();
-        let d = what_if(&mut idx, &changes, Granularity::Pod, Some(&o));
+        let po = PreviewOptions {
+            granularity: Granularity::Pod,
+            lint: Some(&o),
+        };
+        let d = preview(&idx, &Proposal::new(changes), &po);
         assert!(d.lost().is_empty(), "{id} fix\n{fix}\ncuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),

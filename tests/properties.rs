@@ -11,6 +11,7 @@ use netpol_tui::engine::connectivity::{Granularity, report, report_pair};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::*;
 use netpol_tui::engine::ports::{PortSet, rule_port_set};
+use netpol_tui::engine::proposal::Change;
 use proptest::prelude::*;
 
 const APPS: &[&str] = &["web", "api", "db"];
@@ -420,20 +421,20 @@ proptest! {
 
 // ---- what-if -----------------------------------------------------------
 
-fn change_strategy() -> impl Strategy<Value = Vec<Event>> {
+fn change_strategy() -> impl Strategy<Value = Vec<Change>> {
     let ev = prop_oneof![
-        policy_strategy(7).prop_map(Event::UpsertPolicy),
-        (0..3usize, 0..5usize).prop_map(|(ns, i)| Event::DeletePolicy(PolicyKey::new(
+        policy_strategy(7).prop_map(Change::UpsertPolicy),
+        (0..3usize, 0..5usize).prop_map(|(ns, i)| Change::DeletePolicy(PolicyKey::new(
             &format!("n{ns}"),
             &format!("p{i}")
         ))),
-        pod_strategy(2).prop_map(Event::UpsertPod),
-        pod_strategy(9).prop_map(Event::UpsertPod),
-        (0..3usize, 0..7usize).prop_map(|(ns, i)| Event::DeletePod(PodKey::new(
+        pod_strategy(2).prop_map(Change::UpsertPod),
+        pod_strategy(9).prop_map(Change::UpsertPod),
+        (0..3usize, 0..7usize).prop_map(|(ns, i)| Change::DeletePod(PodKey::new(
             &format!("n{ns}"),
             &format!("pod{i}")
         ))),
-        (0..3usize, 0..3usize).prop_map(|(i, t)| Event::UpsertNamespace(Namespace::new(
+        (0..3usize, 0..3usize).prop_map(|(i, t)| Change::UpsertNamespace(Namespace::new(
             format!("n{i}"),
             Labels::from([("team".to_string(), format!("t{t}"))])
         ))),
@@ -446,17 +447,19 @@ proptest! {
 
     #[test]
     fn incremental_what_if_equals_a_full_diff(s in snapshot_strategy(), changes in change_strategy(), workload in proptest::bool::ANY) {
-        use netpol_tui::engine::diff::{diff_reports, what_if};
+        use netpol_tui::engine::diff::{PreviewOptions, diff_reports, preview};
+        use netpol_tui::engine::proposal::Proposal;
         let g = if workload { Granularity::Workload } else { Granularity::Pod };
-        let mut idx = Index::from_snapshot(s.clone());
+        let idx = Index::from_snapshot(s.clone());
         let before_snapshot = idx.snapshot();
-        let d = what_if(&mut idx, &changes, g, None);
-        // The index is restored exactly.
+        let proposal = Proposal::new(changes.clone());
+        let d = preview(&idx, &proposal, &PreviewOptions::new(g));
+        // The index is left as it was.
         let restored = idx.snapshot();
         prop_assert_eq!(format!("{:?}", restored), format!("{:?}", before_snapshot));
 
         let mut after = Index::from_snapshot(s.clone());
-        after.apply_all(changes.iter().cloned());
+        after.apply_all(proposal.events());
         // External ranges included, cut on both states' ipBlocks.
         let (before_r, after_r) = report_pair(&Index::from_snapshot(s.clone()), &after, g);
         let full = diff_reports(&before_r, &after_r);

@@ -4,11 +4,10 @@
 
 use netpol_tui::engine::connectivity::{Granularity, report};
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::Event;
 use netpol_tui::engine::model::Protocol;
 use netpol_tui::engine::ports::PortSet;
 use netpol_tui::engine::proposal::{
-    ALLOW_DNS_NAME, DEFAULT_DENY_NAME, apply_events, default_deny_bundle, template,
+    ALLOW_DNS_NAME, Change, DEFAULT_DENY_NAME, Proposal, default_deny_bundle, template,
 };
 use netpol_tui::source::files::load_sources;
 
@@ -130,12 +129,16 @@ fn names_are_quoted_safely() {
 }
 
 #[test]
-fn apply_events_keeps_existing_namespaces_labels() {
+fn from_loaded_keeps_existing_namespaces_labels() {
     let idx = index_with(None);
     let l = load_sources(&[("p".into(), default_deny_bundle("app"))]);
-    let (events, what) = apply_events(&idx, l.snapshot, &l.implicit_namespaces);
-    assert_eq!(events.len(), 2, "{events:?}");
-    assert!(events.iter().all(|e| matches!(e, Event::UpsertPolicy(_))));
-    assert_eq!(what.len(), 1);
-    assert!(what[0].starts_with("apply "));
+    let p = Proposal::from_loaded(&idx, l.snapshot, &l.implicit_namespaces);
+    assert_eq!(p.changes.len(), 2, "{:?}", p.changes);
+    assert!(
+        p.changes
+            .iter()
+            .all(|e| matches!(e, Change::UpsertPolicy(_)))
+    );
+    assert_eq!(p.summary.len(), 1);
+    assert!(p.summary[0].starts_with("apply "));
 }

@@ -4,10 +4,10 @@
 //! file and document; the good ones still load.
 
 use netpol_tui::engine::connectivity::{Granularity, report};
-use netpol_tui::engine::diff::what_if;
+use netpol_tui::engine::diff::{PreviewOptions, preview};
 use netpol_tui::engine::findings::{LintOptions, lint};
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::Event;
+use netpol_tui::engine::proposal::{Change, Proposal};
 use netpol_tui::engine::verdict::Endpoint;
 use netpol_tui::source::files::load_sources;
 use proptest::prelude::*;
@@ -87,7 +87,7 @@ proptest! {
             prop_assert!(loaded.errors.iter().all(|e| e.to_string().contains("random.yaml")), "{:?}", loaded.errors);
         }
         let policies = loaded.snapshot.policies.clone();
-        let mut idx = Index::from_snapshot(loaded.snapshot);
+        let idx = Index::from_snapshot(loaded.snapshot);
         let _ = report(&idx, Granularity::Pod);
         let classes: Vec<_> = idx.classes().map(|(c, _)| c).collect();
         for &a in &classes {
@@ -96,8 +96,9 @@ proptest! {
             }
         }
         let _ = lint(&idx, &LintOptions::default());
-        // Deleting every policy as a what-if, and restoring.
-        let changes: Vec<Event> = policies.iter().map(|p| Event::DeletePolicy(p.key())).collect();
-        let _ = what_if(&mut idx, &changes, Granularity::Workload, Some(&LintOptions::default()));
+        // Deleting every policy as a what-if.
+        let changes: Vec<Change> = policies.iter().map(|p| Change::DeletePolicy(p.key())).collect();
+        let o = LintOptions::default();
+        let _ = preview(&idx, &Proposal::new(changes), &PreviewOptions { granularity: Granularity::Workload, lint: Some(&o) });
     }
 }

@@ -392,7 +392,7 @@ fn what_if_load_with_completion_then_save() {
     h.keys(&out.display().to_string());
     h.key(KeyCode::Enter);
     let saved = std::fs::read_to_string(&out).expect("saved");
-    assert!(saved.contains("kind: NetworkPolicy") && saved.contains("namespace: \"legacy\""));
+    assert!(saved.contains("kind: NetworkPolicy") && saved.contains("namespace: legacy\n"));
     let t = h.text();
     assert!(
         t.contains(&format!("kubectl apply -f {}", out.display())),

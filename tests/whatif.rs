@@ -1,12 +1,12 @@
 //! The what-if of the TUI's "rehearse default-deny" quick action on the
 //! demo cluster, through the same path the TUI takes (bundle -> file source
-//! -> events -> `what_if`): connections are lost, DNS to kube-dns is not.
+//! -> proposal -> `preview`): connections are lost, DNS to kube-dns is not.
 
 use netpol_tui::engine::connectivity::{Granularity, report};
-use netpol_tui::engine::diff::what_if;
+use netpol_tui::engine::diff::{PreviewOptions, preview};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::Protocol;
-use netpol_tui::engine::proposal::{apply_events, default_deny_bundle};
+use netpol_tui::engine::proposal::{Proposal, default_deny_bundle};
 use netpol_tui::source::files::load_sources;
 use netpol_tui::tui::whatif::{YamlInput, compute};
 
@@ -17,11 +17,11 @@ fn demo() -> Index {
 #[test]
 fn default_deny_rehearsal_loses_connections_but_not_dns() {
     for ns in ["shop", "legacy", "monitoring"] {
-        let mut idx = demo();
+        let idx = demo();
         let l = load_sources(&[("bundle".into(), default_deny_bundle(ns))]);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
-        let (events, _) = apply_events(&idx, l.snapshot, &l.implicit_namespaces);
-        let d = what_if(&mut idx, &events, Granularity::Pod, None);
+        let p = Proposal::from_loaded(&idx, l.snapshot, &l.implicit_namespaces);
+        let d = preview(&idx, &p, &PreviewOptions::new(Granularity::Pod));
         let lost = d.lost();
         assert!(!lost.is_empty(), "{ns}: a default deny cuts something");
         assert!(
@@ -40,7 +40,7 @@ fn default_deny_rehearsal_loses_connections_but_not_dns() {
         assert!(dns_rows > 0, "{ns}: the other ports to kube-dns are cut");
         // And after the change DNS really is allowed, on both protocols.
         let mut after = demo();
-        after.apply_all(events);
+        after.apply_all(p.events());
         let r = report(&after, Granularity::Pod);
         let to_dns: Vec<_> = r
             .internal

@@ -8,12 +8,13 @@ use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 
 use crate::engine::connectivity::{Granularity, class_connectivity};
-use crate::engine::diff::what_if;
+use crate::engine::diff::{PreviewOptions, preview};
 use crate::engine::findings::{LintOptions, lint};
 use crate::engine::index::Index;
 use crate::engine::model::{
-    Event, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
+    LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
 };
+use crate::engine::proposal::{Change, Proposal};
 use crate::source::synth::{SynthSpec, generate};
 
 #[derive(Debug, Args)]
@@ -45,13 +46,12 @@ fn one(pods: usize) -> String {
     let conn = t.elapsed();
     let (explicit, total) = (cc.pairs.len(), cc.pair_count());
     drop(cc);
-    let mut idx = idx;
     let bundle = default_deny_bundle(&open_namespace(&idx));
     let t = Instant::now();
-    let d = what_if(&mut idx, &bundle, Granularity::Pod, None);
+    let d = preview(&idx, &bundle, &PreviewOptions::new(Granularity::Pod));
     let diff = t.elapsed();
     let t = Instant::now();
-    let dw = what_if(&mut idx, &bundle, Granularity::Workload, None);
+    let dw = preview(&idx, &bundle, &PreviewOptions::new(Granularity::Workload));
     let diff_wl = t.elapsed();
     let t = Instant::now();
     let findings = lint(&idx, &LintOptions::default()).len();
@@ -80,13 +80,13 @@ fn open_namespace(idx: &Index) -> String {
 }
 
 /// Default deny both ways plus DNS to kube-dns on UDP and TCP 53.
-pub fn default_deny_bundle(ns: &str) -> Vec<Event> {
+pub fn default_deny_bundle(ns: &str) -> Proposal {
     let sel = |k: &str, v: &str| LabelSelector {
         match_labels: Labels::from([(k.to_string(), v.to_string())]),
         match_expressions: vec![],
     };
-    vec![
-        Event::UpsertPolicy(Policy {
+    Proposal::new(vec![
+        Change::UpsertPolicy(Policy {
             namespace: ns.to_string(),
             name: "default-deny".into(),
             pod_selector: LabelSelector::default(),
@@ -95,7 +95,7 @@ pub fn default_deny_bundle(ns: &str) -> Vec<Event> {
             ingress: vec![],
             egress: vec![],
         }),
-        Event::UpsertPolicy(Policy {
+        Change::UpsertPolicy(Policy {
             namespace: ns.to_string(),
             name: "allow-dns".into(),
             pod_selector: LabelSelector::default(),
@@ -117,7 +117,7 @@ pub fn default_deny_bundle(ns: &str) -> Vec<Event> {
                     .collect(),
             }],
         }),
-    ]
+    ])
 }
 
 pub fn run(args: &BenchArgs) -> Result<String> {

@@ -14,11 +14,11 @@ use super::connectivity::{JsonConn, granularity};
 use super::lint::text as findings_text;
 use super::output::md_cell;
 use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
-use crate::engine::diff::{Diff, diff_reports, what_if};
+use crate::engine::diff::{Diff, PreviewOptions, diff_reports, preview};
 use crate::engine::findings::{Finding, LintOptions};
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PolicyKey};
-use crate::engine::proposal::apply_events;
+use crate::engine::model::PolicyKey;
+use crate::engine::proposal::Proposal;
 use crate::engine::text::{ns_of, plural};
 use crate::source::Loaded;
 use crate::source::files::load_paths;
@@ -178,10 +178,9 @@ pub fn md(d: &Diff) -> String {
     s
 }
 
-/// The proposal as events on top of the current state.
-fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
-    let mut events = Vec::new();
-    let mut what = Vec::new();
+/// The proposal on top of the current state, and its headline.
+fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
+    let mut proposal = Proposal::default();
     if !args.apply.is_empty() {
         let loaded = load_paths(&args.apply);
         if !loaded.errors.is_empty() {
@@ -194,9 +193,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         for w in &loaded.warnings {
             eprintln!("warning: {w}");
         }
-        let (applied, summary) = apply_events(idx, loaded.snapshot, &loaded.implicit_namespaces);
-        events.extend(applied);
-        what.extend(summary);
+        proposal = Proposal::from_loaded(idx, loaded.snapshot, &loaded.implicit_namespaces);
     }
     for d in &args.delete {
         let Some((ns, name)) = d.split_once('/') else {
@@ -206,15 +203,15 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Vec<Event>, String)> {
         if idx.policy(&key).is_none() {
             bail!("--delete {d}: no such NetworkPolicy in the current state");
         }
-        what.push(format!("delete {d}"));
-        events.push(Event::DeletePolicy(key));
+        proposal.delete_policy(key);
     }
-    if events.is_empty() {
+    if proposal.is_empty() {
         bail!(
             "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
         );
     }
-    Ok((events, format!("What-if: {}", what.join("; "))))
+    let headline = format!("What-if: {}", proposal.summary.join("; "));
+    Ok((proposal, headline))
 }
 
 fn fail(args: &DiffArgs, lost: usize, gained: usize) -> u8 {
@@ -313,13 +310,17 @@ pub fn run(
     let Some(input) = input else {
         bail!("no base state")
     };
-    let (events, headline) = proposal(&input.index, args)?;
+    let (proposal, headline) = proposal(&input.index, args)?;
     let g = if args.output == "json" {
         Granularity::Pod
     } else {
         granularity(args.by)
     };
-    let d = what_if(&mut input.index, &events, g, Some(lint));
+    let o = PreviewOptions {
+        granularity: g,
+        lint: Some(lint),
+    };
+    let d = preview(&input.index, &proposal, &o);
     let (mut out, code) = render(args, &d, &headline, true)?;
     if args.output == "text" && !args.apply.is_empty() {
         let files: Vec<String> = args

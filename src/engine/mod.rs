@@ -7,6 +7,7 @@ pub mod explain;
 pub mod findings;
 pub mod index;
 pub mod ipblock;
+pub mod manifest;
 pub mod model;
 pub mod ports;
 pub mod posture;

@@ -2,17 +2,18 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::{Class, ClassId, ClassKey, Index, PodEntry};
 use crate::engine::model::{Pod, PodKey};
 
 impl Index {
     pub(super) fn clear_pods(&mut self) {
-        self.pods.clear();
-        self.classes.clear();
+        self.pods = Arc::default();
+        self.classes = Arc::default();
         self.free.clear();
-        self.class_by_key.clear();
-        self.ns_classes.clear();
+        self.class_by_key = Arc::default();
+        self.ns_classes = Arc::default();
     }
 
     fn ip_sig(&self, ips: &[IpAddr]) -> Vec<Vec<u32>> {
@@ -58,28 +59,29 @@ impl Index {
                     ip_sig: key.ip_sig.clone(),
                     members: BTreeSet::new(),
                 };
+                let classes = Arc::make_mut(&mut self.classes);
                 let id = match self.free.pop() {
                     Some(id) => {
-                        self.classes[id.index()] = Some(class);
+                        classes[id.index()] = Some(Arc::new(class));
                         id
                     }
                     None => {
-                        self.classes.push(Some(class));
-                        ClassId((self.classes.len() - 1) as u32)
+                        classes.push(Some(Arc::new(class)));
+                        ClassId((classes.len() - 1) as u32)
                     }
                 };
-                self.ns_classes
+                Arc::make_mut(&mut self.ns_classes)
                     .entry(key.namespace.clone())
                     .or_default()
                     .insert(id);
-                self.class_by_key.insert(key, id);
+                Arc::make_mut(&mut self.class_by_key).insert(key, id);
                 id
             }
         };
-        if let Some(Some(c)) = self.classes.get_mut(id.index()) {
-            c.members.insert(p.name.clone());
+        if let Some(Some(c)) = Arc::make_mut(&mut self.classes).get_mut(id.index()) {
+            Arc::make_mut(c).members.insert(p.name.clone());
         }
-        self.pods.insert(
+        Arc::make_mut(&mut self.pods).insert(
             PodKey {
                 namespace: p.namespace,
                 name: p.name,
@@ -93,18 +95,23 @@ impl Index {
     }
 
     pub(super) fn remove_pod(&mut self, key: &PodKey) {
-        let Some(e) = self.pods.remove(key) else {
+        if !self.pods.contains_key(key) {
+            return;
+        }
+        let Some(e) = Arc::make_mut(&mut self.pods).remove(key) else {
             return;
         };
-        let slot = &mut self.classes[e.class.index()];
+        let slot = &mut Arc::make_mut(&mut self.classes)[e.class.index()];
         let empty = match slot {
             Some(c) => {
+                let c = Arc::make_mut(c);
                 c.members.remove(&key.name);
                 c.members.is_empty()
             }
             None => false,
         };
         if empty && let Some(c) = slot.take() {
+            let c = Arc::unwrap_or_clone(c);
             let ck = ClassKey {
                 namespace: c.namespace,
                 labels: c.labels,
@@ -112,11 +119,12 @@ impl Index {
                 host_network: c.host_network,
                 ip_sig: c.ip_sig,
             };
-            self.class_by_key.remove(&ck);
-            if let Some(set) = self.ns_classes.get_mut(&ck.namespace) {
+            Arc::make_mut(&mut self.class_by_key).remove(&ck);
+            let ns_classes = Arc::make_mut(&mut self.ns_classes);
+            if let Some(set) = ns_classes.get_mut(&ck.namespace) {
                 set.remove(&e.class);
                 if set.is_empty() {
-                    self.ns_classes.remove(&ck.namespace);
+                    ns_classes.remove(&ck.namespace);
                 }
             }
             self.free.push(e.class);

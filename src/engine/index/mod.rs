@@ -8,12 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::model::{
-    ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, PolicyKey, Snapshot,
-};
+use super::model::{ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, Snapshot};
 
 /// The id of a [`Class`] in one [`Index`]; ids of freed classes are reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -62,18 +61,24 @@ struct PodEntry {
     owner: Option<Owner>,
 }
 
+/// Copy-on-write: every store sits behind an `Arc`, so `clone` (a fork for
+/// a what-if) costs O(1) and a change to the fork copies only the stores it
+/// writes (classes one by one, policies one namespace at a time), never the
+/// original. A store is written through `Arc::make_mut`, which copies only
+/// when it is shared.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    namespaces: BTreeMap<String, Namespace>,
-    pods: BTreeMap<PodKey, PodEntry>,
-    classes: Vec<Option<Class>>,
+    namespaces: Arc<BTreeMap<String, Namespace>>,
+    pods: Arc<BTreeMap<PodKey, PodEntry>>,
+    classes: Arc<Vec<Option<Arc<Class>>>>,
     free: Vec<ClassId>,
-    class_by_key: HashMap<ClassKey, ClassId>,
-    ns_classes: BTreeMap<String, BTreeSet<ClassId>>,
-    policies: BTreeMap<PolicyKey, Policy>,
+    class_by_key: Arc<HashMap<ClassKey, ClassId>>,
+    ns_classes: Arc<BTreeMap<String, BTreeSet<ClassId>>>,
+    /// Per namespace, by name (iterates in `PolicyKey` order).
+    policies: Arc<BTreeMap<String, Arc<BTreeMap<String, Policy>>>>,
     /// Every CIDR (cidr and except) used by some ipBlock, with a use count.
-    ip_net_refs: BTreeMap<IpNet, usize>,
-    ip_nets: Vec<IpNet>,
+    ip_net_refs: Arc<BTreeMap<IpNet, usize>>,
+    ip_nets: Arc<Vec<IpNet>>,
     generation: u64,
 }
 
@@ -103,10 +108,12 @@ impl Index {
         self.generation += 1;
         match ev {
             Event::UpsertNamespace(ns) => {
-                self.namespaces.insert(ns.name.clone(), ns);
+                Arc::make_mut(&mut self.namespaces).insert(ns.name.clone(), ns);
             }
             Event::DeleteNamespace(name) => {
-                self.namespaces.remove(&name);
+                if self.namespaces.contains_key(&name) {
+                    Arc::make_mut(&mut self.namespaces).remove(&name);
+                }
             }
             Event::UpsertPod(p) => {
                 self.remove_pod(&p.key());
@@ -116,21 +123,21 @@ impl Index {
             Event::UpsertPolicy(p) => {
                 let nets_before = self.ip_nets.len();
                 let changed_nets = self.remove_policy_nets(&p.key()) | self.add_policy_nets(&p);
-                self.policies.insert(p.key(), p);
+                self.insert_policy(p);
                 if changed_nets || nets_before != self.ip_nets.len() {
                     self.reclassify_ips();
                 }
             }
             Event::DeletePolicy(k) => {
                 if self.remove_policy_nets(&k) {
-                    self.policies.remove(&k);
+                    self.remove_policy(&k);
                     self.reclassify_ips();
                 } else {
-                    self.policies.remove(&k);
+                    self.remove_policy(&k);
                 }
             }
             Event::ReplaceNamespaces(list) => {
-                self.namespaces = list.into_iter().map(|n| (n.name.clone(), n)).collect();
+                self.namespaces = Arc::new(list.into_iter().map(|n| (n.name.clone(), n)).collect());
             }
             Event::ReplacePods { namespace, pods } => {
                 match &namespace {
@@ -158,25 +165,33 @@ impl Index {
                 namespace,
                 policies,
             } => {
-                self.policies
-                    .retain(|k, _| namespace.as_ref().is_some_and(|ns| *ns != k.namespace));
+                match &namespace {
+                    None => self.policies = Arc::default(),
+                    Some(ns) => {
+                        Arc::make_mut(&mut self.policies).remove(ns);
+                    }
+                }
                 for p in policies {
                     if namespace.as_ref().is_none_or(|ns| *ns == p.namespace) {
-                        self.policies.insert(p.key(), p);
+                        self.insert_policy(p);
                     }
                 }
                 self.rebuild_nets();
             }
             Event::Replace(s) => {
-                self.namespaces = s
-                    .namespaces
-                    .into_iter()
-                    .map(|n| (n.name.clone(), n))
-                    .collect();
-                self.policies = s.policies.into_iter().map(|p| (p.key(), p)).collect();
+                self.namespaces = Arc::new(
+                    s.namespaces
+                        .into_iter()
+                        .map(|n| (n.name.clone(), n))
+                        .collect(),
+                );
+                self.policies = Arc::default();
+                for p in s.policies {
+                    self.insert_policy(p);
+                }
                 self.clear_pods();
-                self.ip_net_refs.clear();
-                self.ip_nets.clear();
+                self.ip_net_refs = Arc::default();
+                self.ip_nets = Arc::default();
                 self.rebuild_nets();
                 for p in s.pods {
                     self.remove_pod(&p.key());

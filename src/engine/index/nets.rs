@@ -1,12 +1,35 @@
 //! The ipBlock CIDRs in use: pods are classified by the ones their IPs
 //! fall into, so a change of the set may move pods between classes.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use ipnet::IpNet;
 
 use super::Index;
 use crate::engine::model::{Peer, PodKey, Policy, PolicyKey};
 
 impl Index {
+    pub(super) fn insert_policy(&mut self, p: Policy) {
+        let shard = Arc::make_mut(&mut self.policies)
+            .entry(p.namespace.clone())
+            .or_default();
+        Arc::make_mut(shard).insert(p.name.clone(), p);
+    }
+
+    pub(super) fn remove_policy(&mut self, key: &PolicyKey) {
+        if self.policy(key).is_none() {
+            return;
+        }
+        let shards = Arc::make_mut(&mut self.policies);
+        if let Some(shard) = shards.get_mut(&key.namespace) {
+            Arc::make_mut(shard).remove(&key.name);
+            if shard.is_empty() {
+                shards.remove(&key.namespace);
+            }
+        }
+    }
+
     fn policy_nets(p: &Policy) -> Vec<IpNet> {
         p.ingress
             .iter()
@@ -22,45 +45,56 @@ impl Index {
 
     /// Returns whether the set of distinct nets changed.
     pub(super) fn add_policy_nets(&mut self, p: &Policy) -> bool {
+        let nets = Self::policy_nets(p);
+        if nets.is_empty() {
+            return false;
+        }
+        let refs = Arc::make_mut(&mut self.ip_net_refs);
         let mut changed = false;
-        for n in Self::policy_nets(p) {
-            let c = self.ip_net_refs.entry(n).or_insert(0);
+        for n in nets {
+            let c = refs.entry(n).or_insert(0);
             changed |= *c == 0;
             *c += 1;
         }
         if changed {
-            self.ip_nets = self.ip_net_refs.keys().copied().collect();
+            self.ip_nets = Arc::new(refs.keys().copied().collect());
         }
         changed
     }
 
     pub(super) fn remove_policy_nets(&mut self, key: &PolicyKey) -> bool {
-        let Some(old) = self.policies.get(key) else {
+        let Some(old) = self.policy(key) else {
             return false;
         };
+        let nets = Self::policy_nets(old);
+        if nets.is_empty() {
+            return false;
+        }
+        let refs = Arc::make_mut(&mut self.ip_net_refs);
         let mut changed = false;
-        for n in Self::policy_nets(old) {
-            if let Some(c) = self.ip_net_refs.get_mut(&n) {
+        for n in nets {
+            if let Some(c) = refs.get_mut(&n) {
                 *c -= 1;
                 if *c == 0 {
-                    self.ip_net_refs.remove(&n);
+                    refs.remove(&n);
                     changed = true;
                 }
             }
         }
         if changed {
-            self.ip_nets = self.ip_net_refs.keys().copied().collect();
+            self.ip_nets = Arc::new(refs.keys().copied().collect());
         }
         changed
     }
 
     pub(super) fn rebuild_nets(&mut self) {
         let before = std::mem::take(&mut self.ip_nets);
-        self.ip_net_refs.clear();
-        for n in self.policies.values().flat_map(Self::policy_nets) {
-            *self.ip_net_refs.entry(n).or_insert(0) += 1;
+        let mut refs = BTreeMap::new();
+        for n in self.policies().flat_map(Self::policy_nets) {
+            *refs.entry(n).or_insert(0) += 1;
         }
-        self.ip_nets = self.ip_net_refs.keys().copied().collect();
+        self.ip_nets = Arc::new(refs.keys().copied().collect());
+        self.ip_net_refs = Arc::new(refs);
         if before != self.ip_nets {
             self.reclassify_ips();
         }

@@ -23,7 +23,12 @@ impl Index {
     pub fn namespace_names(&self) -> Vec<String> {
         let mut s: BTreeSet<&str> = self.namespaces.keys().map(String::as_str).collect();
         s.extend(self.ns_classes.keys().map(String::as_str));
-        s.extend(self.policies.keys().map(|k| k.namespace.as_str()));
+        s.extend(
+            self.policies
+                .iter()
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(ns, _)| ns.as_str()),
+        );
         s.into_iter().map(str::to_string).collect()
     }
 
@@ -40,18 +45,15 @@ impl Index {
     }
 
     pub fn policies(&self) -> impl Iterator<Item = &Policy> {
-        self.policies.values()
+        self.policies.values().flat_map(|m| m.values())
     }
 
     pub fn policy(&self, key: &PolicyKey) -> Option<&Policy> {
-        self.policies.get(key)
+        self.policies.get(&key.namespace)?.get(&key.name)
     }
 
     pub fn policies_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Policy> + 'a {
-        self.policies
-            .range(PolicyKey::new(ns, "")..)
-            .take_while(move |(k, _)| k.namespace == ns)
-            .map(|(_, p)| p)
+        self.policies.get(ns).into_iter().flat_map(|m| m.values())
     }
 
     pub fn pod_count(&self) -> usize {
@@ -119,7 +121,7 @@ impl Index {
     /// Panics only on an id that never came from this index.
     pub fn class(&self, id: ClassId) -> &Class {
         match self.classes.get(id.index()) {
-            Some(Some(c)) => c,
+            Some(Some(c)) => c.as_ref(),
             _ => panic!("class {id} is not live in this index"),
         }
     }
@@ -128,7 +130,7 @@ impl Index {
         self.classes
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (ClassId(i as u32), c)))
+            .filter_map(|(i, c)| c.as_deref().map(|c| (ClassId(i as u32), c)))
     }
 
     pub fn class_count(&self) -> usize {
@@ -153,7 +155,7 @@ impl Index {
         Snapshot {
             namespaces: self.namespaces.values().cloned().collect(),
             pods: self.pods.keys().filter_map(|k| self.pod(k)).collect(),
-            policies: self.policies.values().cloned().collect(),
+            policies: self.policies().cloned().collect(),
         }
     }
 }

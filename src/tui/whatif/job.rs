@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::connectivity::Granularity;
-use crate::engine::diff::what_if;
+use crate::engine::diff::{PreviewOptions, preview};
 use crate::engine::findings::LintOptions;
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PolicyKey};
-use crate::engine::proposal::apply_events;
+use crate::engine::model::PolicyKey;
+use crate::engine::proposal::Proposal;
 use crate::source::files::load_sources;
 
 use super::{Outcome, has_content};
@@ -20,8 +20,8 @@ pub enum YamlInput {
     File(PathBuf),
 }
 
-/// Loads the proposal and computes the diff on a copy of the index (the
-/// what-if applies and undoes in place). Returns the text read from a file.
+/// Loads the proposal and previews it on the shared index (which stays
+/// untouched). Returns the text read from a file.
 pub fn compute(
     index: Arc<Index>,
     input: YamlInput,
@@ -40,7 +40,7 @@ pub fn compute(
             }
         },
     };
-    let (mut events, mut what): (Vec<Event>, Vec<String>) = (vec![], vec![]);
+    let mut proposal = Proposal::default();
     if has_content(&text) {
         let loaded = load_sources(&[(name, text)]);
         out.errors = loaded.errors.iter().map(|e| e.to_string()).collect();
@@ -48,7 +48,7 @@ pub fn compute(
         if !out.errors.is_empty() {
             return (out, read);
         }
-        (events, what) = apply_events(&index, loaded.snapshot, &loaded.implicit_namespaces);
+        proposal = Proposal::from_loaded(&index, loaded.snapshot, &loaded.implicit_namespaces);
     }
     for k in deletes {
         if index.policy(k).is_none() {
@@ -56,11 +56,10 @@ pub fn compute(
                 "delete {k}: no such NetworkPolicy in the current state"
             ));
         } else {
-            what.push(format!("delete {k}"));
-            events.push(Event::DeletePolicy(k.clone()));
+            proposal.delete_policy(k.clone());
         }
     }
-    if out.errors.is_empty() && events.is_empty() {
+    if out.errors.is_empty() && proposal.is_empty() {
         out.errors.push(
             "the proposal changes nothing: it holds no NetworkPolicy, Namespace or Pod, and deletes nothing"
                 .to_string(),
@@ -69,11 +68,13 @@ pub fn compute(
     if !out.errors.is_empty() {
         return (out, read);
     }
-    out.summary = what.join("; ");
-    let mut idx = (*index).clone();
-    drop(index);
+    out.summary = proposal.summary.join("; ");
     let opts = lint.then(LintOptions::default);
-    let d = what_if(&mut idx, &events, Granularity::Workload, opts.as_ref());
+    let o = PreviewOptions {
+        granularity: Granularity::Workload,
+        lint: opts.as_ref(),
+    };
+    let d = preview(&index, &proposal, &o);
     out.lost = d.entries.iter().filter(|e| !e.lost().is_empty()).count();
     out.gained = d.entries.iter().filter(|e| !e.gained().is_empty()).count();
     out.linted = lint;

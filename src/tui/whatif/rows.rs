@@ -6,14 +6,7 @@ use crate::engine::diff::Diff;
 
 use super::{Change, DiffRow};
 
-/// The namespace of a row name (`ns/workload`, or an external range).
-pub fn ns_of(name: &str) -> &str {
-    if name.ends_with("[External]") {
-        "(external)"
-    } else {
-        name.split('/').next().unwrap_or(name)
-    }
-}
+pub use crate::engine::text::ns_of;
 
 /// The diff as list rows: lost then gained, grouped by namespace pair, then
 /// the findings introduced and resolved.
