@@ -1,6 +1,8 @@
 //! Collections: paged lists, server-side Tables and watch streams.
 
-use super::server::{decode_continue, encode_continue, error_response, forbidden, full, json_response, status};
+use super::server::{
+    decode_continue, encode_continue, error_response, forbidden, full, json_response, status,
+};
 use super::*;
 
 pub(super) fn list_collection(
@@ -115,7 +117,12 @@ pub(super) fn list_collection(
 }
 
 /// A server-side `Table`, as kubectl asks for.
-pub(super) fn table(kind: Kind, items: &[Arc<Value>], metadata: Value, q: &BTreeMap<String, String>) -> Value {
+pub(super) fn table(
+    kind: Kind,
+    items: &[Arc<Value>],
+    metadata: Value,
+    q: &BTreeMap<String, String>,
+) -> Value {
     let col = |name: &str, ty: &str, format: &str| json!({"name": name, "type": ty, "format": format, "description": "", "priority": 0});
     let columns = match kind {
         Kind::Pod => vec![

@@ -44,7 +44,12 @@ pub(super) fn status(code: u16, reason: &str, message: &str, details: Value) -> 
            "message": message, "reason": reason, "details": details, "code": code})
 }
 
-pub(super) fn error_response(code: u16, reason: &str, message: &str, details: Value) -> Response<Body> {
+pub(super) fn error_response(
+    code: u16,
+    reason: &str,
+    message: &str,
+    details: Value,
+) -> Response<Body> {
     json_response(
         StatusCode::from_u16(code).unwrap(),
         &status(code, reason, message, details),
