@@ -1,7 +1,34 @@
 //! The JSON contract, fixes that resolve findings without losing traffic, and the
 //! CNI detection the live TUI feeds the lint.
 
+use netpol_tui::engine::connectivity::Granularity;
+use netpol_tui::engine::diff::{Diff, PreviewOptions, preview};
+use netpol_tui::engine::index::Index;
+use netpol_tui::engine::proposal::{Change, Proposal};
+use netpol_tui::source::files::load_sources;
+
 use super::*;
+
+/// A lint fix's policies as proposal changes; the fix must load cleanly.
+fn fix_changes(fix: &str) -> Vec<Change> {
+    let loaded = load_sources(&[("fix.yaml".to_string(), fix.to_string())]);
+    assert!(loaded.errors.is_empty(), "{:?}\n{fix}", loaded.errors);
+    loaded
+        .snapshot
+        .policies
+        .into_iter()
+        .map(Change::UpsertPolicy)
+        .collect()
+}
+
+/// The what-if of `changes` per pod, with the lint run before and after.
+fn preview_with_lint(idx: &Index, o: &LintOptions, changes: Vec<Change>) -> Diff {
+    let po = PreviewOptions {
+        granularity: Granularity::Pod,
+        lint: Some(o),
+    };
+    preview(idx, &Proposal::new(changes), &po)
+}
 
 #[test]
 fn json_follows_the_findings_contract() {
@@ -27,10 +54,6 @@ fn json_follows_the_findings_contract() {
 /// connection: it must not isolate pods that were open for egress.
 #[test]
 fn dns_fix_resolves_the_finding_and_loses_nothing() {
-    use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::{PreviewOptions, preview};
-    use netpol_tui::engine::proposal::{Change, Proposal};
-    use netpol_tui::source::files::load_sources;
     let docs = [
         DNS.to_string(),
         pod("shop", "web", "{app: web}"),
@@ -64,20 +87,9 @@ fn dns_fix_resolves_the_finding_and_loses_nothing() {
         assert_eq!(f.len(), 1, "{id}: {before:#?}");
         let fix = f[0].fix.clone().expect("a fix");
         assert!(!fix.contains("name: allow-dns\n"), "{fix}");
-        let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
-        assert!(loaded.errors.is_empty(), "{:?}\n{fix}", loaded.errors);
-        assert_eq!(loaded.snapshot.policies.len(), 1, "{fix}");
-        let changes: Vec<_> = loaded
-            .snapshot
-            .policies
-            .into_iter()
-            .map(Change::UpsertPolicy)
-            .collect();
-        let po = PreviewOptions {
-            granularity: Granularity::Pod,
-            lint: Some(&o),
-        };
-        let d = preview(&idx, &Proposal::new(changes), &po);
+        let changes = fix_changes(&fix);
+        assert_eq!(changes.len(), 1, "{fix}");
+        let d = preview_with_lint(&idx, &o, changes);
         assert!(d.lost().is_empty(), "{id}: the fix cuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),
@@ -121,11 +133,6 @@ fn selector_yaml_quotes_what_yaml_would_not_read_as_a_string() {
 /// and resolves its finding.
 #[test]
 fn demo_dns_fixes_lose_nothing() {
-    use netpol_tui::engine::connectivity::Granularity;
-    use netpol_tui::engine::diff::{PreviewOptions, preview};
-    use netpol_tui::engine::index::Index;
-    use netpol_tui::engine::proposal::{Change, Proposal};
-    use netpol_tui::source::files::load_sources;
     let idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
     let o = LintOptions::default();
     let fixes: Vec<(&str, String)> = lint(&idx, &o)
@@ -135,19 +142,7 @@ fn demo_dns_fixes_lose_nothing() {
         .collect();
     assert!(fixes.len() >= 2, "the demo shows both DNS failure modes");
     for (id, fix) in fixes {
-        let loaded = load_sources(&[("fix.yaml".to_string(), fix.clone())]);
-        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let changes: Vec<Change> = loaded
-            .snapshot
-            .policies
-            .into_iter()
-            .map(Change::UpsertPolicy)
-            .collect();
-        let po = PreviewOptions {
-            granularity: Granularity::Pod,
-            lint: Some(&o),
-        };
-        let d = preview(&idx, &Proposal::new(changes), &po);
+        let d = preview_with_lint(&idx, &o, fix_changes(&fix));
         assert!(d.lost().is_empty(), "{id} fix\n{fix}\ncuts {:?}", d.lost());
         assert!(
             d.findings_resolved.iter().any(|r| r.id == id),
