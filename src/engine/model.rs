@@ -87,6 +87,21 @@ pub struct ContainerPort {
     pub protocol: Protocol,
 }
 
+impl ContainerPort {
+    /// The ports of a cluster DNS pod (CoreDNS, kube-dns): `dns` on UDP 53
+    /// and `dns-tcp` on TCP 53.
+    pub fn cluster_dns() -> Vec<ContainerPort> {
+        [("dns", Protocol::Udp), ("dns-tcp", Protocol::Tcp)]
+            .into_iter()
+            .map(|(name, protocol)| ContainerPort {
+                name: Some(name.into()),
+                port: 53,
+                protocol,
+            })
+            .collect()
+    }
+}
+
 /// What a pod stands for: itself, or a workload whose template it represents.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Owner {

@@ -73,18 +73,7 @@ fn dns_index<'a>(
         namespace: o.dns_namespace.clone(),
         name: "cluster-dns (assumed)".to_string(),
         labels: o.dns_selector.match_labels.clone(),
-        ports: vec![
-            ContainerPort {
-                name: Some("dns".into()),
-                port: 53,
-                protocol: Protocol::Udp,
-            },
-            ContainerPort {
-                name: Some("dns-tcp".into()),
-                port: 53,
-                protocol: Protocol::Tcp,
-            },
-        ],
+        ports: ContainerPort::cluster_dns(),
         ips: vec![],
         host_network: false,
         owner: None,
