@@ -13,7 +13,7 @@ use super::{centered, pane_block, popup_frame, scrolled};
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let mut out = Vec::new();
-    let sections = help_sections();
+    let sections = help_sections(&app.keymap);
     let w = sections
         .iter()
         .flat_map(|(_, r)| r.iter().map(|r| r.keys.chars().count()))
