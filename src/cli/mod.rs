@@ -34,10 +34,11 @@ pub const VERSION: &str = concat!(
 pub struct Cli {
     /// The TUI's (no subcommand) source; subcommands take these flags too,
     /// before or after their name (`--demo lint` = `lint --demo`).
-    #[command(flatten)]
-    pub source: SourceArgs,
+    // Before `source`: its help heading would otherwise carry over.
     #[command(flatten)]
     pub tui: TuiArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -61,7 +62,12 @@ pub struct TuiArgs {
 pub struct SourceArgs {
     /// Manifests to read instead of a live cluster: a file, a directory
     /// (recursive; .yaml/.yml/.json) or - for stdin. Repeatable.
-    #[arg(short = 'f', long = "filename", visible_alias = "file", value_name = "PATH")]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        visible_alias = "file",
+        value_name = "PATH"
+    )]
     pub files: Vec<PathBuf>,
     /// Use the embedded demo cluster (no cluster needed).
     #[arg(long, conflicts_with = "files")]

@@ -103,10 +103,9 @@ pub fn parse(text: &str) -> Result<Config, String> {
 }
 
 fn theme(value: &Value) -> Result<ThemeKind, String> {
-    value
-        .as_str()
-        .and_then(ThemeKind::parse)
-        .ok_or_else(|| format!("theme: {value} is not a theme (use \"dark\", \"light\" or \"mono\")"))
+    value.as_str().and_then(ThemeKind::parse).ok_or_else(|| {
+        format!("theme: {value} is not a theme (use \"dark\", \"light\" or \"mono\")")
+    })
 }
 
 /// `[keys.NAME]`: `action = "key"` or `action = ["key", ...]`.
@@ -126,7 +125,12 @@ fn keys_section(map: &mut Keymap, name: &str, section: &Value) -> Result<(), Str
         let known = configurable(ctx);
         let action = Action::from_name(action_name)
             .filter(|a| a.name().is_some_and(|n| known.contains(&n)))
-            .ok_or_else(|| format!("{at}: unknown action (this section has: {})", known.join(", ")))?;
+            .ok_or_else(|| {
+                format!(
+                    "{at}: unknown action (this section has: {})",
+                    known.join(", ")
+                )
+            })?;
         let words: Vec<&Value> = match keys {
             Value::Array(a) => a.iter().collect(),
             v => vec![v],
@@ -134,7 +138,9 @@ fn keys_section(map: &mut Keymap, name: &str, section: &Value) -> Result<(), Str
         let mut parsed = Vec::new();
         for w in words {
             let Some(s) = w.as_str() else {
-                return Err(format!("{at}: {w} is not a key (write keys as strings: \"q\", \"Ctrl-F\")"));
+                return Err(format!(
+                    "{at}: {w} is not a key (write keys as strings: \"q\", \"Ctrl-F\")"
+                ));
             };
             let k = Key::parse(s).map_err(|e| format!("{at}: cannot parse key {s:?}: {e}"))?;
             if !parsed.contains(&k) {
@@ -145,4 +151,153 @@ fn keys_section(map: &mut Keymap, name: &str, section: &Value) -> Result<(), Str
             .map_err(|e| format!("{at}: {e}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::super::keymap::{BINDINGS, Mode, resolve};
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
+
+    fn err(text: &str) -> String {
+        parse(text).expect_err(text)
+    }
+
+    #[test]
+    fn no_file_content_is_the_defaults_and_they_are_consistent() {
+        assert_eq!(parse(""), Ok(Config::default()));
+        assert_eq!(Keymap::default().check(), Ok(()));
+    }
+
+    #[test]
+    fn the_example_parses_to_the_defaults_and_lists_every_action() {
+        assert_eq!(parse(EXAMPLE), Ok(Config::default()));
+        let table: Table = EXAMPLE.parse().expect("TOML");
+        for b in BINDINGS {
+            let (Some(ctx), Some(action)) = (b.context.name(), b.action.name()) else {
+                continue;
+            };
+            assert!(
+                table["keys"][ctx].get(action).is_some(),
+                "the example lacks [keys.{ctx}] {action}"
+            );
+        }
+        // Uncommented, the theme line parses too.
+        let themed = EXAMPLE.replace("# theme = \"dark\"", "theme = \"dark\"");
+        assert_eq!(parse(&themed).map(|c| c.theme), Ok(Some(ThemeKind::Dark)));
+    }
+
+    #[test]
+    fn a_remap_replaces_that_actions_keys_only() {
+        let c = parse("theme = \"light\"\n[keys.browse]\nmatrix = \"M\"\n[keys.move]\ndown = [\"Down\", \"Ctrl-J\"]\n")
+            .expect("valid");
+        assert_eq!(c.theme, Some(ThemeKind::Light));
+        let press = |c: char, m| KeyEvent::new(KeyCode::Char(c), m);
+        let none = KeyModifiers::NONE;
+        assert_eq!(
+            resolve(&c.keymap, Mode::Browse, &press('M', KeyModifiers::SHIFT)),
+            Some(Action::Matrix)
+        );
+        assert_eq!(resolve(&c.keymap, Mode::Browse, &press('m', none)), None);
+        assert_eq!(
+            resolve(&c.keymap, Mode::Browse, &press('j', KeyModifiers::CONTROL)),
+            Some(Action::Down)
+        );
+        assert_eq!(resolve(&c.keymap, Mode::Browse, &press('j', none)), None);
+        // Untouched actions keep their keys.
+        assert_eq!(
+            resolve(&c.keymap, Mode::Browse, &press('k', none)),
+            Some(Action::Up)
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let e = err("colour = \"dark\"\n");
+        assert!(e.contains("unknown key \"colour\""), "{e}");
+    }
+
+    #[test]
+    fn unknown_section() {
+        let e = err("[keys.brwose]\nmatrix = \"m\"\n");
+        assert!(
+            e.contains("unknown section [keys.brwose]") && e.contains("browse"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_action_lists_the_sections_actions() {
+        let e = err("[keys.browse]\nmatrixx = \"m\"\n");
+        assert!(e.contains("[keys.browse] matrixx: unknown action"), "{e}");
+        assert!(e.contains("toggle-findings"), "{e}");
+        // A real action, but not one of this section.
+        let e = err("[keys.finder]\nmatrix = \"Ctrl-X\"\n");
+        assert!(e.contains("[keys.finder] matrix: unknown action"), "{e}");
+    }
+
+    #[test]
+    fn unparsable_key() {
+        let e = err("[keys.browse]\nmatrix = \"Ctl-M\"\n");
+        assert!(
+            e.contains("[keys.browse] matrix: cannot parse key \"Ctl-M\""),
+            "{e}"
+        );
+        assert!(e.contains("unknown modifier"), "{e}");
+        let e = err("[keys.browse]\nmatrix = 5\n");
+        assert!(e.contains("[keys.browse] matrix: 5 is not a key"), "{e}");
+        let e = err("[keys.browse]\nmatrix = []\n");
+        assert!(e.contains("[keys.browse] matrix: no keys"), "{e}");
+    }
+
+    #[test]
+    fn conflicting_binding() {
+        let e = err("[keys.browse]\nmatrix = \"f\"\n");
+        assert!(
+            e.contains("[keys.browse]: key \"f\" is bound to both matrix and toggle-findings"),
+            "{e}"
+        );
+        // Moving the other action away resolves it.
+        assert!(parse("[keys.browse]\nmatrix = \"f\"\ntoggle-findings = \"F\"\n").is_ok());
+        // A plain letter where one types would never fire.
+        let e = err("[keys.finder]\nclose = \"x\"\n");
+        assert!(
+            e.contains("[keys.finder] close: key \"x\" types text there"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_theme_and_bad_toml() {
+        let e = err("theme = \"solarized\"\n");
+        assert!(e.contains("theme: \"solarized\" is not a theme"), "{e}");
+        let e = err("[keys\n");
+        assert!(e.starts_with("not valid TOML"), "{e}");
+        let e = err("keys = 1\n");
+        assert!(e.contains("keys: must be a table"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("netpol-tui-config-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "[keys.browse]\nmatrix = \"f\"\n").expect("write");
+        let e = load_from(&path).expect_err("conflict").to_string();
+        assert!(
+            e.starts_with(&format!("config file {}: ", path.display())),
+            "{e}"
+        );
+        let missing = load_from(&dir.join("nope.toml"))
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            missing.contains("nope.toml") && missing.contains("cannot read"),
+            "{missing}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

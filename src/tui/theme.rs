@@ -209,7 +209,13 @@ mod tests {
             ThemeKind::Mono
         );
         assert_eq!(
-            ThemeKind::resolve_from(Some("light"), false, Some("dark"), Some(ThemeKind::Dark), None),
+            ThemeKind::resolve_from(
+                Some("light"),
+                false,
+                Some("dark"),
+                Some(ThemeKind::Dark),
+                None
+            ),
             ThemeKind::Light
         );
         assert_eq!(

@@ -113,7 +113,11 @@ impl Key {
                 KeyCode::Char(c) if c.is_ascii_alphabetic() => {
                     return Ok(Key::Code(KeyCode::Char(c.to_ascii_uppercase()), mods));
                 }
-                _ => return Err("Shift only combines with letters and Tab (write G, ?, Shift-Tab)".into()),
+                _ => {
+                    return Err(
+                        "Shift only combines with letters and Tab (write G, ?, Shift-Tab)".into(),
+                    );
+                }
             }
         }
         Ok(Key::Code(code, mods))

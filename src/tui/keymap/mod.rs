@@ -98,15 +98,29 @@ impl Context {
         (Context::Global, "Everywhere (not while typing)"),
         (Context::Browse, "Main screen"),
         (Context::Move, "Moving"),
-        (Context::Finder, "Finder (/)"),
-        (Context::Matrix, "Matrix (m)"),
-        (Context::Trace, "Trace (t)"),
+        (Context::Finder, "Finder"),
+        (Context::Matrix, "Matrix"),
+        (Context::Trace, "Trace"),
         (Context::PortInput, "Trace: port field"),
-        (Context::Help, "Help (?)"),
-        (Context::Overlay, "What-if (w)"),
+        (Context::Help, "Help"),
+        (Context::Overlay, "What-if"),
         (Context::PathInput, "What-if: file path"),
         (Context::Mouse, "Mouse"),
     ];
+
+    /// The binding that opens this context's mode, for the help's titles
+    /// ("Matrix (m)"), so they follow the user's keys.
+    fn opener(self) -> Option<(Context, Action)> {
+        use Context as C;
+        match self {
+            C::Finder => Some((C::Global, Action::Finder)),
+            C::Matrix => Some((C::Browse, Action::Matrix)),
+            C::Trace => Some((C::Browse, Action::Trace)),
+            C::Help => Some((C::Global, Action::Help)),
+            C::Overlay => Some((C::Browse, Action::WhatIf)),
+            _ => None,
+        }
+    }
 }
 
 /// The input mode, derived from what is open.
@@ -194,7 +208,6 @@ impl Binding {
     const fn when(self, needs: Needs) -> Binding {
         Binding { needs, ..self }
     }
-
 }
 
 fn keys_label(keys: &[Key]) -> String {
@@ -241,7 +254,7 @@ pub struct HelpRow {
 }
 
 /// The help overlay's content: per context, its rows.
-pub fn help_sections(map: &Keymap) -> Vec<(&'static str, Vec<HelpRow>)> {
+pub fn help_sections(map: &Keymap) -> Vec<(String, Vec<HelpRow>)> {
     Context::ALL
         .iter()
         .map(|&(ctx, title)| {
@@ -254,6 +267,10 @@ pub fn help_sections(map: &Keymap) -> Vec<(&'static str, Vec<HelpRow>)> {
                     needs: b.needs,
                 })
                 .collect();
+            let title = match ctx.opener() {
+                Some((c, a)) => format!("{title} ({})", map.key(c, a)),
+                None => title.to_string(),
+            };
             (title, rows)
         })
         .collect()

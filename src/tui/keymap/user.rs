@@ -23,9 +23,33 @@ impl Keymap {
         BINDINGS.iter().zip(self.keys.iter().map(Vec::as_slice))
     }
 
+    /// The first key of `action` in `context`, as the views' hints print
+    /// it ("?" if there is no such binding, which the tests rule out).
+    pub fn key(&self, context: Context, action: Action) -> String {
+        let mut labels = self.labels(context, action);
+        if labels.is_empty() {
+            "?".to_string()
+        } else {
+            labels.swap_remove(0)
+        }
+    }
+
+    /// Every key of `action` in `context`, as labels.
+    pub fn labels(&self, context: Context, action: Action) -> Vec<String> {
+        self.bindings()
+            .find(|(b, _)| b.context == context && b.action == action)
+            .map(|(_, keys)| keys.iter().map(|k| k.label()).collect())
+            .unwrap_or_default()
+    }
+
     /// Replaces the keys of `action` in `context`. Err: the action has no
     /// binding there (the message lists those it has), or no keys given.
-    pub fn rebind(&mut self, context: Context, action: Action, keys: Vec<Key>) -> Result<(), String> {
+    pub fn rebind(
+        &mut self,
+        context: Context,
+        action: Action,
+        keys: Vec<Key>,
+    ) -> Result<(), String> {
         if keys.is_empty() {
             return Err("no keys: give at least one (an action cannot be unbound)".into());
         }
