@@ -582,8 +582,7 @@ fn help_and_hints_show_the_users_bindings() {
         let line = help.lines().find(|l| l.contains(what)).unwrap_or_default();
         let row = line.split('┃').nth(1).unwrap_or_default();
         row.split("  ")
-            .filter(|c| !c.is_empty())
-            .next()
+            .find(|c| !c.is_empty())
             .unwrap_or_default()
             .trim()
             .to_string()

@@ -74,11 +74,8 @@ impl Key {
     pub fn parse(s: &str) -> Result<Key, String> {
         let mut mods = KeyModifiers::NONE;
         let mut rest = s;
-        loop {
-            // A lone "-" or "+" is the key itself, not a separator.
-            let Some(i) = rest.find(['-', '+']).filter(|&i| i > 0) else {
-                break;
-            };
+        // A lone "-" or "+" is the key itself, not a separator.
+        while let Some(i) = rest.find(['-', '+']).filter(|&i| i > 0) {
             let m = match rest[..i].to_ascii_lowercase().as_str() {
                 "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
                 "alt" | "meta" | "m" => KeyModifiers::ALT,
