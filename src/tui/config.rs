@@ -215,6 +215,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_valid() {
+        let readme = include_str!("../../README.md");
+        let section = readme.split("## Configuration").nth(1).expect("a Configuration section");
+        let block = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("a toml block");
+        let c = parse(block).expect("the README's example parses");
+        assert_eq!(c.theme, Some(ThemeKind::Light));
+        assert_ne!(c.keymap, Keymap::default());
+    }
+
+    #[test]
     fn unknown_top_level_key() {
         let e = err("colour = \"dark\"\n");
         assert!(e.contains("unknown key \"colour\""), "{e}");
