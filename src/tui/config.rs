@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn the_readme_example_is_valid() {
         let readme = include_str!("../../README.md");
-        let section = readme.split("## Configuration").nth(1).expect("a Configuration section");
+        let section = readme
+            .split("## Configuration")
+            .nth(1)
+            .expect("a Configuration section");
         let block = section
             .split("```toml\n")
             .nth(1)
