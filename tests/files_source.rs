@@ -1140,7 +1140,7 @@ fn large_dump_loads_quickly() {
         ));
     }
     let t = std::time::Instant::now();
-    let docs = netpol_tui::source::yaml::parse_documents(&text);
+    let docs = netpol_tui::yaml::parse_documents(&text);
     println!("YAML parse alone: {:?} ({} docs)", t.elapsed(), docs.len());
     drop(docs);
     let t = std::time::Instant::now();

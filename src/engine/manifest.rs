@@ -1,7 +1,7 @@
 //! The YAML the tool writes (lint fixes, what-if bundles, the draft
 //! template), made by serialising model objects through serde types that
-//! mirror the NetworkPolicy API shape. The only place in the engine that
-//! names `serde_yaml`: the engine builds model [`Policy`] values, this
+//! mirror the NetworkPolicy API shape, written by [`crate::yaml`] (the one
+//! module that names serde_yaml). The engine builds model [`Policy`] values, this
 //! module alone decides how they are spelled, and quoting (`"true"`, `"1"`,
 //! `a: b`) is the serialiser's job.
 
@@ -173,7 +173,7 @@ fn rule(ingress: bool, r: &Rule) -> RuleDoc {
 
 fn to_yaml<T: Serialize>(v: &T) -> String {
     // Serialising these plain structs cannot fail; keep the error visible.
-    serde_yaml::to_string(v).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+    crate::yaml::to_string(v).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
 }
 
 /// One NetworkPolicy document (no `---`), ending in a newline.

@@ -8,7 +8,6 @@ pub mod live;
 mod load;
 mod spec;
 pub mod synth;
-pub mod yaml;
 
 pub use load::{Loaded, load};
 pub use spec::{Origin, Spec};

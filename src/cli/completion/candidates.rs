@@ -55,8 +55,8 @@ pub fn contexts(src: &SourceFlags) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
-        // YAML goes through the crate's one parser (source::yaml).
-        let Ok(Some(doc)) = crate::source::yaml::parse_value(&text) else {
+        // YAML goes through the crate's one parser (crate::yaml).
+        let Ok(Some(doc)) = crate::yaml::parse_value(&text) else {
             continue;
         };
         let contexts = doc["contexts"].as_array().cloned().unwrap_or_default();

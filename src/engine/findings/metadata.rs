@@ -8,7 +8,8 @@ use super::{
 };
 use crate::engine::index::Index;
 use crate::engine::ipblock::IpRange;
-use crate::engine::model::Direction;
+use crate::engine::manifest::peer_list_yaml;
+use crate::engine::model::{Direction, IpBlock, Peer};
 use crate::engine::verdict::Endpoint;
 
 pub(super) fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
@@ -51,12 +52,31 @@ pub(super) fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
                 rules.join(", "),
                 names(&pods)
             ),
-            why: "a compromised pod can read the node's cloud credentials from the metadata service".to_string(),
-            fix: Some(
-                "add the link-local range to the ipBlock's except list:\n- ipBlock:\n    cidr: 0.0.0.0/0\n    except:\n    - 169.254.0.0/16   # covers 169.254.169.254/32\n# and for IPv6 ::/0 blocks: except [fd00:ec2::254/128]\n"
+            why:
+                "a compromised pod can read the node's cloud credentials from the metadata service"
                     .to_string(),
-            ),
-            ..about_pods(METADATA_ENDPOINT_REACHABLE, Severity::High, &ns, &pols, pods)
+            fix: Some(metadata_fix()),
+            ..about_pods(
+                METADATA_ENDPOINT_REACHABLE,
+                Severity::High,
+                &ns,
+                &pols,
+                pods,
+            )
         });
     }
+}
+
+/// The fix: the link-local range (which covers 169.254.169.254) in the
+/// ipBlock's except list, as a `to` snippet.
+fn metadata_fix() -> String {
+    let net = |s: &str| s.parse().expect("a valid literal CIDR");
+    let peer = Peer::IpBlock(IpBlock {
+        cidr: net("0.0.0.0/0"),
+        except: vec![net("169.254.0.0/16")],
+    });
+    format!(
+        "add the link-local range 169.254.0.0/16 (it covers 169.254.169.254/32) to the ipBlock's except list:\n{}# and for IPv6 ::/0 blocks: except [fd00:ec2::254/128]\n",
+        peer_list_yaml("to", &peer)
+    )
 }

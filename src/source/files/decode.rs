@@ -11,7 +11,7 @@ use super::classify::{Class, classify};
 use super::prune::{NAMESPACE, POD, POLICY, prune};
 use super::{Data, Loader, Loc, ObjKey, join_path, namespace_of};
 use crate::source::convert::{self, DEFAULT_NAMESPACE, FieldError};
-use crate::source::yaml;
+use crate::yaml;
 
 impl Loader {
     pub(super) fn add_text(&mut self, name: &str, text: &str, from_walk: bool) {

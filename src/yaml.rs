@@ -1,13 +1,22 @@
-//! The one place that parses YAML. serde_yaml is unmaintained; everything
-//! else in the crate sees only `serde_json::Value`, so replacing the YAML
-//! parser is a change to [`parse_value`] alone.
+//! The one place that names serde_yaml, for reading and for writing. It is
+//! unmaintained: everything else in the crate sees `serde_json::Value` (when
+//! reading) or hands in a `Serialize` value (when writing), so replacing the
+//! YAML crate is a change to this file alone. It sits below the layers (it
+//! names no other module of the crate), so the engine, the sources and the
+//! front ends can all use it.
 //!
 //! Multi-document streams are split here, line by line at `---`, the way
 //! kubectl's YAML reader splits them, and each document is parsed on its own:
 //! a syntax error is reported for its document, with line numbers counted
 //! from the start of the stream.
 
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+/// `v` as one YAML document (block style, ending in a newline).
+pub fn to_string<T: Serialize>(v: &T) -> Result<String, String> {
+    serde_yaml::to_string(v).map_err(|e| e.to_string())
+}
 
 /// One document of a YAML stream.
 #[derive(Debug, Clone)]
