@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// Longest source file allowed (the aim is ~500 lines).
 const MAX_LINES: usize = 550;
 
-const EXTERNAL: [&str; 7] = [
+const EXTERNAL: [&str; 8] = [
     "tokio",
     "ratatui",
     "crossterm",
@@ -20,11 +20,17 @@ const EXTERNAL: [&str; 7] = [
     "k8s_openapi",
     "serde_yaml",
     "fuzzy_matcher",
+    "toml",
 ];
 
-/// Unmaintained dependencies, each wrapped in one module so that a swap is a
-/// one-file change: (crate, the only file that may name it).
-const WRAPPED: [(&str, &str); 2] = [("serde_yaml", "yaml.rs"), ("fuzzy_matcher", "tui/fuzzy.rs")];
+/// Dependencies each wrapped in one module so that a swap is a one-file
+/// change (serde_yaml and fuzzy-matcher are unmaintained; toml reads only the
+/// config file): (crate, the only file that may name it).
+const WRAPPED: [(&str, &str); 3] = [
+    ("serde_yaml", "yaml.rs"),
+    ("fuzzy_matcher", "tui/fuzzy.rs"),
+    ("toml", "tui/config.rs"),
+];
 
 /// What each layer must not name: `crate::<module>` or an external crate.
 fn forbidden(layer: &str) -> &'static [&'static str] {

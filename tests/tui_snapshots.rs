@@ -16,6 +16,8 @@ use ratatui::style::{Modifier, Style};
 
 // A path, not `tui_snapshots/main.rs`: insta names and places snapshots after
 // the asserting file, which must stay `tests/tui_snapshots.rs`.
+#[path = "tui_snapshots/config.rs"]
+mod config;
 #[path = "tui_snapshots/interaction.rs"]
 mod interaction;
 

@@ -21,6 +21,9 @@ pub struct CanReachArgs {
     /// Output format: text or json.
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    // The cluster to load (also accepted before the subcommand name).
+    #[command(flatten)]
+    pub source: super::SourceArgs,
 }
 
 #[derive(Serialize)]
