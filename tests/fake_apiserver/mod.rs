@@ -49,16 +49,23 @@ pub enum Kind {
     Namespace,
     Pod,
     NetworkPolicy,
+    Service,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy];
+    pub const ALL: [Kind; 4] = [
+        Kind::Namespace,
+        Kind::Pod,
+        Kind::NetworkPolicy,
+        Kind::Service,
+    ];
 
     pub fn resource(self) -> &'static str {
         match self {
             Kind::Namespace => "namespaces",
             Kind::Pod => "pods",
             Kind::NetworkPolicy => "networkpolicies",
+            Kind::Service => "services",
         }
     }
     pub fn kind(self) -> &'static str {
@@ -66,6 +73,7 @@ impl Kind {
             Kind::Namespace => "Namespace",
             Kind::Pod => "Pod",
             Kind::NetworkPolicy => "NetworkPolicy",
+            Kind::Service => "Service",
         }
     }
     pub fn group(self) -> &'static str {
@@ -1065,6 +1073,11 @@ fn table(kind: Kind, items: &[Arc<Value>], metadata: Value, q: &BTreeMap<String,
             col("Pod-Selector", "string", ""),
             col("Age", "string", ""),
         ],
+        Kind::Service => vec![
+            col("Name", "string", "name"),
+            col("Type", "string", ""),
+            col("Age", "string", ""),
+        ],
     };
     let include_object = q
         .get("includeObject")
@@ -1096,6 +1109,7 @@ fn table(kind: Kind, items: &[Arc<Value>], metadata: Value, q: &BTreeMap<String,
                         .unwrap_or_else(|| "<none>".into());
                     json!([name, sel, "1m"])
                 }
+                Kind::Service => json!([name, o["spec"]["type"].as_str().unwrap_or("ClusterIP"), "1m"]),
             };
             let object = match include_object {
                 "None" => Value::Null,
