@@ -246,3 +246,85 @@ fn can_reach_exit_codes_for_services() {
     assert_eq!(code, 0);
     assert!(out.contains("3 some backends allowed"), "{out}");
 }
+
+fn lint_ids(yaml: &str) -> Vec<(String, String)> {
+    use netpol_tui::engine::findings::{LintOptions, lint};
+    lint(&index(yaml), &LintOptions::default())
+        .into_iter()
+        .map(|f| (f.id.to_string(), f.message))
+        .collect()
+}
+
+#[test]
+fn lint_dns_behind_a_service_on_another_target_port() {
+    let f = lint_ids(include_str!("fixtures/services/dns-5353.yaml"));
+    let ids: Vec<&str> = f.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(ids.contains(&"dns-port-mismatch"), "{f:?}");
+    assert!(
+        !ids.contains(&"egress-deny-blocks-dns"),
+        "the precise finding replaces it: {f:?}"
+    );
+    let (_, m) = f
+        .iter()
+        .find(|(id, _)| id == "dns-port-mismatch")
+        .expect("finding");
+    assert!(
+        m.contains("kube-system/kube-dns") && m.contains("5353"),
+        "{m}"
+    );
+    // Allowing the target port fixes it.
+    let fixed = include_str!("fixtures/services/dns-5353.yaml")
+        .replace("{port: 53, protocol: UDP}", "{port: 5353, protocol: UDP}")
+        .replace("{port: 53, protocol: TCP}", "{port: 5353, protocol: TCP}");
+    let f = lint_ids(&fixed);
+    assert!(
+        !f.iter()
+            .any(|(id, _)| id.starts_with("dns") || id.contains("blocks-dns")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn lint_service_no_backends_and_port_blocked() {
+    let policy = ALLOW_8443.replace("8443", "443");
+    let y = pod(
+        "pay",
+        "api-1",
+        "{app: api}",
+        "[{name: https, containerPort: 8443}]",
+    ) + &pod("shop", "fe", "{app: fe}", "[]")
+        + &svc(
+            "pay",
+            "api",
+            "{selector: {app: api}, ports: [{port: 443, targetPort: 8443}]}",
+        )
+        + &svc(
+            "pay",
+            "typo",
+            "{selector: {app: apii}, ports: [{port: 80}]}",
+        )
+        + &svc("pay", "manual", "{ports: [{port: 80}]}")
+        + &policy;
+    let f = lint_ids(&y);
+    let ids: Vec<&str> = f.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids.iter().filter(|i| **i == "service-no-backends").count(),
+        1,
+        "{f:?}"
+    );
+    assert!(
+        f.iter()
+            .any(|(id, m)| id == "service-no-backends" && m.contains("pay/typo"))
+    );
+    let (_, m) = f
+        .iter()
+        .find(|(id, _)| id == "service-port-blocked")
+        .expect("port blocked");
+    assert!(m.contains("pay/api-in") && m.contains("8443"), "{m}");
+    // Allowing the target port: no finding.
+    let f = lint_ids(&y.replace("ports: [{port: 443}]", "ports: [{port: 8443}]"));
+    assert!(
+        !f.iter().any(|(id, _)| id == "service-port-blocked"),
+        "{f:?}"
+    );
+}
