@@ -92,9 +92,9 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             Ok(0)
         }
         Command::CanReach(args) => {
-            let (text, allowed) = cli::can_reach::run(&input.index, &args, focus)?;
+            let (text, code) = cli::can_reach::run(&input.index, &args, focus)?;
             print(&text)?;
-            Ok(if allowed { 0 } else { 1 })
+            Ok(code)
         }
         Command::Lint(args) => {
             let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;

@@ -210,6 +210,7 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
             }
             m.into_values().collect()
         },
+        services: Vec::new(),
     })
 }
 

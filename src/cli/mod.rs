@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod can_reach;
+mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
 pub mod diff;
@@ -120,7 +121,8 @@ pub enum Command {
     /// Who can connect to whom, on which protocols and ports.
     Connectivity(connectivity::ConnectivityArgs),
     /// Can FROM open a connection to TO? Prints the verdict and why.
-    /// Exit status: 0 allowed, 1 denied, 2 error.
+    /// Exit status: 0 allowed (a Service: all backends), 1 denied, 3 some
+    /// backends allowed, 2 error or no verdict.
     CanReach(can_reach::CanReachArgs),
     /// What-if: the connections a change would cut or open, before it is
     /// applied. Exit status: 1 with --fail-on when such changes exist.

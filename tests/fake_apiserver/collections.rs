@@ -143,6 +143,11 @@ pub(super) fn table(
             col("Pod-Selector", "string", ""),
             col("Age", "string", ""),
         ],
+        Kind::Service => vec![
+            col("Name", "string", "name"),
+            col("Type", "string", ""),
+            col("Age", "string", ""),
+        ],
     };
     let include_object = q
         .get("includeObject")
@@ -174,6 +179,7 @@ pub(super) fn table(
                         .unwrap_or_else(|| "<none>".into());
                     json!([name, sel, "1m"])
                 }
+                Kind::Service => json!([name, o["spec"]["type"].as_str().unwrap_or("ClusterIP"), "1m"]),
             };
             let object = match include_object {
                 "None" => Value::Null,

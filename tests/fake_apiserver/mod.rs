@@ -60,16 +60,23 @@ pub enum Kind {
     Namespace,
     Pod,
     NetworkPolicy,
+    Service,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy];
+    pub const ALL: [Kind; 4] = [
+        Kind::Namespace,
+        Kind::Pod,
+        Kind::NetworkPolicy,
+        Kind::Service,
+    ];
 
     pub fn resource(self) -> &'static str {
         match self {
             Kind::Namespace => "namespaces",
             Kind::Pod => "pods",
             Kind::NetworkPolicy => "networkpolicies",
+            Kind::Service => "services",
         }
     }
     pub fn kind(self) -> &'static str {
@@ -77,6 +84,7 @@ impl Kind {
             Kind::Namespace => "Namespace",
             Kind::Pod => "Pod",
             Kind::NetworkPolicy => "NetworkPolicy",
+            Kind::Service => "Service",
         }
     }
     pub fn group(self) -> &'static str {

@@ -365,3 +365,30 @@ fn hostile_input_never_panics() {
         .collect();
     assert_eq!(fields, vec!["items[0]", "items[2]", "items[3].apiVersion"]);
 }
+
+#[test]
+fn services_load_and_invalid_ones_are_reported_with_their_field() {
+    let l = src(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: pay}\nspec:\n  selector: {app: api}\n  ports: [{name: https, port: 443, targetPort: https}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: bad, namespace: pay}\nspec:\n  ports: [{port: 80, protocol: tcp}]\n---\napiVersion: v1\nkind: ServiceList\nitems:\n- metadata: {name: ext, namespace: pay}\n  spec: {type: ExternalName, externalName: db.example.com}\n",
+    );
+    let names: Vec<String> = l
+        .snapshot
+        .services
+        .iter()
+        .map(|s| format!("{}/{}", s.namespace, s.name))
+        .collect();
+    assert_eq!(names, ["pay/api", "pay/ext"]);
+    assert_eq!(
+        l.snapshot.services[0].ports[0].target,
+        PortRef::Name("https".to_string())
+    );
+    assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
+    let e = &l.errors[0];
+    assert_eq!(e.file, "input.yaml");
+    assert_eq!(e.document, Some(1));
+    assert_eq!(e.object.as_deref(), Some("Service pay/bad"));
+    assert_eq!(e.field.as_deref(), Some("spec.ports[0].protocol"));
+    // Services name pods; they add no namespace and no pod.
+    assert!(l.snapshot.pods.is_empty());
+    assert!(l.implicit_namespaces.is_empty());
+}

@@ -273,11 +273,12 @@ async fn only_get_requests_are_ever_sent() {
     let reqs = fake.requests();
     assert!(reqs.iter().any(|r| r.is_watch()));
     assert!(reqs.iter().all(|r| r.method == "GET"), "{reqs:?}");
-    // Every request is a list or watch of the three kinds (or /version).
+    // Every request is a list or watch of the four kinds (or /version).
     let allowed = [
         "/api/v1/namespaces",
         "/api/v1/pods",
         "/apis/networking.k8s.io/v1/networkpolicies",
+        "/api/v1/services",
         "/version",
     ];
     assert!(

@@ -15,7 +15,7 @@ use fake_apiserver::{BlackHole, FakeApiServer, Kind, Scope, kubeconfig_for};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::{Event, PodKey, PolicyKey, Snapshot};
+use netpol_tui::engine::model::{Event, PodKey, PolicyKey, ServiceKey, Snapshot};
 use netpol_tui::source::live::{
     self, Health, LiveError, LiveOptions, LiveUpdate, ResourceKind, SyncState,
 };
@@ -118,10 +118,14 @@ fn assert_same(got: &Snapshot, want: &Snapshot) {
     assert_eq!(got.pods.len(), want.pods.len(), "pod count differs");
     assert_eq!(got.pods, want.pods, "pods differ");
     assert_eq!(got.policies, want.policies, "policies differ");
+    assert_eq!(got.services, want.services, "services differ");
 }
 
 fn same(a: &Snapshot, b: &Snapshot) -> bool {
-    a.namespaces == b.namespaces && a.pods == b.pods && a.policies == b.policies
+    a.namespaces == b.namespaces
+        && a.pods == b.pods
+        && a.policies == b.policies
+        && a.services == b.services
 }
 
 // ---- following a watch ----------------------------------------------------------------
@@ -145,6 +149,9 @@ fn event_name(e: &Event) -> &'static str {
         Event::ReplaceNamespaces(_) => "ReplaceNamespaces",
         Event::ReplacePods { .. } => "ReplacePods",
         Event::ReplacePolicies { .. } => "ReplacePolicies",
+        Event::UpsertService(_) => "UpsertService",
+        Event::DeleteService(_) => "DeleteService",
+        Event::ReplaceServices { .. } => "ReplaceServices",
         Event::Replace(_) => "Replace",
     }
 }

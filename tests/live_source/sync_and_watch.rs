@@ -60,7 +60,12 @@ async fn initial_sync_lists_in_pages_and_matches_a_fresh_list() {
     kinds.sort();
     assert_eq!(
         kinds,
-        ["ReplaceNamespaces", "ReplacePods", "ReplacePolicies"]
+        [
+            "ReplaceNamespaces",
+            "ReplacePods",
+            "ReplacePolicies",
+            "ReplaceServices"
+        ]
     );
     let h = f.health.clone().unwrap();
     assert_eq!(h.pods.objects, 1201);
@@ -158,7 +163,7 @@ async fn dropped_streams_resume_without_duplicates_or_loss() {
     let o = opts(&fake.write_kubeconfig(CONTEXT));
     let mut f = Follower::new(o.clone());
     f.until_live().await;
-    f.until("three watches open", |_, _| fake.watch_count() == 3)
+    f.until("four watches open", |_, _| fake.watch_count() == 4)
         .await;
 
     // Changes made while no watch is connected are replayed on resume.
@@ -297,5 +302,64 @@ async fn server_restart_goes_stale_then_recovers() {
     })
     .await;
     assert_eq!(f.count("ReplacePods"), 1, "resumed, not relisted");
+    fake.assert_only_gets();
+}
+
+fn service(namespace: &str, name: &str, app: &str, target: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"selector": {"app": app}, "ports": [{"name": "http", "port": 80, "targetPort": target}]}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_are_listed_watched_and_optional() {
+    let fake = FakeApiServer::start().await;
+    populate(&fake, 3);
+    fake.create_value(service("team-a", "web", "web", json!("http")));
+    fake.create_value(service("team-a", "broken", "web", json!("Not_A_Name")));
+    let o = opts(&fake.write_kubeconfig(CONTEXT));
+    let state = live::list_once(&o).await.expect("list_once");
+    let names: Vec<&str> = state
+        .snapshot
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["web"], "the invalid Service is skipped");
+    assert!(
+        state.notes.iter().any(|n| n.contains("team-a/broken")),
+        "{:?}",
+        state.notes
+    );
+
+    let key = ServiceKey::new("team-a", "api");
+    let mut f = Follower::new(o.clone());
+    f.until_live().await;
+    fake.create_value(service("team-a", "api", "api", json!(8080)));
+    f.until("service added", |i, _| i.service(&key).is_some())
+        .await;
+    fake.update_value(service("team-a", "api", "db", json!(8080)));
+    f.until("service changed", |i, _| {
+        i.service(&key)
+            .and_then(|s| s.selector.as_ref())
+            .is_some_and(|sel| sel.get("app").is_some_and(|v| v == "db"))
+    })
+    .await;
+    fake.delete(Kind::Service, "team-a", "api");
+    f.until("service deleted", |i, _| i.service(&key).is_none())
+        .await;
+    f.until_fresh(&o).await;
+
+    // An older RBAC role without services: everything else still loads.
+    fake.forbid(Kind::Service, Scope::Cluster);
+    let state = live::list_once(&o).await.expect("services are optional");
+    assert!(state.snapshot.services.is_empty());
+    assert!(!state.snapshot.pods.is_empty());
+    assert!(matches!(
+        state.health.services.state,
+        SyncState::Forbidden { .. }
+    ));
     fake.assert_only_gets();
 }

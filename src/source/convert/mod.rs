@@ -5,6 +5,7 @@
 
 mod pod;
 mod policy;
+mod service;
 mod validate;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use crate::engine::model::{Labels, Namespace};
 
 pub use pod::{pod_from_api, pod_from_template};
 pub use policy::policy_from_api;
+pub use service::service_from_api;
 pub use validate::{label_key_error, label_value_error, parse_cidr, port_name_error};
 /// One validation problem: where (field path) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::prune::{META, TEMPLATE, prune};
 use super::{Data, Loader, Loc, Manifests, namespace_of};
-use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Snapshot};
+use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Service, Snapshot};
 use crate::source::convert;
 
 /// Enough for any real owner chain (CronJob > Job > Pod is the longest).
@@ -147,6 +147,7 @@ impl Loader {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         let mut real_pods: Vec<Pod> = Vec::new();
         let mut policies: Vec<Policy> = Vec::new();
+        let mut services: Vec<Service> = Vec::new();
         // (namespace, kind, name) -> workload
         let mut workloads: BTreeMap<(String, &'static str, String), Workload> = BTreeMap::new();
         for ((kind, ns, name), entry) in objects {
@@ -157,6 +158,8 @@ impl Loader {
                 Data::Pod(Some(p)) => real_pods.push(p),
                 Data::Pod(None) => {}
                 Data::Policy(p) => policies.push(p),
+                // In key order already: sorted by namespace, then name.
+                Data::Service(s) => services.push(s),
                 Data::Workload(w) => {
                     workloads.insert((ns, kind, name), w);
                 }
@@ -253,6 +256,7 @@ impl Loader {
                 namespaces: namespaces.into_values().collect(),
                 pods: pods.into_values().collect(),
                 policies,
+                services,
             },
             errors,
             warnings,
