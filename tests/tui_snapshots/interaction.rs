@@ -143,7 +143,7 @@ fn live_updates_keep_selection_and_scroll() {
     assert_eq!(h.app.scroll_main, scroll);
     let after = h.text();
     assert!(after.contains("pods Live"), "{after}");
-    assert!(after.contains("22 pods"), "{after}");
+    assert!(after.contains("23 pods"), "{after}");
     // Same view apart from the status bar and the legacy badge (one more pod).
     let body = |s: &str| {
         s.lines()

@@ -8,6 +8,7 @@ mod classes;
 mod compile;
 mod external;
 mod report;
+mod services;
 mod touching;
 
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};
@@ -15,4 +16,7 @@ pub use external::{
     CutBlocks, external_name, external_partitions, external_partitions_of, parse_external_name,
 };
 pub use report::{ConnRow, Granularity, Report, report, report_pair};
+pub use services::{
+    ServiceReport, SvcConn, SvcPortRow, SvcRow, service_node, service_report, service_report_from,
+};
 pub use touching::{Touching, touching};

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{Answer, End, QueryError, Resolved, endpoint};
 use crate::engine::explain::explain;
-use crate::engine::index::{ClassId, Index};
+use crate::engine::index::{Class, ClassId, Index};
 use crate::engine::model::{PodKey, PortRef, Service, ServiceKey, ServicePort};
 use crate::engine::verdict::NoVerdict;
 
@@ -262,16 +262,18 @@ pub fn can_reach_service(
 /// The target port a backend resolves, as the endpoints controller does:
 /// a name is looked up among the pod's declared ports of that protocol.
 pub fn target_on(idx: &Index, pod: &PodKey, sp: &ServicePort) -> Option<u16> {
+    target_in_class(idx.class(idx.pod_class(pod)?), sp)
+}
+
+/// [`target_on`] for every pod of a class (they declare the same ports).
+pub fn target_in_class(class: &Class, sp: &ServicePort) -> Option<u16> {
     match &sp.target {
         PortRef::Number(n) => Some(*n),
-        PortRef::Name(name) => {
-            let c = idx.pod_class(pod)?;
-            idx.class(c)
-                .ports
-                .iter()
-                .find(|p| p.protocol == sp.protocol && p.name.as_deref() == Some(name))
-                .map(|p| p.port)
-        }
+        PortRef::Name(name) => class
+            .ports
+            .iter()
+            .find(|p| p.protocol == sp.protocol && p.name.as_deref() == Some(name))
+            .map(|p| p.port),
     }
 }
 
