@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PodKey, PolicyKey};
+use crate::engine::model::{Event, PodKey, PolicyKey, ServiceKey};
 use crate::source::Origin;
 
 use super::keymap::{Keymap, Mode, Needs};
@@ -71,6 +71,7 @@ pub enum Selected {
     Namespace(String),
     Pod(PodKey),
     Policy(PolicyKey),
+    Service(ServiceKey),
 }
 
 impl Selected {
@@ -81,6 +82,7 @@ impl Selected {
             Selected::Namespace(n) => Some(n),
             Selected::Pod(k) => Some(&k.namespace),
             Selected::Policy(k) => Some(&k.namespace),
+            Selected::Service(k) => Some(&k.namespace),
         }
     }
 }
@@ -92,6 +94,7 @@ pub enum Detail {
     Namespace(Box<NamespaceModel>),
     Pod(Box<PodModel>),
     Policy(Box<PolicyModel>),
+    Service(Box<super::models::service::ServiceModel>),
 }
 
 /// Panes that take focus with Tab.

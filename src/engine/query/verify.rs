@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
+use super::{End, Outcome, PortQuery, Reach, Resolved, ServiceReach};
 use crate::engine::index::Index;
-use crate::engine::model::{PodKey, Protocol, Service};
+use crate::engine::model::{PodKey, PortRef, Protocol, Service};
 
 /// The image of the `kubectl debug` variant: it has nc, dig and nslookup.
 pub const DEBUG_IMAGE: &str = "nicolaka/netshoot";
@@ -170,4 +171,82 @@ impl Verify {
             self.exec, self.debug, self.expect
         )
     }
+}
+
+pub fn expect_of(o: Outcome) -> Expect {
+    match o {
+        Outcome::All => Expect::Connects,
+        Outcome::None => Expect::TimesOut,
+        Outcome::Some => Expect::Varies,
+    }
+}
+
+/// One test per asked Service port, from the first client pod.
+pub fn verify_service(idx: &Index, from: &Resolved, reach: &ServiceReach) -> Vec<Verify> {
+    let Some(End::Pod(client)) = from.ends.first() else {
+        return Vec::new();
+    };
+    reach
+        .ports
+        .iter()
+        .map(|p| {
+            let o = Outcome::of(p.allowed_count(), p.endpoints().count());
+            verify(
+                idx,
+                client,
+                Target::Service(&reach.service),
+                p.port.protocol,
+                p.port.port,
+                expect_of(o),
+            )
+        })
+        .collect()
+}
+
+/// The test for a pod or address destination (`--verify`, or a Service client).
+pub fn verify_pods(
+    idx: &Index,
+    from: &Resolved,
+    to: &Resolved,
+    reach: &Reach,
+    port: Option<&PortQuery>,
+) -> Option<Verify> {
+    let End::Pod(client) = from.ends.first()? else {
+        return None;
+    };
+    let answer = reach.answers.first()?;
+    let (protocol, number) = match port {
+        Some(PortQuery {
+            protocol,
+            port: PortRef::Number(n),
+        }) => (*protocol, *n),
+        Some(PortQuery {
+            protocol,
+            port: PortRef::Name(name),
+        }) => {
+            let End::Pod(p) = to.ends.first()? else {
+                return None;
+            };
+            let c = idx.pod_class(p)?;
+            let n = idx
+                .class(c)
+                .ports
+                .iter()
+                .find(|cp| cp.protocol == *protocol && cp.name.as_deref() == Some(name))?
+                .port;
+            (*protocol, n)
+        }
+        // Without a port there is no single command to run.
+        None => return None,
+    };
+    let target = match to.ends.first()? {
+        End::Pod(p) => Target::Pod(p),
+        End::Ip(ip) => Target::Ip(*ip),
+    };
+    let expect = if answer.explanation.allowed {
+        Expect::Connects
+    } else {
+        Expect::TimesOut
+    };
+    Some(verify(idx, client, target, protocol, number, expect))
 }

@@ -95,6 +95,9 @@ pub(super) fn refresh_detail(app: &mut App) {
         Selected::Policy(k) => {
             models::policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
         }
+        Selected::Service(k) => {
+            models::service::model(idx, k).map_or(Detail::None, |m| Detail::Service(Box::new(m)))
+        }
     };
     if !same_selection {
         app.scroll_main = 0;
