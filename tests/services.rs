@@ -328,3 +328,47 @@ fn lint_service_no_backends_and_port_blocked() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_service_client_says_all_some_or_none_and_json_allowed_means_all() {
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "svc/payments/api",
+        "payments/db",
+        "--port",
+        "5432",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("one answer per kind of pod (all are allowed)"),
+        "{out}"
+    );
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "svc/payments/api",
+        "payments/worker",
+        "--port",
+        "9090",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["outcome"], "none");
+    assert_eq!(v["allowed"], false);
+    // checkout's egress allows 8443 only: the canary's 9443 is denied.
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "shop/checkout",
+        "svc/payments/api",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["outcome"], "some");
+    assert_eq!(v["allowed"], false);
+}

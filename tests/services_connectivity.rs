@@ -146,6 +146,17 @@ apiVersion: v1
 kind: Service
 metadata: {name: orphan, namespace: x}
 spec: {selector: {app: none}, ports: [{port: 83}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: node-agent, namespace: x, labels: {app: agent}}
+spec: {hostNetwork: true, containers: [{name: c, image: x}]}
+status: {phase: Running}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: agent, namespace: x}
+spec: {selector: {app: agent}, ports: [{port: 84}]}
 "#;
     let r = service_report(&index(yaml));
     let SvcConn::Service(p) = &row(&r.rows, "x/s1[Service]", "x/s2[Service]")
@@ -167,7 +178,11 @@ spec: {selector: {app: none}, ports: [{port: 83}]}
         vec!["x/alias[Service]", "x/manual[Service]"]
     );
     assert_eq!(r.no_backends, vec!["x/orphan[Service]"]);
+    // Backends on the host network get no verdict: not "no backends", no rows.
+    assert_eq!(r.host_network_backends, vec!["x/agent[Service]"]);
     assert!(r.rows.iter().all(|row| !row.src.contains("manual")
+        && !row.src.contains("agent")
+        && !row.dst.contains("agent")
         && !row.dst.contains("alias")
         && !row.dst.contains("orphan")));
 }
@@ -229,4 +244,53 @@ fn demo_canary_and_every_format() {
         "payments",
     ]);
     assert!(out.lines().all(|l| l.contains("payments/")), "{out}");
+}
+
+/// `--by service` agrees with `can-reach` per backend on the demo: a port is
+/// missing exactly when no backend is allowed, and "all" implies every
+/// backend allowed.
+#[test]
+fn agrees_with_can_reach_per_backend_on_the_demo() {
+    use netpol_tui::engine::model::ServiceKey;
+    use netpol_tui::engine::query::{can_reach_service, resolve_service_client};
+    let idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
+    let r = service_report(&idx);
+    let services: Vec<ServiceKey> = idx
+        .services()
+        .filter(|s| s.backends_known() && !idx.service_backends(s).is_empty())
+        .map(|s| s.key())
+        .collect();
+    let mut checked = 0;
+    for a in &services {
+        let spec_a = format!("svc/{a}");
+        let Ok(from) = resolve_service_client(&idx, &spec_a, a) else {
+            continue;
+        };
+        for b in services.iter().filter(|b| *b != a) {
+            let reach =
+                can_reach_service(&idx, &from, &format!("svc/{b}"), b, None).expect("answer");
+            let row = row(
+                &r.rows,
+                &format!("{}/{}[Service]", a.namespace, a.name),
+                &format!("{}/{}[Service]", b.namespace, b.name),
+            );
+            for p in &reach.ports {
+                let listed = row.and_then(|row| match &row.conn {
+                    SvcConn::Service(ports) => ports.iter().find(|x| x.port == p.port),
+                    SvcConn::Workload { .. } => None,
+                });
+                match listed {
+                    None => assert_eq!(p.allowed_count(), 0, "{a} -> {b} {:?}", p.port),
+                    Some(x) => {
+                        assert!(p.allowed_count() > 0, "{a} -> {b} {:?}", p.port);
+                        if x.all() {
+                            assert_eq!(p.allowed_count(), p.endpoints().count());
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
 }

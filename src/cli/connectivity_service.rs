@@ -39,6 +39,7 @@ fn focus(mut r: ServiceReport, ns: Option<&str>) -> ServiceReport {
         .retain(|e| e.starts_with(&prefix) || named.contains(e));
     r.unknown_backends.retain(|e| e.starts_with(&prefix));
     r.no_backends.retain(|e| e.starts_with(&prefix));
+    r.host_network_backends.retain(|e| e.starts_with(&prefix));
     r
 }
 
@@ -56,6 +57,12 @@ fn text(r: &ServiceReport) -> String {
     }
     for e in &r.no_backends {
         let _ = writeln!(s, "# {e}: its selector matches no running pod");
+    }
+    for e in &r.host_network_backends {
+        let _ = writeln!(
+            s,
+            "# {e}: its hostNetwork backends get no verdict and are left out"
+        );
     }
     s
 }
@@ -134,6 +141,7 @@ struct JsonDoc<'a> {
     nodes: &'a [String],
     unknown_backends: &'a [String],
     no_backends: &'a [String],
+    host_network_backends: &'a [String],
     connections: Vec<JsonRow<'a>>,
 }
 
@@ -209,6 +217,7 @@ fn json(r: &ServiceReport) -> String {
         nodes: &r.endpoints,
         unknown_backends: &r.unknown_backends,
         no_backends: &r.no_backends,
+        host_network_backends: &r.host_network_backends,
         connections: r.rows.iter().map(json_row).collect(),
     };
     let mut s =

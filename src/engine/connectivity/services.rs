@@ -114,6 +114,9 @@ pub struct ServiceReport {
     pub unknown_backends: Vec<String>,
     /// Services whose selector matches no running pod: in no row.
     pub no_backends: Vec<String>,
+    /// Services with hostNetwork backends: those get no verdict and are
+    /// left out of the counts (the other backends are counted).
+    pub host_network_backends: Vec<String>,
     /// Rows with something allowed, sorted by src then dst.
     pub rows: Vec<SvcRow>,
 }
@@ -147,15 +150,26 @@ pub fn service_report_from(idx: &Index, cc: &ClassConnectivity) -> ServiceReport
             service: Some(svc.ports.clone()),
             ..Node::default()
         };
+        let mut host = false;
         for c in idx.classes_in(&svc.namespace) {
             let class = idx.class(c);
+            if !svc.selects(&class.namespace, &class.labels) {
+                continue;
+            }
             // hostNetwork pods get no pod-to-pod verdicts.
-            if !class.host_network && svc.selects(&class.namespace, &class.labels) {
+            if class.host_network {
+                host = true;
+            } else {
                 node.members.insert(c, class.members.clone());
             }
         }
+        if host {
+            out.host_network_backends.push(name.clone());
+        }
         if node.members.is_empty() {
-            out.no_backends.push(name.clone());
+            if !host {
+                out.no_backends.push(name.clone());
+            }
             out.endpoints.push(name);
             continue;
         }
