@@ -391,7 +391,9 @@ fn trace_to_a_service_asks_its_port_and_prints_the_test() {
         "{text}"
     );
     insta::assert_snapshot!("trace_service_some", text);
-    // Swap needs a pod or address destination: nothing happens.
+    // Swap needs a pod or address destination (`Needs::TraceTo`): the key
+    // is greyed and does nothing.
+    assert!(!h.app.can(netpol_tui::tui::keymap::Needs::TraceTo));
     h.keys("s");
     assert!(matches!(&h.app.overlay, Overlay::Trace(t) if t.service.is_some()));
 }
