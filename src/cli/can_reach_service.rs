@@ -92,6 +92,14 @@ fn text_doc(reach: &ServiceReach, outcome: Outcome, verifies: &[Verify]) -> Stri
         ));
         for b in &p.backends {
             match b.target {
+                Some(t) if b.no_verdict => s.push_str(&format!(
+                    "  ? {} on {} {t}: hostNetwork pod, NetworkPolicy gives no verdict\n",
+                    b.pod, sp.protocol
+                )),
+                Some(t) if b.partly => s.push_str(&format!(
+                    "  ~ {} on {} {t}: allowed from some client pods only\n",
+                    b.pod, sp.protocol
+                )),
                 Some(t) => s.push_str(&format!(
                     "  {} {} on {} {t}\n",
                     if b.allowed { "✓" } else { "✗" },
@@ -153,7 +161,9 @@ fn json_doc(reach: &ServiceReach, outcome: Outcome, verifies: &[Verify]) -> Stri
                 "backends": p.backends.iter().map(|b| json!({
                     "pod": b.pod.to_string(),
                     "target_port": b.target,
-                    "allowed": b.target.is_some() && b.allowed,
+                    "allowed": b.target.is_some() && b.allowed && !b.partly,
+                    "partly": b.partly,
+                    "no_verdict": b.no_verdict,
                 })).collect::<Vec<_>>(),
                 "verify": verifies.get(i).map(verify_json),
             })

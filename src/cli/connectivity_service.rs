@@ -61,7 +61,7 @@ fn text(r: &ServiceReport) -> String {
     for e in &r.host_network_backends {
         let _ = writeln!(
             s,
-            "# {e}: its hostNetwork backends get no verdict and are left out"
+            "# {e}: its hostNetwork backends get no verdict (counted as not allowed)"
         );
     }
     s

@@ -114,8 +114,8 @@ pub struct ServiceReport {
     pub unknown_backends: Vec<String>,
     /// Services whose selector matches no running pod: in no row.
     pub no_backends: Vec<String>,
-    /// Services with hostNetwork backends: those get no verdict and are
-    /// left out of the counts (the other backends are counted).
+    /// Services with hostNetwork backends: those get no verdict, so their
+    /// pairs are counted as not allowed (such a port shows "some" at best).
     pub host_network_backends: Vec<String>,
     /// Rows with something allowed, sorted by src then dst.
     pub rows: Vec<SvcRow>,
@@ -130,6 +130,9 @@ pub fn service_node(ns: &str, name: &str) -> String {
 struct Node {
     service: Option<Vec<ServicePort>>,
     members: BTreeMap<ClassId, BTreeSet<String>>,
+    /// A Service's hostNetwork backends: no verdict, so their pairs count
+    /// as not allowed (a port is then "some" at best, never "all").
+    host: BTreeMap<ClassId, BTreeSet<String>>,
 }
 
 pub fn service_report(idx: &Index) -> ServiceReport {
@@ -159,6 +162,7 @@ pub fn service_report_from(idx: &Index, cc: &ClassConnectivity) -> ServiceReport
             // hostNetwork pods get no pod-to-pod verdicts.
             if class.host_network {
                 host = true;
+                node.host.insert(c, class.members.clone());
             } else {
                 node.members.insert(c, class.members.clone());
             }
@@ -270,6 +274,14 @@ fn service_conn<'p>(
                     row.allowed_targets.push(t);
                 }
             }
+        }
+        for (&cb, pb) in &b.host {
+            let Some(t) = target_in_class(idx.class(cb), sp) else {
+                continue;
+            };
+            let clients: u64 = a.members.values().map(|p| p.len() as u64).sum();
+            row.pairs += clients * pb.len() as u64;
+            row.targets.push(t);
         }
         if row.allowed > 0 {
             for t in [&mut row.targets, &mut row.allowed_targets] {

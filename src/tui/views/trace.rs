@@ -309,6 +309,20 @@ fn service_lines(st: &ServiceTrace, width: usize, theme: &Theme) -> Vec<Line<'st
         ));
         for b in &p.backends {
             lines.push(match b.target {
+                Some(t) if b.partly => Line::styled(
+                    format!(
+                        "  ~ {} on {} {t}: allowed from some client pods only",
+                        b.pod, sp.protocol
+                    ),
+                    theme.warn,
+                ),
+                Some(t) if b.no_verdict => Line::styled(
+                    format!(
+                        "  ? {} on {} {t}: hostNetwork pod, NetworkPolicy gives no verdict",
+                        b.pod, sp.protocol
+                    ),
+                    theme.warn,
+                ),
                 Some(t) => Line::from(vec![
                     Span::styled(
                         if b.allowed { "  ✓ " } else { "  ✗ " },
