@@ -360,6 +360,15 @@ fn services_in_tree_service_view_and_pod_view() {
     // Left goes back to the Service.
     h.key(KeyCode::Left);
     assert!(matches!(h.app.selected, Selected::Service(_)));
+    // A selectorless Service: listed, no backends known, no verdict.
+    find(&mut h, "svc/legacy/mainframe");
+    let text = h.text();
+    assert!(text.contains("⇄ mainframe 23/TCP (backends un"), "{text}");
+    assert!(text.contains("backends unknown, so no verdict:"), "{text}");
+    assert!(
+        text.contains("selectorless: its endpoints are managed by hand"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -38,9 +38,9 @@ pub fn model(idx: &Index, key: &ServiceKey) -> Option<ServiceModel> {
     let svc = idx.service(key)?.clone();
     let unknown = (!svc.backends_known()).then(|| match &svc.service_type {
         crate::engine::model::ServiceType::ExternalName(n) => {
-            format!("ExternalName alias of {n}: outside the pod network, no verdict")
+            format!("an ExternalName alias of {n}, outside the pod network")
         }
-        _ => "selectorless: its endpoints are managed by hand, not known from labels".to_string(),
+        _ => "selectorless: its endpoints are managed by hand".to_string(),
     });
     let backends = idx
         .service_backends(&svc)

@@ -74,7 +74,8 @@ pub fn lines<'a>(m: &'a ServiceModel, theme: &Theme) -> Vec<Line<'a>> {
     }
     out.push(Line::default());
     if let Some(why) = &m.unknown {
-        out.push(Line::styled(format!("backends unknown: {why}"), theme.warn));
+        out.push(Line::styled("backends unknown, so no verdict:", theme.warn));
+        out.push(Line::styled(format!("  {why}"), theme.warn));
         return out;
     }
     if m.backends.is_empty() {
