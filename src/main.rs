@@ -61,6 +61,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         Command::CanReach(a) => Some(&a.source),
         Command::Diff(a) => Some(&a.source),
         Command::Lint(a) => Some(&a.source),
+        Command::Flows(a) => Some(&a.source),
         Command::Bench(_) | Command::Completion(_) => None,
     };
     let source = match source {
@@ -100,6 +101,10 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;
             print(&text)?;
             Ok(code)
+        }
+        Command::Flows(args) => {
+            print(&cli::flows::run(&input.index, &args, focus, source.demo)?)?;
+            Ok(0)
         }
         Command::Diff(args) => {
             let lint = netpol_tui::engine::findings::LintOptions {

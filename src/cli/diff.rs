@@ -183,9 +183,22 @@ pub fn md(d: &Diff) -> String {
 
 /// The proposal on top of the current state, and its headline.
 fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
+    let proposal = load_proposal(idx, &args.apply, &args.delete)?;
+    if proposal.is_empty() {
+        bail!(
+            "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
+        );
+    }
+    let headline = format!("What-if: {}", proposal.summary.join("; "));
+    Ok((proposal, headline))
+}
+
+/// `--apply FILE` and `--delete NS/NAME` as a proposal on top of `idx`
+/// (empty when neither is given). Shared by `diff` and `flows`.
+pub fn load_proposal(idx: &Index, apply: &[PathBuf], delete: &[String]) -> Result<Proposal> {
     let mut proposal = Proposal::default();
-    if !args.apply.is_empty() {
-        let loaded = load_paths(&args.apply);
+    if !apply.is_empty() {
+        let loaded = load_paths(apply);
         if !loaded.errors.is_empty() {
             let msgs: Vec<String> = loaded.errors.iter().map(|e| format!("  {e}")).collect();
             bail!(
@@ -198,7 +211,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
         }
         proposal = Proposal::from_loaded(idx, loaded.snapshot, &loaded.implicit_namespaces);
     }
-    for d in &args.delete {
+    for d in delete {
         let Some((ns, name)) = d.split_once('/') else {
             bail!("--delete {d:?}: expected NS/NAME");
         };
@@ -208,13 +221,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
         }
         proposal.delete_policy(key);
     }
-    if proposal.is_empty() {
-        bail!(
-            "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
-        );
-    }
-    let headline = format!("What-if: {}", proposal.summary.join("; "));
-    Ok((proposal, headline))
+    Ok(proposal)
 }
 
 fn fail(args: &DiffArgs, lost: usize, gained: usize) -> u8 {

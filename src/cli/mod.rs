@@ -7,6 +7,7 @@ mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
 pub mod diff;
+pub mod flows;
 pub mod input;
 pub mod lint;
 pub mod output;
@@ -130,6 +131,10 @@ pub enum Command {
     /// Find the ways NetworkPolicies go wrong, with why and the fix.
     /// Exit status: 1 when a finding at or above --fail-on exists.
     Lint(lint::LintArgs),
+    /// Recorded flows (Hubble, CSV) checked against the policies: what
+    /// passed that policy denies, what was dropped that policy allows, and
+    /// with --apply/--delete what the change would cut.
+    Flows(flows::FlowsArgs),
     /// Measure the engine on synthetic clusters (build time, connectivity
     /// time, peak memory).
     Bench(bench::BenchArgs),

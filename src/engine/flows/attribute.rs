@@ -180,16 +180,20 @@ impl Ctx<'_> {
             return Err(format!("{shown}: namespace {ns} does not exist in the cluster"));
         }
         // A live pod whose stable labels are exactly the recorded ones: the
-        // same workload (a pod of an older ReplicaSet, say).
-        let twin = self
-            .idx
-            .pods_in(ns)
-            .find(|k| {
-                self.idx
-                    .pod(k)
-                    .is_some_and(|p| stable(&p.labels) == stable(labels))
-            })
-            .and_then(|k| self.idx.pod(k));
+        // same workload (a pod of an older ReplicaSet, say). Else one of the
+        // workload Hubble named, else one that carries all recorded labels:
+        // they lend their declared ports (named ports), not their labels.
+        let idx = self.idx;
+        let find = |ok: &dyn Fn(&Pod) -> bool| {
+            idx.pods_in(ns)
+                .filter_map(|k| idx.pod(k))
+                .find(|p| !p.host_network && ok(p))
+        };
+        let twin = find(&|p| stable(&p.labels) == stable(labels));
+        let kin = twin.clone().or_else(|| {
+            find(&|p| p.owner.is_some() && p.owner.as_ref() == workload)
+                .or_else(|| find(&|p| labels.iter().all(|(k, v)| p.labels.get(k) == Some(v))))
+        });
         let Some(n) = name else {
             // No name: the live twin stands for it, or nothing does.
             return twin
@@ -201,7 +205,7 @@ impl Ctx<'_> {
             let owner = workload
                 .cloned()
                 .or_else(|| twin.as_ref().and_then(|p| p.owner.clone()));
-            let ports = twin.map(|p| p.ports).unwrap_or_default();
+            let ports = kin.map(|p| p.ports).unwrap_or_default();
             self.ghosts.insert(
                 key.clone(),
                 Pod {

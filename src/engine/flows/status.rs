@@ -198,8 +198,10 @@ fn dir(d: Direction) -> &'static str {
 pub fn rows(att: &Attributed, after: Option<&Index>, g: Granularity) -> Vec<FlowRow> {
     type Key = (String, String, Protocol, u16);
     let mut acc: BTreeMap<Key, FlowRow> = BTreeMap::new();
-    let mut memo: HashMap<(Side, Side, Protocol, u16), (bool, String, Option<bool>)> =
-        HashMap::new();
+    type Verdicts = (bool, String, Option<(bool, String)>);
+    let mut memo: HashMap<(Side, Side, Protocol, u16), Verdicts> = HashMap::new();
+    // Why the proposal changes an entry's verdict, for would-be-cut/opened.
+    let mut after_why: HashMap<Key, String> = HashMap::new();
     for c in &att.conns {
         let from = name(&att.index, &c.from, g);
         let to = name(&att.index, &c.to, g);
@@ -207,10 +209,14 @@ pub fn rows(att: &Attributed, after: Option<&Index>, g: Granularity) -> Vec<Flow
             .entry((c.from.clone(), c.to.clone(), c.protocol, c.port))
             .or_insert_with(|| {
                 let (a, w) = verdict(&att.index, c, &from, &to);
-                let post = after.map(|i| verdict(i, c, &from, &to).0);
+                let post = after.map(|i| verdict(i, c, &from, &to));
                 (a, w, post)
             })
             .clone();
+        let (post, post_why) = match post {
+            Some((p, w)) => (Some(p), Some(w)),
+            None => (None, None),
+        };
         let row = acc
             .entry((from.clone(), to.clone(), c.protocol, c.port))
             .or_insert_with(|| FlowRow {
@@ -230,6 +236,13 @@ pub fn rows(att: &Attributed, after: Option<&Index>, g: Granularity) -> Vec<Flow
                 ),
             });
         row.stats.merge(&c.stats);
+        if let Some(w) = post_why
+            && post != Some(allowed)
+        {
+            after_why
+                .entry((row.from.clone(), row.to.clone(), c.protocol, c.port))
+                .or_insert(w);
+        }
         if allowed && !row.allowed {
             row.allowed = true;
             row.because = why;
@@ -244,6 +257,11 @@ pub fn rows(att: &Attributed, after: Option<&Index>, g: Granularity) -> Vec<Flow
         .map(|mut r| {
             r.observed = Observed::of(&r.stats);
             r.status = Status::of(r.observed, r.allowed, r.after);
+            if matches!(r.status, Status::WouldBeCut | Status::WouldBeOpened)
+                && let Some(w) = after_why.get(&(r.from.clone(), r.to.clone(), r.protocol, r.port))
+            {
+                r.because = format!("after the change, {w}");
+            }
             r
         })
         .collect();

@@ -59,6 +59,16 @@ fn add_path(rec: &mut Recorded, p: &Path, named: bool) {
     }
 }
 
+/// The demo cluster's recording (`--demo` without `--flows`), as Hubble
+/// printed it: see scripts/demo-flows.py.
+pub const DEMO_FLOWS: &str = include_str!("../../../assets/demo-flows.jsonl");
+
+pub fn load_demo_flows() -> Recorded {
+    let mut rec = Recorded::default();
+    read(&mut rec, "demo-flows.jsonl", DEMO_FLOWS.as_bytes());
+    rec
+}
+
 /// Reads one input, in the format its first non-blank bytes say.
 pub fn read(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
     let head = match r.fill_buf() {
