@@ -79,7 +79,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
     if let Command::Diff(args) = &command
         && args.base.is_some()
     {
-        let (text, code) = cli::diff::run(None, args, &Default::default())?;
+        let (text, code) = cli::diff::run(None, args, &Default::default(), false)?;
         print(&text)?;
         return Ok(code);
     }
@@ -111,7 +111,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
                 cni: input.cni_info(),
                 ..Default::default()
             };
-            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint)?;
+            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint, source.demo)?;
             print(&text)?;
             Ok(code)
         }

@@ -51,10 +51,12 @@ pub struct FlowsArgs {
 /// Reads `--flows` (with `--demo` and none given: the demo's recording) and
 /// says on stderr what could not be read.
 pub fn load_recorded(paths: &[PathBuf], demo: bool) -> Result<Recorded> {
+    // `--flows demo` with --demo (when no such file exists): the demo's own.
+    let demo_word = paths.len() == 1 && paths[0].as_os_str() == "demo" && !paths[0].exists();
+    if demo && (paths.is_empty() || demo_word) {
+        return Ok(load_demo_flows());
+    }
     if paths.is_empty() {
-        if demo {
-            return Ok(load_demo_flows());
-        }
         bail!("--flows PATH is required (a Hubble JSON or CSV file, a directory, or - for stdin)");
     }
     let rec = load_flows(paths);

@@ -7,6 +7,7 @@ mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
 pub mod diff;
+mod diff_flows;
 pub mod flows;
 pub mod input;
 pub mod lint;

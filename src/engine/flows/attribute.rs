@@ -1,7 +1,8 @@
 //! Recorded ends to pods of the index. A pod that still exists is itself; a
-//! pod that is gone becomes a "ghost" pod rebuilt from its namespace and the
-//! labels Hubble recorded (policy is evaluated on those labels), named after
-//! the live workload whose pods carry the same stable labels; an address with
+//! pod that is gone counts for a live pod of the same namespace with the same
+//! stable labels (an older ReplicaSet's pod counts for today's Deployment),
+//! else becomes a "ghost" pod rebuilt from its namespace and the labels
+//! Hubble recorded (policy is evaluated on those labels); an address with
 //! no pod identity is an external endpoint; hosts and nodes are reported as
 //! unresolved, never guessed.
 
@@ -190,22 +191,23 @@ impl Ctx<'_> {
                 .find(|p| !p.host_network && ok(p))
         };
         let twin = find(&|p| stable(&p.labels) == stable(labels));
-        let kin = twin.clone().or_else(|| {
+        let kin = || {
             find(&|p| p.owner.is_some() && p.owner.as_ref() == workload)
                 .or_else(|| find(&|p| labels.iter().all(|(k, v)| p.labels.get(k) == Some(v))))
-        });
+        };
+        // Same stable labels: policy treats them alike (selectors on
+        // per-revision labels cannot be decided from flows anyway), so the
+        // live pod stands for the gone one and diffs match it.
+        if let Some(t) = &twin {
+            return Ok(Side::Pod(t.key()));
+        }
         let Some(n) = name else {
-            // No name: the live twin stands for it, or nothing does.
-            return twin
-                .map(|p| Side::Pod(p.key()))
-                .ok_or_else(|| format!("{shown} with labels {}: no pod carries them", show(labels)));
+            return Err(format!("{shown} with labels {}: no pod carries them", show(labels)));
         };
         let key = PodKey::new(ns, n);
         if !self.ghosts.contains_key(&key) {
-            let owner = workload
-                .cloned()
-                .or_else(|| twin.as_ref().and_then(|p| p.owner.clone()));
-            let ports = kin.map(|p| p.ports).unwrap_or_default();
+            let owner = workload.cloned();
+            let ports = kin().map(|p| p.ports).unwrap_or_default();
             self.ghosts.insert(
                 key.clone(),
                 Pod {

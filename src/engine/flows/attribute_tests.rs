@@ -42,9 +42,10 @@ fn a_gone_pod_counts_for_the_workload_whose_pods_carry_its_labels() {
     };
     rec.add(key(old, api(), 8443), 1, false, None);
     let a = attribute(&index(), &rec);
-    let ghost = PodKey::new("shop", "frontend-7d4f9c8b6-x2k9p");
-    assert_eq!(a.ghosts, vec![ghost.clone()]);
-    assert_eq!(a.index.workload_of(&ghost), "shop/frontend[Deployment]");
+    assert!(a.ghosts.is_empty());
+    let live = PodKey::new("shop", "frontend-5c6b7d8f9-abcde");
+    assert_eq!(a.conns[0].from, Side::Pod(live.clone()));
+    assert_eq!(a.index.workload_of(&live), "shop/frontend[Deployment]");
     // Policy is evaluated on the recorded labels: the ghost is let in.
     let v = crate::engine::flows::status::verdict(&a.index, &a.conns[0], "f", "t");
     assert!(v.0, "{}", v.1);
@@ -65,6 +66,23 @@ fn a_gone_pod_is_judged_on_its_recorded_labels() {
     let v = crate::engine::flows::status::verdict(&a.index, &a.conns[0], "shop/legacy-1", "payments/api-0");
     assert!(!v.0);
     assert!(v.1.contains("ingress of payments/api-0: isolated by"), "{}", v.1);
+}
+
+#[test]
+fn a_gone_pod_without_a_twin_is_a_ghost_named_after_its_recorded_workload() {
+    let mut rec = Recorded::default();
+    let old = FlowEnd::Pod {
+        namespace: "shop".into(),
+        name: Some("batch-29412345-7xk2p".into()),
+        labels: Some(labels(&[("app", "batch")])),
+        workload: Some(crate::engine::model::Owner { kind: "CronJob".into(), name: "batch".into() }),
+    };
+    rec.add(key(old, api(), 8443), 1, false, None);
+    let a = attribute(&index(), &rec);
+    let ghost = PodKey::new("shop", "batch-29412345-7xk2p");
+    assert_eq!(a.ghosts, vec![ghost.clone()]);
+    assert_eq!(a.index.workload_of(&ghost), "shop/batch[CronJob]");
+    assert!(!crate::engine::flows::status::verdict(&a.index, &a.conns[0], "f", "t").0);
 }
 
 #[test]

@@ -1,0 +1,115 @@
+//! Recorded flows through the real binary: the netpol-flows/v1 contract on
+//! the demo recording, `diff --flows` and its CI gate, malformed input
+//! reported with file and line, stdin and CSV input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-netpol_tui");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running {args:?}: {e}"))
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut c = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    c.stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    c.wait_with_output().expect("runs")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn flows_json_on_the_demo_follows_the_contract() {
+    let o = run(&["--demo", "flows", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = json(&o);
+    assert_eq!(d["schema"], "netpol-flows/v1");
+    for k in ["reply", "not_l4", "unparsed", "unresolved"] {
+        assert!(d["input"]["skipped"][k].is_u64(), "{k}");
+    }
+    assert!(d["input"]["skipped"]["reply"].as_u64() > Some(0), "replies are skipped");
+    assert!(d["window"]["first"].as_str().is_some_and(|t| t.ends_with('Z')));
+    let flows = d["flows"].as_array().expect("flows");
+    for k in ["ok", "forwarded-but-denied", "dropped-but-allowed", "dropped-and-denied", "would-be-cut", "would-be-opened"] {
+        let n = flows.iter().filter(|f| f["status"] == k).count() as u64;
+        assert_eq!(d["summary"][k].as_u64(), Some(n), "{k}");
+    }
+    // The demo's story: a connection the policies deny went through.
+    let fbd: Vec<_> = flows.iter().filter(|f| f["status"] == "forwarded-but-denied").collect();
+    assert_eq!(fbd.len(), 1);
+    assert_eq!(fbd[0]["from"], "inventory/stock-sync[CronJob]");
+    assert_eq!(fbd[0]["to"], "payments/db[StatefulSet]");
+    assert_eq!(fbd[0]["policy"], "denied");
+    assert!(fbd[0].get("proposal").is_none());
+    // Sorted by status precedence.
+    let order = ["would-be-cut", "would-be-opened", "forwarded-but-denied", "dropped-but-allowed", "dropped-and-denied", "ok"];
+    let ranks: Vec<usize> = flows
+        .iter()
+        .map(|f| order.iter().position(|s| f["status"] == *s).expect("known status"))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+}
+
+#[test]
+fn a_proposal_marks_recorded_traffic_it_would_cut() {
+    let o = run(&["--demo", "flows", "-o", "json", "--delete", "payments/api-allow-checkout"]);
+    let d = json(&o);
+    let cut: Vec<_> = d["flows"].as_array().expect("flows").iter().filter(|f| f["status"] == "would-be-cut").collect();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(cut[0]["from"], "shop/checkout[Deployment]");
+    assert_eq!(cut[0]["proposal"], "denied");
+    assert_eq!(cut[0]["policy"], "allowed");
+}
+
+#[test]
+fn diff_with_flows_gates_only_on_recorded_traffic() {
+    let args = ["--demo", "diff", "--flows", "demo", "--fail-on", "observed-lost", "--delete"];
+    // Cuts checkout -> api, which carried traffic: exit 1.
+    let o = run(&[&args[..], &["payments/api-allow-checkout"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("would break: 3 recorded connections"), "{text}");
+    // Cuts db-allow-migrations' peers, who never talked: exit 0.
+    let o = run(&[&args[..], &["payments/db-allow-migrations"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = run(&["--demo", "diff", "--flows", "demo", "-o", "json", "--delete", "payments/api-allow-checkout"]);
+    let d = json(&o);
+    assert_eq!(d["summary"]["observed_lost_connections"], 3);
+    assert_eq!(d["summary"]["observed_lost_pairs"], 1);
+    assert_eq!(d["lost"][0]["observed"]["TCP"][0], serde_json::json!([8443, 8443, 3]));
+    // Without --flows the summary has no observed keys.
+    let o = run(&["--demo", "diff", "-o", "json", "--delete", "payments/api-allow-checkout"]);
+    assert!(json(&o)["summary"].get("observed_lost_connections").is_none());
+}
+
+#[test]
+fn malformed_lines_are_reported_with_file_and_line_and_stdin_and_csv_load() {
+    let csv = "from,to,protocol,port,count,verdict\nshop/checkout[Deployment],payments/api[Deployment],TCP,8443,17,\nshop/checkout[Deployment],payments/api[Deployment],TCP,notaport,,\n";
+    let o = run_stdin(&["--demo", "flows", "--flows", "-", "-o", "json"], csv);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("<stdin>:3: port: \"notaport\""), "{err}");
+    let d = json(&o);
+    assert_eq!(d["input"]["skipped"]["unparsed"], 1);
+    assert_eq!(d["flows"][0]["count"], 17);
+    assert_eq!(d["flows"][0]["status"], "ok");
+    assert!(d["flows"][0]["first"].is_null());
+}
