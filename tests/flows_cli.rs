@@ -113,3 +113,15 @@ fn malformed_lines_are_reported_with_file_and_line_and_stdin_and_csv_load() {
     assert_eq!(d["flows"][0]["status"], "ok");
     assert!(d["flows"][0]["first"].is_null());
 }
+
+#[test]
+fn lint_with_flows_reports_policy_not_enforced() {
+    let o = run(&["--demo", "lint", "--flows", "demo", "-o", "json"]);
+    let d = json(&o);
+    let f: Vec<_> = d["findings"].as_array().expect("findings").iter().filter(|f| f["id"] == "policy-not-enforced").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "high");
+    assert_eq!(f[0]["namespace"], "inventory");
+    let o = run(&["--demo", "lint", "-o", "json"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("policy-not-enforced"));
+}

@@ -9,6 +9,7 @@
 //! ([`suggest`]).
 
 pub mod attribute;
+pub mod evidence;
 pub mod labels;
 pub mod status;
 
