@@ -62,6 +62,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         Command::Diff(a) => Some(&a.source),
         Command::Lint(a) => Some(&a.source),
         Command::Flows(a) => Some(&a.source),
+        Command::Suggest(a) => Some(&a.source),
         Command::Bench(_) | Command::Completion(_) => None,
     };
     let source = match source {
@@ -105,6 +106,12 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         Command::Flows(args) => {
             print(&cli::flows::run(&input.index, &args, focus, source.demo)?)?;
             Ok(0)
+        }
+        Command::Suggest(args) => {
+            let (text, proof, code) = cli::suggest::run(&input.index, &args, focus, source.demo)?;
+            eprint!("{proof}");
+            print(&text)?;
+            Ok(code)
         }
         Command::Diff(args) => {
             let lint = netpol_tui::engine::findings::LintOptions {

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod input;
 pub mod lint;
 pub mod output;
+pub mod suggest;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -136,6 +137,10 @@ pub enum Command {
     /// passed that policy denies, what was dropped that policy allows, and
     /// with --apply/--delete what the change would cut.
     Flows(flows::FlowsArgs),
+    /// Least-privilege NetworkPolicies for one namespace (-n) that keep
+    /// every recorded flow working, proven by the what-if. Exit status: 1
+    /// when some recorded connection would still be lost.
+    Suggest(suggest::SuggestArgs),
     /// Measure the engine on synthetic clusters (build time, connectivity
     /// time, peak memory).
     Bench(bench::BenchArgs),

@@ -12,6 +12,7 @@ pub mod attribute;
 pub mod evidence;
 pub mod labels;
 pub mod status;
+pub mod suggest;
 
 pub mod time;
 
