@@ -125,3 +125,28 @@ fn lint_with_flows_reports_policy_not_enforced() {
     let o = run(&["--demo", "lint", "-o", "json"]);
     assert!(!String::from_utf8_lossy(&o.stdout).contains("policy-not-enforced"));
 }
+
+#[test]
+fn suggest_proves_itself_and_its_yaml_applies_without_cutting_recorded_traffic() {
+    let o = run(&["--demo", "suggest", "-n", "shop"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("0 recorded connections lost, 43 theoretical connections closed"), "{err}");
+    let yaml = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(!yaml.contains("pod-template-hash"));
+    let dir = std::env::temp_dir().join(format!("netpol-suggest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("shop.yaml");
+    std::fs::write(&file, &yaml).expect("writes");
+    let f = file.to_string_lossy().into_owned();
+    // The suggestion, rehearsed with diff against the same recording.
+    let d = run(&["--demo", "diff", "--apply", &f, "--flows", "demo", "--fail-on", "observed-lost"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(d.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&d.stdout), String::from_utf8_lossy(&d.stderr));
+    assert!(String::from_utf8_lossy(&d.stdout).contains("would break: 0 recorded connections"));
+    let j = run(&["--demo", "suggest", "-n", "shop", "-o", "json"]);
+    let v = json(&j);
+    assert_eq!(v["proof"]["recorded_connections_lost"], 0);
+    assert_eq!(v["policies"][0]["kind"], "NetworkPolicy");
+    assert!(run(&["--demo", "suggest"]).status.code() == Some(2));
+}
