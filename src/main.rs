@@ -99,7 +99,8 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             Ok(code)
         }
         Command::Lint(args) => {
-            let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus, source.demo)?;
+            let (text, code) =
+                cli::lint::run(&input.index, &args, input.cni_info(), focus, source.demo)?;
             print(&text)?;
             Ok(code)
         }

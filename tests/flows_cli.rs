@@ -40,40 +40,86 @@ fn json(o: &Output) -> serde_json::Value {
 #[test]
 fn flows_json_on_the_demo_follows_the_contract() {
     let o = run(&["--demo", "flows", "-o", "json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let d = json(&o);
     assert_eq!(d["schema"], "netpol-flows/v1");
     for k in ["reply", "not_l4", "unparsed", "unresolved"] {
         assert!(d["input"]["skipped"][k].is_u64(), "{k}");
     }
-    assert!(d["input"]["skipped"]["reply"].as_u64() > Some(0), "replies are skipped");
-    assert!(d["window"]["first"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        d["input"]["skipped"]["reply"].as_u64() > Some(0),
+        "replies are skipped"
+    );
+    assert!(
+        d["window"]["first"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
     let flows = d["flows"].as_array().expect("flows");
-    for k in ["ok", "forwarded-but-denied", "dropped-but-allowed", "dropped-and-denied", "would-be-cut", "would-be-opened"] {
+    for k in [
+        "ok",
+        "forwarded-but-denied",
+        "dropped-but-allowed",
+        "dropped-and-denied",
+        "would-be-cut",
+        "would-be-opened",
+    ] {
         let n = flows.iter().filter(|f| f["status"] == k).count() as u64;
         assert_eq!(d["summary"][k].as_u64(), Some(n), "{k}");
     }
     // The demo's story: a connection the policies deny went through.
-    let fbd: Vec<_> = flows.iter().filter(|f| f["status"] == "forwarded-but-denied").collect();
+    let fbd: Vec<_> = flows
+        .iter()
+        .filter(|f| f["status"] == "forwarded-but-denied")
+        .collect();
     assert_eq!(fbd.len(), 1);
     assert_eq!(fbd[0]["from"], "inventory/stock-sync[CronJob]");
     assert_eq!(fbd[0]["to"], "payments/db[StatefulSet]");
     assert_eq!(fbd[0]["policy"], "denied");
     assert!(fbd[0].get("proposal").is_none());
     // Sorted by status precedence.
-    let order = ["would-be-cut", "would-be-opened", "forwarded-but-denied", "dropped-but-allowed", "dropped-and-denied", "ok"];
+    let order = [
+        "would-be-cut",
+        "would-be-opened",
+        "forwarded-but-denied",
+        "dropped-but-allowed",
+        "dropped-and-denied",
+        "ok",
+    ];
     let ranks: Vec<usize> = flows
         .iter()
-        .map(|f| order.iter().position(|s| f["status"] == *s).expect("known status"))
+        .map(|f| {
+            order
+                .iter()
+                .position(|s| f["status"] == *s)
+                .expect("known status")
+        })
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
 }
 
 #[test]
 fn a_proposal_marks_recorded_traffic_it_would_cut() {
-    let o = run(&["--demo", "flows", "-o", "json", "--delete", "payments/api-allow-checkout"]);
+    let o = run(&[
+        "--demo",
+        "flows",
+        "-o",
+        "json",
+        "--delete",
+        "payments/api-allow-checkout",
+    ]);
     let d = json(&o);
-    let cut: Vec<_> = d["flows"].as_array().expect("flows").iter().filter(|f| f["status"] == "would-be-cut").collect();
+    let cut: Vec<_> = d["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .filter(|f| f["status"] == "would-be-cut")
+        .collect();
     assert_eq!(cut.len(), 1);
     assert_eq!(cut[0]["from"], "shop/checkout[Deployment]");
     assert_eq!(cut[0]["proposal"], "denied");
@@ -82,23 +128,62 @@ fn a_proposal_marks_recorded_traffic_it_would_cut() {
 
 #[test]
 fn diff_with_flows_gates_only_on_recorded_traffic() {
-    let args = ["--demo", "diff", "--flows", "demo", "--fail-on", "observed-lost", "--delete"];
+    let args = [
+        "--demo",
+        "diff",
+        "--flows",
+        "demo",
+        "--fail-on",
+        "observed-lost",
+        "--delete",
+    ];
     // Cuts checkout -> api, which carried traffic: exit 1.
     let o = run(&[&args[..], &["payments/api-allow-checkout"]].concat());
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("would break: 3 recorded connections"), "{text}");
+    assert!(
+        text.contains("would break: 3 recorded connections"),
+        "{text}"
+    );
     // Cuts db-allow-migrations' peers, who never talked: exit 0.
     let o = run(&[&args[..], &["payments/db-allow-migrations"]].concat());
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
-    let o = run(&["--demo", "diff", "--flows", "demo", "-o", "json", "--delete", "payments/api-allow-checkout"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(&[
+        "--demo",
+        "diff",
+        "--flows",
+        "demo",
+        "-o",
+        "json",
+        "--delete",
+        "payments/api-allow-checkout",
+    ]);
     let d = json(&o);
     assert_eq!(d["summary"]["observed_lost_connections"], 3);
     assert_eq!(d["summary"]["observed_lost_pairs"], 1);
-    assert_eq!(d["lost"][0]["observed"]["TCP"][0], serde_json::json!([8443, 8443, 3]));
+    assert_eq!(
+        d["lost"][0]["observed"]["TCP"][0],
+        serde_json::json!([8443, 8443, 3])
+    );
     // Without --flows the summary has no observed keys.
-    let o = run(&["--demo", "diff", "-o", "json", "--delete", "payments/api-allow-checkout"]);
-    assert!(json(&o)["summary"].get("observed_lost_connections").is_none());
+    let o = run(&[
+        "--demo",
+        "diff",
+        "-o",
+        "json",
+        "--delete",
+        "payments/api-allow-checkout",
+    ]);
+    assert!(
+        json(&o)["summary"]
+            .get("observed_lost_connections")
+            .is_none()
+    );
 }
 
 #[test]
@@ -118,7 +203,12 @@ fn malformed_lines_are_reported_with_file_and_line_and_stdin_and_csv_load() {
 fn lint_with_flows_reports_policy_not_enforced() {
     let o = run(&["--demo", "lint", "--flows", "demo", "-o", "json"]);
     let d = json(&o);
-    let f: Vec<_> = d["findings"].as_array().expect("findings").iter().filter(|f| f["id"] == "policy-not-enforced").collect();
+    let f: Vec<_> = d["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "policy-not-enforced")
+        .collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["severity"], "high");
     assert_eq!(f[0]["namespace"], "inventory");
@@ -129,9 +219,17 @@ fn lint_with_flows_reports_policy_not_enforced() {
 #[test]
 fn suggest_proves_itself_and_its_yaml_applies_without_cutting_recorded_traffic() {
     let o = run(&["--demo", "suggest", "-n", "shop"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("0 recorded connections lost, 43 theoretical connections closed"), "{err}");
+    assert!(
+        err.contains("0 recorded connections lost, 43 theoretical connections closed"),
+        "{err}"
+    );
     let yaml = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(!yaml.contains("pod-template-hash"));
     let dir = std::env::temp_dir().join(format!("netpol-suggest-{}", std::process::id()));
@@ -140,9 +238,24 @@ fn suggest_proves_itself_and_its_yaml_applies_without_cutting_recorded_traffic()
     std::fs::write(&file, &yaml).expect("writes");
     let f = file.to_string_lossy().into_owned();
     // The suggestion, rehearsed with diff against the same recording.
-    let d = run(&["--demo", "diff", "--apply", &f, "--flows", "demo", "--fail-on", "observed-lost"]);
+    let d = run(&[
+        "--demo",
+        "diff",
+        "--apply",
+        &f,
+        "--flows",
+        "demo",
+        "--fail-on",
+        "observed-lost",
+    ]);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(d.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&d.stdout), String::from_utf8_lossy(&d.stderr));
+    assert_eq!(
+        d.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&d.stdout),
+        String::from_utf8_lossy(&d.stderr)
+    );
     assert!(String::from_utf8_lossy(&d.stdout).contains("would break: 0 recorded connections"));
     let j = run(&["--demo", "suggest", "-n", "shop", "-o", "json"]);
     let v = json(&j);

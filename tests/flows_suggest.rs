@@ -19,13 +19,19 @@ use proptest::prelude::*;
 const NS: [&str; 3] = ["a", "b", "c"];
 
 fn labels(kv: &[(&str, &str)]) -> Labels {
-    kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    kv.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Workloads per namespace (1..=3), replicas (1..=2), a declared port each.
 fn cluster(shape: &[(usize, usize)]) -> Index {
     let mut s = Snapshot {
-        namespaces: NS.iter().chain(["kube-system"].iter()).map(|n| Namespace::new(*n, Labels::new())).collect(),
+        namespaces: NS
+            .iter()
+            .chain(["kube-system"].iter())
+            .map(|n| Namespace::new(*n, Labels::new()))
+            .collect(),
         ..Default::default()
     };
     s.pods.push(Pod {
@@ -35,7 +41,10 @@ fn cluster(shape: &[(usize, usize)]) -> Index {
         ports: ContainerPort::cluster_dns(),
         ips: vec![],
         host_network: false,
-        owner: Some(Owner { kind: "Deployment".into(), name: "coredns".into() }),
+        owner: Some(Owner {
+            kind: "Deployment".into(),
+            name: "coredns".into(),
+        }),
     });
     for (i, ns) in NS.iter().enumerate() {
         let (workloads, replicas) = shape[i];
@@ -44,11 +53,21 @@ fn cluster(shape: &[(usize, usize)]) -> Index {
                 s.pods.push(Pod {
                     namespace: ns.to_string(),
                     name: format!("w{w}-{r}"),
-                    labels: labels(&[("app", &format!("w{w}")), ("pod-template-hash", &format!("h{r}"))]),
-                    ports: vec![ContainerPort { name: Some("web".into()), port: 8000 + w as u16, protocol: Protocol::Tcp }],
+                    labels: labels(&[
+                        ("app", &format!("w{w}")),
+                        ("pod-template-hash", &format!("h{r}")),
+                    ]),
+                    ports: vec![ContainerPort {
+                        name: Some("web".into()),
+                        port: 8000 + w as u16,
+                        protocol: Protocol::Tcp,
+                    }],
                     ips: vec![],
                     host_network: false,
-                    owner: Some(Owner { kind: "Deployment".into(), name: format!("w{w}") }),
+                    owner: Some(Owner {
+                        kind: "Deployment".into(),
+                        name: format!("w{w}"),
+                    }),
                 });
             }
         }
@@ -62,7 +81,9 @@ fn pods(idx: &Index) -> Vec<PodKey> {
 
 fn is_subset(allowed: &netpol_tui::engine::ports::PortSet, ok: &BTreeSet<(Protocol, u16)>) -> bool {
     allowed.protocols().all(|(p, r)| {
-        r.ranges().iter().all(|&(lo, hi)| (lo..=hi).all(|n| ok.contains(&(p, n))))
+        r.ranges()
+            .iter()
+            .all(|&(lo, hi)| (lo..=hi).all(|n| ok.contains(&(p, n))))
     })
 }
 

@@ -131,7 +131,10 @@ pub fn json(
             observed_lost_connections: traffic.map(Traffic::cut_connections),
         },
         lost: lost.into_iter().map(|(e, _)| e).collect(),
-        gained: entries(gained, traffic).into_iter().map(|(e, _)| e).collect(),
+        gained: entries(gained, traffic)
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect(),
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -195,10 +198,22 @@ pub fn text(
                     .unwrap_or_default()
             };
             if !l.is_empty() {
-                let _ = writeln!(s, "  {red}- {} -> {} : {l}{}{reset}", e.src, e.dst, seen(&l));
+                let _ = writeln!(
+                    s,
+                    "  {red}- {} -> {} : {l}{}{reset}",
+                    e.src,
+                    e.dst,
+                    seen(&l)
+                );
             }
             if !g.is_empty() {
-                let _ = writeln!(s, "  {green}+ {} -> {} : {g}{}{reset}", e.src, e.dst, seen(&g));
+                let _ = writeln!(
+                    s,
+                    "  {green}+ {} -> {} : {g}{}{reset}",
+                    e.src,
+                    e.dst,
+                    seen(&g)
+                );
             }
             for w in e.why.iter() {
                 let _ = writeln!(s, "      because {w}");
@@ -405,7 +420,13 @@ pub fn run(
         }
         None
     } else {
-        Some(Traffic::load(&input.index, &proposal, &args.flows, demo, g)?)
+        Some(Traffic::load(
+            &input.index,
+            &proposal,
+            &args.flows,
+            demo,
+            g,
+        )?)
     };
     let (mut out, code) = render(args, &d, &headline, true, traffic.as_ref())?;
     if args.output == "text" && !args.apply.is_empty() {

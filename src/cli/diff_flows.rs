@@ -150,7 +150,10 @@ impl Traffic {
                 );
             }
         }
-        let _ = writeln!(s, "\nAll changes (recorded traffic marked; the rest is untested):");
+        let _ = writeln!(
+            s,
+            "\nAll changes (recorded traffic marked; the rest is untested):"
+        );
         s
     }
 }
@@ -182,8 +185,14 @@ mod tests {
 
     #[test]
     fn external_ranges_contain_recorded_addresses() {
-        assert!(in_range("203.0.113.0-203.0.113.255[External]", "203.0.113.9"));
-        assert!(!in_range("203.0.113.0-203.0.113.255[External]", "203.0.114.1"));
+        assert!(in_range(
+            "203.0.113.0-203.0.113.255[External]",
+            "203.0.113.9"
+        ));
+        assert!(!in_range(
+            "203.0.113.0-203.0.113.255[External]",
+            "203.0.114.1"
+        ));
         assert!(!in_range("shop/a", "203.0.113.9"));
         assert!(same("shop/a", "shop/a"));
     }

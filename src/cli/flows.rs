@@ -331,10 +331,14 @@ fn md(rows: &[FlowRow]) -> String {
 
 /// The neutral CSV's columns first, so the output reads back with --flows.
 fn csv(rows: &[FlowRow]) -> String {
-    let mut s = String::from("from,to,protocol,port,count,verdict,policy,status,first,last,because\n");
+    let mut s =
+        String::from("from,to,protocol,port,count,verdict,policy,status,first,last,because\n");
     for r in rows {
         // Mixed entries are written as two rows, so counts read back exactly.
-        for (n, v) in [(r.stats.forwarded, "forwarded"), (r.stats.dropped, "dropped")] {
+        for (n, v) in [
+            (r.stats.forwarded, "forwarded"),
+            (r.stats.dropped, "dropped"),
+        ] {
             if n == 0 {
                 continue;
             }

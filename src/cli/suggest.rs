@@ -28,7 +28,11 @@ pub struct SuggestArgs {
     #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
     pub output: String,
     /// Label selector of the cluster DNS pods.
-    #[arg(long, default_value = "k8s-app=kube-dns", value_name = "KEY=VALUE[,...]")]
+    #[arg(
+        long,
+        default_value = "k8s-app=kube-dns",
+        value_name = "KEY=VALUE[,...]"
+    )]
     pub dns_selector: String,
     /// Namespace of the cluster DNS pods.
     #[arg(long, default_value = "kube-system", value_name = "NS")]
@@ -60,8 +64,16 @@ pub fn proof_text(p: &Proof, refused: &[String]) -> String {
     let mut s = format!(
         "{} lost, {} closed ({} kept)\n",
         plural(p.lost.len(), "recorded connection", "recorded connections"),
-        plural(p.closed, "theoretical connection", "theoretical connections"),
-        plural(p.kept as usize, "recorded connection", "recorded connections"),
+        plural(
+            p.closed,
+            "theoretical connection",
+            "theoretical connections"
+        ),
+        plural(
+            p.kept as usize,
+            "recorded connection",
+            "recorded connections"
+        ),
     );
     for l in &p.lost {
         let _ = writeln!(s, "  lost: {l}");

@@ -128,7 +128,9 @@ impl Ctx<'_> {
                     .entry(*ip)
                     .or_insert_with(|| !idx.pods_with_ip(*ip).is_empty());
                 if is_pod {
-                    Err(format!("{ip}: recorded without a pod identity, now a pod's address"))
+                    Err(format!(
+                        "{ip}: recorded without a pod identity, now a pod's address"
+                    ))
                 } else {
                     Ok(Side::Ip(*ip))
                 }
@@ -147,13 +149,20 @@ impl Ctx<'_> {
                         || (kind == "Pod" && &k.name == name)
                 })
                 .map(|k| Side::Pod(k.clone()))
-                .ok_or_else(|| format!("{namespace}/{name}[{kind}]: no such workload in the cluster")),
+                .ok_or_else(|| {
+                    format!("{namespace}/{name}[{kind}]: no such workload in the cluster")
+                }),
             FlowEnd::Pod {
                 namespace,
                 name,
                 labels,
                 workload,
-            } => self.pod(namespace, name.as_deref(), labels.as_ref(), workload.as_ref()),
+            } => self.pod(
+                namespace,
+                name.as_deref(),
+                labels.as_ref(),
+                workload.as_ref(),
+            ),
         }
     }
 
@@ -175,10 +184,14 @@ impl Ctx<'_> {
             None => format!("a pod in {ns}"),
         };
         let Some(labels) = labels else {
-            return Err(format!("{shown}: no longer exists and no labels were recorded"));
+            return Err(format!(
+                "{shown}: no longer exists and no labels were recorded"
+            ));
         };
         if self.idx.namespace(ns).is_none() {
-            return Err(format!("{shown}: namespace {ns} does not exist in the cluster"));
+            return Err(format!(
+                "{shown}: namespace {ns} does not exist in the cluster"
+            ));
         }
         // A live pod whose stable labels are exactly the recorded ones: the
         // same workload (a pod of an older ReplicaSet, say). Else one of the
@@ -202,7 +215,10 @@ impl Ctx<'_> {
             return Ok(Side::Pod(t.key()));
         }
         let Some(n) = name else {
-            return Err(format!("{shown} with labels {}: no pod carries them", show(labels)));
+            return Err(format!(
+                "{shown} with labels {}: no pod carries them",
+                show(labels)
+            ));
         };
         let key = PodKey::new(ns, n);
         if !self.ghosts.contains_key(&key) {

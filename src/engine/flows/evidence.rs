@@ -110,7 +110,13 @@ mod tests {
         // Some denied traffic was dropped: enforcement works somewhere, so
         // no plugin-wide claim.
         let mut f = vec![];
-        add_findings(&mut f, &[row(Status::ForwardedButDenied, 2, 0), row(Status::DroppedAndDenied, 0, 1)]);
+        add_findings(
+            &mut f,
+            &[
+                row(Status::ForwardedButDenied, 2, 0),
+                row(Status::DroppedAndDenied, 0, 1),
+            ],
+        );
         assert_eq!(f.len(), 1);
     }
 }

@@ -22,7 +22,12 @@ pub fn sel(kv: &[(&str, &str)]) -> LabelSelector {
     }
 }
 
-pub fn pod(ns: &str, name: &str, kv: &[(&str, &str)], owner: Option<&str>) -> crate::engine::model::Pod {
+pub fn pod(
+    ns: &str,
+    name: &str,
+    kv: &[(&str, &str)],
+    owner: Option<&str>,
+) -> crate::engine::model::Pod {
     crate::engine::model::Pod {
         namespace: ns.into(),
         name: name.into(),
@@ -77,10 +82,7 @@ pub fn snapshot() -> Snapshot {
         egress_type: false,
         ingress: vec![Rule {
             peers: vec![Peer::Pods {
-                namespace_selector: Some(sel(&[(
-                    crate::engine::model::NS_NAME_LABEL,
-                    "shop",
-                )])),
+                namespace_selector: Some(sel(&[(crate::engine::model::NS_NAME_LABEL, "shop")])),
                 pod_selector: Some(sel(&[("app", "frontend")])),
             }],
             ports: vec![tcp(8443)],

@@ -51,7 +51,13 @@ mod tests {
 
     #[test]
     fn volatile_keys_are_dropped_and_app_labels_kept() {
-        for k in ["pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "topology.kubernetes.io/zone", "kubernetes.io/os"] {
+        for k in [
+            "pod-template-hash",
+            "controller-revision-hash",
+            "statefulset.kubernetes.io/pod-name",
+            "topology.kubernetes.io/zone",
+            "kubernetes.io/os",
+        ] {
             assert!(!is_stable(k), "{k}");
         }
         for k in ["app", "tier", "app.kubernetes.io/name", "example.com/team"] {

@@ -9,9 +9,9 @@ use super::attribute::{Attributed, Conn, Side};
 use super::{ConnStats, Time};
 use crate::engine::connectivity::Granularity;
 use crate::engine::index::Index;
+use crate::engine::ipblock::IpRange;
 use crate::engine::model::{Direction, Protocol};
 use crate::engine::verdict::{Endpoint, NoVerdict, PairVerdict, SideVerdict};
-use crate::engine::ipblock::IpRange;
 
 /// What the datapath did with the connections of one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +135,21 @@ fn endpoint(idx: &Index, s: &Side) -> Option<Endpoint> {
 /// The verdict for one connection: allowed, and why in one line.
 pub fn verdict(idx: &Index, c: &Conn, from: &str, to: &str) -> (bool, String) {
     let (Some(f), Some(t)) = (endpoint(idx, &c.from), endpoint(idx, &c.to)) else {
-        return (true, "an end is not in this state (removed by the change)".into());
+        return (
+            true,
+            "an end is not in this state (removed by the change)".into(),
+        );
     };
     match idx.pair_verdict(f, t) {
         Ok(v) => because(&v, c.protocol, c.port, from, to),
-        Err(NoVerdict::HostNetwork) => (true, "a hostNetwork pod: NetworkPolicy does not apply".into()),
-        Err(NoVerdict::NoPod) => (true, "no pod on either end: NetworkPolicy does not apply".into()),
+        Err(NoVerdict::HostNetwork) => (
+            true,
+            "a hostNetwork pod: NetworkPolicy does not apply".into(),
+        ),
+        Err(NoVerdict::NoPod) => (
+            true,
+            "no pod on either end: NetworkPolicy does not apply".into(),
+        ),
     }
 }
 
@@ -168,7 +177,11 @@ fn because(v: &PairVerdict, p: Protocol, port: u16, from: &str, to: &str) -> (bo
     let mut why = Vec::new();
     for (side, who, _) in sides {
         let Some(s) = side else { continue };
-        why.push(format!("{} of {who}: {}", dir(s.direction), side_allow(s, p, port)));
+        why.push(format!(
+            "{} of {who}: {}",
+            dir(s.direction),
+            side_allow(s, p, port)
+        ));
     }
     (true, why.join("; "))
 }

@@ -43,7 +43,10 @@ fn workload(idx: &Index, k: &PodKey) -> String {
 
 /// The stable labels every pod of the group shares.
 fn common_stable(idx: &Index, pods: &[PodKey]) -> Labels {
-    let mut it = pods.iter().filter_map(|k| idx.pod(k)).map(|p| stable(&p.labels));
+    let mut it = pods
+        .iter()
+        .filter_map(|k| idx.pod(k))
+        .map(|p| stable(&p.labels));
     let Some(mut acc) = it.next() else {
         return Labels::new();
     };
@@ -150,7 +153,9 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
                 })
             }
             Side::Ip(ip) if *ip == METADATA_V4 || *ip == METADATA_V6 => {
-                refused.push(format!("{what}: the cloud metadata endpoint {ip} is never allowed"));
+                refused.push(format!(
+                    "{what}: the cloud metadata endpoint {ip} is never allowed"
+                ));
                 None
             }
             Side::Ip(ip) => Some(PeerKey::Ip(*ip)),
@@ -224,7 +229,10 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
                         (_, true) => pods.clone(),
                         (PeerKey::Pods { ns, labels }, false) => idx
                             .pods_in(ns)
-                            .filter(|k| idx.pod(k).is_some_and(|p| eq_selector(labels.clone()).matches(&p.labels)))
+                            .filter(|k| {
+                                idx.pod(k)
+                                    .is_some_and(|p| eq_selector(labels.clone()).matches(&p.labels))
+                            })
                             .cloned()
                             .collect(),
                         (PeerKey::Ip(_), false) => vec![],
@@ -277,12 +285,19 @@ pub fn prove(att: &Attributed, idx: &Index, ns: &str, s: &Suggestion) -> Proof {
     use crate::engine::connectivity::Granularity;
     use crate::engine::diff::{PreviewOptions, preview};
     use crate::engine::proposal::{Change, Proposal};
-    let proposal = Proposal::new(s.policies.iter().cloned().map(Change::UpsertPolicy).collect());
+    let proposal = Proposal::new(
+        s.policies
+            .iter()
+            .cloned()
+            .map(Change::UpsertPolicy)
+            .collect(),
+    );
     let mut after = att.index.clone();
     after.apply_all(proposal.events());
     let mut proof = Proof::default();
     for r in super::status::rows(att, Some(&after), Granularity::Workload) {
-        let touches = r.namespaces.0.as_deref() == Some(ns) || r.namespaces.1.as_deref() == Some(ns);
+        let touches =
+            r.namespaces.0.as_deref() == Some(ns) || r.namespaces.1.as_deref() == Some(ns);
         if !touches || r.stats.forwarded == 0 {
             continue;
         }

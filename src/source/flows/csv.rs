@@ -17,10 +17,14 @@ pub(super) fn parse_end(s: &str) -> Result<FlowEnd, String> {
         return Ok(FlowEnd::Ip(ip));
     }
     let Some((ns, rest)) = s.split_once('/') else {
-        return Err(format!("{s:?}: expected ns/pod, ns/name[Kind] or an IP address"));
+        return Err(format!(
+            "{s:?}: expected ns/pod, ns/name[Kind] or an IP address"
+        ));
     };
     if ns.is_empty() || rest.is_empty() {
-        return Err(format!("{s:?}: expected ns/pod, ns/name[Kind] or an IP address"));
+        return Err(format!(
+            "{s:?}: expected ns/pod, ns/name[Kind] or an IP address"
+        ));
     }
     if let Some((name, kind)) = rest.strip_suffix(']').and_then(|r| r.split_once('[')) {
         if name.is_empty() || kind.is_empty() {

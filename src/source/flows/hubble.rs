@@ -217,9 +217,13 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         || f.kind.as_deref().is_some_and(|k| k != "L3_L4")
         || f.event_type.as_ref().and_then(|e| e.kind) == Some(129);
     let l4 = f.l4.as_ref().and_then(|l| {
-        [(&l.TCP, Protocol::Tcp), (&l.UDP, Protocol::Udp), (&l.SCTP, Protocol::Sctp)]
-            .into_iter()
-            .find_map(|(p, proto)| p.as_ref().map(|p| (p, proto)))
+        [
+            (&l.TCP, Protocol::Tcp),
+            (&l.UDP, Protocol::Udp),
+            (&l.SCTP, Protocol::Sctp),
+        ]
+        .into_iter()
+        .find_map(|(p, proto)| p.as_ref().map(|p| (p, proto)))
     });
     let Some((ports, protocol)) = l4.filter(|_| !l7) else {
         rec.skipped.not_l4 += 1;
@@ -247,7 +251,8 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         // Hubble marks drops as non-replies.
         None if dropped => false,
         None => match &ports.flags {
-            Some(fl) if protocol == Protocol::Tcp => !(fl.SYN && !fl.ACK),
+            // Only a SYN without ACK opens a connection.
+            Some(fl) if protocol == Protocol::Tcp => !fl.SYN || fl.ACK,
             _ => ephemeral(dp) && !ephemeral(sp),
         },
     };
@@ -256,7 +261,9 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         return;
     }
     let ips = f.ip.as_ref();
-    let sip = ips.and_then(|i| i.source.as_deref()).and_then(|s| s.parse().ok());
+    let sip = ips
+        .and_then(|i| i.source.as_deref())
+        .and_then(|s| s.parse().ok());
     let dip = ips
         .and_then(|i| i.destination.as_deref())
         .and_then(|s| s.parse().ok());
@@ -275,12 +282,12 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
         _ => None,
     };
-    let known = tuple.and_then(|tu| dd.seen.get_mut(&tu)).filter(|(_, last, _)| {
-        match (t, *last) {
+    let known = tuple
+        .and_then(|tu| dd.seen.get_mut(&tu))
+        .filter(|(_, last, _)| match (t, *last) {
             (Some(t), Some(l)) => (t - l).abs() < SAME_CONNECTION_NS,
             _ => true,
-        }
-    });
+        });
     if let Some((s, last, was_dropped)) = known {
         // The same connection seen again (other end, retransmission, later
         // packet of the client).
@@ -327,16 +334,20 @@ fn pod_labels(e: &Endpoint) -> Labels {
 
 /// The top-level workload Hubble reports for a local endpoint.
 fn workload(e: &Endpoint) -> Option<Owner> {
-    e.workloads.iter().find_map(|w| {
-        let kind = w.kind.as_deref()?;
-        matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job").then(|| {
-            Owner {
+    e.workloads
+        .iter()
+        .find_map(|w| {
+            let kind = w.kind.as_deref()?;
+            matches!(
+                kind,
+                "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job"
+            )
+            .then(|| Owner {
                 kind: kind.to_string(),
                 name: w.name.as_deref().unwrap_or_default().to_string(),
-            }
+            })
         })
-    })
-    .filter(|o| !o.name.is_empty())
+        .filter(|o| !o.name.is_empty())
 }
 
 fn end(e: Option<&Endpoint>, ip: Option<IpAddr>) -> FlowEnd {
@@ -348,7 +359,9 @@ fn end(e: Option<&Endpoint>, ip: Option<IpAddr>) -> FlowEnd {
         .filter_map(|l| l.strip_prefix("reserved:"))
         .collect();
     let world = reserved.iter().any(|r| r.starts_with("world"))
-        || e.labels.iter().any(|l| l.starts_with("cidr:") || l.starts_with("fqdn:"));
+        || e.labels
+            .iter()
+            .any(|l| l.starts_with("cidr:") || l.starts_with("fqdn:"));
     let has_k8s = e.labels.iter().any(|l| l.starts_with("k8s:"));
     let ns = e.namespace.as_deref().filter(|n| !n.is_empty());
     let pod = e.pod_name.as_deref().filter(|n| !n.is_empty());

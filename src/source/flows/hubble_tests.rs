@@ -8,7 +8,15 @@ fn load(text: &str) -> Recorded {
 }
 
 /// A line of `hubble observe -o jsonpb` (Cilium 1.19 fields).
-fn line(time: &str, verdict: &str, src: (&str, u16), dst: (&str, u16), flags: &str, reply: Option<bool>, extra: &str) -> String {
+fn line(
+    time: &str,
+    verdict: &str,
+    src: (&str, u16),
+    dst: (&str, u16),
+    flags: &str,
+    reply: Option<bool>,
+    extra: &str,
+) -> String {
     let reply = match reply {
         Some(r) => format!(",\"is_reply\":{r}"),
         None => String::new(),
@@ -40,9 +48,21 @@ fn one_connection_seen_at_both_ends_with_replies_counts_once() {
     let (k, st) = conns[0];
     assert_eq!((k.protocol, k.port), (Protocol::Tcp, 8443));
     assert_eq!((st.forwarded, st.dropped), (1, 0));
-    let FlowEnd::Pod { name, labels, workload, .. } = &k.from else { panic!("{k:?}") };
+    let FlowEnd::Pod {
+        name,
+        labels,
+        workload,
+        ..
+    } = &k.from
+    else {
+        panic!("{k:?}")
+    };
     assert_eq!(name.as_deref(), Some("frontend-5c6b7d8f9-abcde"));
-    assert_eq!(labels.as_ref().map(|l| l.len()), Some(1), "namespace context labels are not pod labels");
+    assert_eq!(
+        labels.as_ref().map(|l| l.len()),
+        Some(1),
+        "namespace context labels are not pod labels"
+    );
     assert_eq!(workload.as_ref().map(|w| w.name.as_str()), Some("frontend"));
 }
 
@@ -52,12 +72,44 @@ fn a_forwarded_egress_then_a_policy_drop_at_ingress_is_one_dropped_connection() 
     let s = ("10.0.2.7", 8443);
     let drop = r#","drop_reason":133,"drop_reason_desc":"POLICY_DENIED""#;
     let lines = [
-        line("2026-11-30T10:00:00Z", "FORWARDED", c, s, r#"{"SYN":true}"#, Some(false), ""),
-        line("2026-11-30T10:00:00.001Z", "DROPPED", c, s, r#"{"SYN":true}"#, None, drop),
+        line(
+            "2026-11-30T10:00:00Z",
+            "FORWARDED",
+            c,
+            s,
+            r#"{"SYN":true}"#,
+            Some(false),
+            "",
+        ),
+        line(
+            "2026-11-30T10:00:00.001Z",
+            "DROPPED",
+            c,
+            s,
+            r#"{"SYN":true}"#,
+            None,
+            drop,
+        ),
         // The retransmission a second later: same connection.
-        line("2026-11-30T10:00:01Z", "DROPPED", c, s, r#"{"SYN":true}"#, None, drop),
+        line(
+            "2026-11-30T10:00:01Z",
+            "DROPPED",
+            c,
+            s,
+            r#"{"SYN":true}"#,
+            None,
+            drop,
+        ),
         // Another client port, not a policy drop: no evidence.
-        line("2026-11-30T10:00:02Z", "DROPPED", ("10.0.1.5", 40002), s, r#"{"SYN":true}"#, None, r#","drop_reason_desc":"CT_MAP_INSERTION_FAILED""#),
+        line(
+            "2026-11-30T10:00:02Z",
+            "DROPPED",
+            ("10.0.1.5", 40002),
+            s,
+            r#"{"SYN":true}"#,
+            None,
+            r#","drop_reason_desc":"CT_MAP_INSERTION_FAILED""#,
+        ),
     ];
     let rec = load(&lines.join("\n"));
     let conns: Vec<_> = rec.iter().collect();
@@ -100,19 +152,44 @@ fn bare_flows_world_host_icmp_and_l7() {
     let mut ends: Vec<String> = rec.iter().map(|(k, _)| format!("{:?}", k.to)).collect();
     ends.sort();
     assert!(ends[0].contains("Ip(203.0.113.9)"), "{ends:?}");
-    let host = rec.iter().find(|(k, _)| k.port == 8080).expect("host flow kept");
+    let host = rec
+        .iter()
+        .find(|(k, _)| k.port == 8080)
+        .expect("host flow kept");
     assert!(matches!(&host.0.from, FlowEnd::Unresolved(w) if w.contains("reserved:host")));
 }
 
 #[test]
 fn malformed_lines_are_counted_with_file_and_line_and_the_rest_loads() {
-    let good = line("2026-11-30T10:00:00Z", "FORWARDED", ("10.0.1.5", 40000), ("10.0.2.7", 8443), r#"{"SYN":true}"#, Some(false), "");
-    let text = format!("{good}\n{{\"flow\": {{\"verdict\": \n\n[1,2]\n{{\"flow\":{{\"l4\":{{\"TCP\":{{\"destination_port\":99999}}}}}}}}\n{good}\n");
+    let good = line(
+        "2026-11-30T10:00:00Z",
+        "FORWARDED",
+        ("10.0.1.5", 40000),
+        ("10.0.2.7", 8443),
+        r#"{"SYN":true}"#,
+        Some(false),
+        "",
+    );
+    let text = format!(
+        "{good}\n{{\"flow\": {{\"verdict\": \n\n[1,2]\n{{\"flow\":{{\"l4\":{{\"TCP\":{{\"destination_port\":99999}}}}}}}}\n{good}\n"
+    );
     let rec = load(&text);
     assert_eq!(rec.skipped.unparsed, 3, "{:?}", rec.problems);
-    assert!(rec.problems[0].starts_with("t.json:2: "), "{:?}", rec.problems);
-    assert!(rec.problems[1].starts_with("t.json:4: "), "{:?}", rec.problems);
-    assert!(rec.problems[2].starts_with("t.json:5: "), "{:?}", rec.problems);
+    assert!(
+        rec.problems[0].starts_with("t.json:2: "),
+        "{:?}",
+        rec.problems
+    );
+    assert!(
+        rec.problems[1].starts_with("t.json:4: "),
+        "{:?}",
+        rec.problems
+    );
+    assert!(
+        rec.problems[2].starts_with("t.json:5: "),
+        "{:?}",
+        rec.problems
+    );
     assert_eq!(rec.iter().count(), 1);
 }
 
@@ -129,7 +206,11 @@ fn the_neutral_csv() {
     let text = "from,to,protocol,port,count,verdict\nshop/frontend[Deployment],payments/api-0,TCP,8443,17,\nshop/f,203.0.113.9,udp,123,,dropped\nshop/f,nowhere,TCP,80,,\nshop/f,10.0.0.1,TCP,0,,\n";
     let rec = load(text);
     assert_eq!(rec.skipped.unparsed, 2, "{:?}", rec.problems);
-    assert!(rec.problems[0].starts_with("t.json:4: to: "), "{:?}", rec.problems);
+    assert!(
+        rec.problems[0].starts_with("t.json:4: to: "),
+        "{:?}",
+        rec.problems
+    );
     let counts: Vec<(u64, u64)> = rec.iter().map(|(_, s)| (s.forwarded, s.dropped)).collect();
     assert_eq!(counts, vec![(17, 0), (0, 1)]);
 }
