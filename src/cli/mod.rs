@@ -2,6 +2,7 @@
 //! kubectl's, because kubectl forwards everything after the plugin name.
 
 pub mod bench;
+mod bench_flows;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;

@@ -76,7 +76,10 @@ pub fn attribute(idx: &Index, rec: &Recorded) -> Attributed {
     };
     let mut conns = Vec::new();
     let mut unresolved: BTreeMap<String, u64> = BTreeMap::new();
-    for (k, st) in rec.iter() {
+    // In key order, so that output never depends on hashing.
+    let mut keys: Vec<_> = rec.iter().collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (k, st) in keys {
         let from = cx.side(&k.from);
         let to = cx.side(&k.to);
         match (from, to) {

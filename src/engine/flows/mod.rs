@@ -106,7 +106,7 @@ pub struct Skipped {
 /// distinct connection keys, not with lines.
 #[derive(Debug, Clone, Default)]
 pub struct Recorded {
-    keys: Vec<ConnKey>,
+    // Each key is stored once (in `lookup`); slots index `stats`.
     stats: Vec<ConnStats>,
     lookup: HashMap<ConnKey, u32>,
     /// Flow records read (flows and malformed lines; not lost-event notices).
@@ -131,8 +131,7 @@ impl Recorded {
         if let Some(&i) = self.lookup.get(&key) {
             return i as usize;
         }
-        let i = self.keys.len();
-        self.keys.push(key.clone());
+        let i = self.stats.len();
         self.stats.push(ConnStats::default());
         self.lookup.insert(key, i as u32);
         i
@@ -168,11 +167,12 @@ impl Recorded {
         }
     }
 
-    /// Distinct connection keys with at least one connection.
+    /// Distinct connection keys with at least one connection (in no
+    /// particular order).
     pub fn iter(&self) -> impl Iterator<Item = (&ConnKey, &ConnStats)> {
-        self.keys
+        self.lookup
             .iter()
-            .zip(&self.stats)
+            .map(|(k, &i)| (k, &self.stats[i as usize]))
             .filter(|(_, s)| s.count() > 0)
     }
 
@@ -182,9 +182,9 @@ impl Recorded {
 
     /// Adds another recording (several `--flows`).
     pub fn absorb(&mut self, o: Recorded) {
-        for (k, s) in o.keys.into_iter().zip(o.stats) {
-            let i = self.slot(k);
-            self.stats[i].merge(&s);
+        for (k, i) in o.lookup {
+            let j = self.slot(k);
+            self.stats[j].merge(&o.stats[i as usize]);
         }
         self.records += o.records;
         self.skipped.reply += o.skipped.reply;

@@ -246,6 +246,11 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         ports.source_port.unwrap_or(0),
         ports.destination_port.unwrap_or(0),
     );
+    if dp == 0 {
+        // Masked or truncated: no port to decide a policy on.
+        rec.skipped.not_l4 += 1;
+        return;
+    }
     let reply = match f.is_reply.or(f.reply) {
         Some(r) => r,
         // Hubble marks drops as non-replies.
