@@ -263,3 +263,66 @@ fn suggest_proves_itself_and_its_yaml_applies_without_cutting_recorded_traffic()
     assert_eq!(v["policies"][0]["kind"], "NetworkPolicy");
     assert!(run(&["--demo", "suggest"]).status.code() == Some(2));
 }
+
+mod hostile {
+    use netpol_tui::engine::flows::Recorded;
+    use netpol_tui::source::flows::read;
+    use proptest::prelude::*;
+
+    fn wrap(s: &str) -> String {
+        format!("{{\"flow\":{s}}}\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any bytes, JSON-ish or not: counted, never a panic.
+        #[test]
+        fn the_reader_never_panics(lines in prop::collection::vec(
+            prop_oneof![
+                any::<String>(),
+                "\\{[\"a-zA-Z_:0-9,{}\\[\\] .-]{0,80}\\}",
+                any::<String>().prop_map(|s| wrap(&serde_json::json!({"verdict": s, "l4": {"TCP": {"destination_port": 80}}, "time": "2026-01-01T00:00:00Z"}).to_string())),
+                (any::<u32>(), any::<i64>(), any::<String>()).prop_map(|(p, t, l)| wrap(&serde_json::json!({
+                    "verdict": "DROPPED", "drop_reason": p, "time": t.to_string(),
+                    "IP": {"source": l, "destination": "::1"},
+                    "l4": {"UDP": {"source_port": p % 70000, "destination_port": p % 65536}},
+                    "source": {"namespace": "x", "labels": [format!("k8s:{l}"), "reserved:world"]},
+                    "destination": {"pod_name": l}
+                }).to_string())),
+            ], 0..20)) {
+            let text = lines.join("\n");
+            let mut rec = Recorded::default();
+            read(&mut rec, "fuzz", text.as_bytes());
+            prop_assert!(rec.records >= rec.skipped.unparsed);
+        }
+    }
+}
+
+#[test]
+fn csv_output_reads_back_with_the_same_entries_and_focus_keeps_the_namespace() {
+    let json_of = |args: &[&str]| json(&run(args));
+    let before = json_of(&["--demo", "flows", "-o", "json"]);
+    let csv = run(&["--demo", "flows", "-o", "csv"]);
+    let back = run_stdin(&["--demo", "flows", "--flows", "-", "-o", "json"], &String::from_utf8_lossy(&csv.stdout));
+    let back = json(&back);
+    let key = |d: &serde_json::Value| -> Vec<(String, String, u64, u64, String)> {
+        let mut v: Vec<_> = d["flows"].as_array().expect("flows").iter().map(|f| (
+            f["from"].as_str().unwrap_or_default().to_string(),
+            f["to"].as_str().unwrap_or_default().to_string(),
+            f["port"].as_u64().unwrap_or_default(),
+            f["count"].as_u64().unwrap_or_default(),
+            f["status"].as_str().unwrap_or_default().to_string(),
+        )).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&before), key(&back));
+    let focused = json_of(&["--demo", "flows", "-o", "json", "-n", "payments"]);
+    let flows = focused["flows"].as_array().expect("flows");
+    assert!(!flows.is_empty());
+    assert!(flows.iter().all(|f| f["from"].as_str().is_some_and(|s| s.starts_with("payments/"))
+        || f["to"].as_str().is_some_and(|s| s.starts_with("payments/"))));
+    let by_pod = json_of(&["--demo", "flows", "-o", "json", "--by", "pod"]);
+    assert!(by_pod["flows"].as_array().expect("flows").iter().any(|f| f["from"] == "shop/checkout"));
+}
