@@ -304,16 +304,26 @@ fn csv_output_reads_back_with_the_same_entries_and_focus_keeps_the_namespace() {
     let json_of = |args: &[&str]| json(&run(args));
     let before = json_of(&["--demo", "flows", "-o", "json"]);
     let csv = run(&["--demo", "flows", "-o", "csv"]);
-    let back = run_stdin(&["--demo", "flows", "--flows", "-", "-o", "json"], &String::from_utf8_lossy(&csv.stdout));
+    let back = run_stdin(
+        &["--demo", "flows", "--flows", "-", "-o", "json"],
+        &String::from_utf8_lossy(&csv.stdout),
+    );
     let back = json(&back);
     let key = |d: &serde_json::Value| -> Vec<(String, String, u64, u64, String)> {
-        let mut v: Vec<_> = d["flows"].as_array().expect("flows").iter().map(|f| (
-            f["from"].as_str().unwrap_or_default().to_string(),
-            f["to"].as_str().unwrap_or_default().to_string(),
-            f["port"].as_u64().unwrap_or_default(),
-            f["count"].as_u64().unwrap_or_default(),
-            f["status"].as_str().unwrap_or_default().to_string(),
-        )).collect();
+        let mut v: Vec<_> = d["flows"]
+            .as_array()
+            .expect("flows")
+            .iter()
+            .map(|f| {
+                (
+                    f["from"].as_str().unwrap_or_default().to_string(),
+                    f["to"].as_str().unwrap_or_default().to_string(),
+                    f["port"].as_u64().unwrap_or_default(),
+                    f["count"].as_u64().unwrap_or_default(),
+                    f["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
         v.sort();
         v
     };
@@ -321,8 +331,18 @@ fn csv_output_reads_back_with_the_same_entries_and_focus_keeps_the_namespace() {
     let focused = json_of(&["--demo", "flows", "-o", "json", "-n", "payments"]);
     let flows = focused["flows"].as_array().expect("flows");
     assert!(!flows.is_empty());
-    assert!(flows.iter().all(|f| f["from"].as_str().is_some_and(|s| s.starts_with("payments/"))
-        || f["to"].as_str().is_some_and(|s| s.starts_with("payments/"))));
+    assert!(flows.iter().all(|f| {
+        f["from"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("payments/"))
+            || f["to"].as_str().is_some_and(|s| s.starts_with("payments/"))
+    }));
     let by_pod = json_of(&["--demo", "flows", "-o", "json", "--by", "pod"]);
-    assert!(by_pod["flows"].as_array().expect("flows").iter().any(|f| f["from"] == "shop/checkout"));
+    assert!(
+        by_pod["flows"]
+            .as_array()
+            .expect("flows")
+            .iter()
+            .any(|f| f["from"] == "shop/checkout")
+    );
 }

@@ -162,6 +162,13 @@ pub(super) struct Dedup {
 }
 
 impl Dedup {
+    /// A new file starts: its clock starts again (files of several nodes
+    /// cover the same time), so entries of earlier files are pruned only as
+    /// this one moves past them.
+    pub(super) fn new_input(&mut self) {
+        self.newest = None;
+    }
+
     fn prune(&mut self) {
         self.since_prune += 1;
         if self.since_prune < 65_536 {

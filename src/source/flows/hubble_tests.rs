@@ -226,3 +226,35 @@ fn the_real_upstream_captures_load_without_errors() {
     assert_eq!(rec.skipped.unparsed, 0, "{:?}", rec.problems);
     assert!(rec.records >= 40, "{}", rec.records);
 }
+
+#[test]
+fn one_connection_in_two_nodes_files_counts_once() {
+    let dir = std::env::temp_dir().join(format!("netpol-flows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let c = ("10.0.1.5", 40000);
+    let s = ("10.0.2.7", 8443);
+    let a = line(
+        "2026-11-30T10:00:00Z",
+        "FORWARDED",
+        c,
+        s,
+        r#"{"SYN":true}"#,
+        Some(false),
+        "",
+    );
+    let b = line(
+        "2026-11-30T10:00:00.001Z",
+        "FORWARDED",
+        c,
+        s,
+        r#"{"SYN":true}"#,
+        Some(false),
+        "",
+    );
+    std::fs::write(dir.join("worker-1.json"), a).expect("writes");
+    std::fs::write(dir.join("worker-2.json"), b).expect("writes");
+    let rec = super::super::load_flows(std::slice::from_ref(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    let n: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    assert_eq!((rec.records, n), (2, 1));
+}

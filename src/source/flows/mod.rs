@@ -17,19 +17,23 @@ use crate::engine::flows::Recorded;
 const EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "txt", "csv"];
 
 /// Reads every path (file, directory, or `-` for stdin) into one recording.
+/// A connection seen by two nodes can be in two files (one exporter file per
+/// node): deduplication spans all of them.
 pub fn load_flows(paths: &[PathBuf]) -> Recorded {
     let mut rec = Recorded::default();
+    let mut dd = hubble::Dedup::default();
     for p in paths {
         if p.as_os_str() == "-" {
-            read(&mut rec, "<stdin>", BufReader::new(std::io::stdin().lock()));
+            let r = BufReader::new(std::io::stdin().lock());
+            read_with(&mut rec, &mut dd, "<stdin>", r);
         } else {
-            add_path(&mut rec, p, true);
+            add_path(&mut rec, &mut dd, p, true);
         }
     }
     rec
 }
 
-fn add_path(rec: &mut Recorded, p: &Path, named: bool) {
+fn add_path(rec: &mut Recorded, dd: &mut hubble::Dedup, p: &Path, named: bool) {
     let name = p.display().to_string();
     if p.is_dir() {
         let mut entries: Vec<PathBuf> = match std::fs::read_dir(p) {
@@ -42,7 +46,7 @@ fn add_path(rec: &mut Recorded, p: &Path, named: bool) {
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
             if !hidden {
-                add_path(rec, &e, false);
+                add_path(rec, dd, &e, false);
             }
         }
         return;
@@ -54,7 +58,7 @@ fn add_path(rec: &mut Recorded, p: &Path, named: bool) {
         return;
     }
     match File::open(p) {
-        Ok(f) => read(rec, &name, BufReader::with_capacity(1 << 16, f)),
+        Ok(f) => read_with(rec, dd, &name, BufReader::with_capacity(1 << 16, f)),
         Err(e) => rec.problem(format!("{name}: cannot open: {e}")),
     }
 }
@@ -70,7 +74,12 @@ pub fn load_demo_flows() -> Recorded {
 }
 
 /// Reads one input, in the format its first non-blank bytes say.
-pub fn read(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
+pub fn read(rec: &mut Recorded, name: &str, r: impl BufRead) {
+    read_with(rec, &mut hubble::Dedup::default(), name, r);
+}
+
+fn read_with(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: impl BufRead) {
+    dd.new_input();
     let head = match r.fill_buf() {
         Ok(b) => b,
         Err(e) => return rec.problem(format!("{name}: cannot read: {e}")),
@@ -86,17 +95,16 @@ pub fn read(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
                 .map(|l| l.trim().ends_with('}') && l.trim().len() > 1)
                 .unwrap_or(true);
             if compact {
-                json_lines(rec, name, r);
+                json_lines(rec, dd, name, r);
             } else {
-                json_stream(rec, name, r);
+                json_stream(rec, dd, name, r);
             }
         }
         Some(_) => csv::read(rec, name, r),
     }
 }
 
-fn json_lines(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
-    let mut dd = hubble::Dedup::default();
+fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: impl BufRead) {
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0usize;
     loop {
@@ -116,7 +124,7 @@ fn json_lines(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
         }
         match serde_json::from_slice::<hubble::Flow>(text) {
             Ok(v) => {
-                if let hubble::Kind::NotFlow = hubble::add(rec, &mut dd, v) {
+                if let hubble::Kind::NotFlow = hubble::add(rec, dd, v) {
                     rec.other_events += 1;
                 }
             }
@@ -130,13 +138,12 @@ fn json_lines(rec: &mut Recorded, name: &str, mut r: impl BufRead) {
 
 /// Pretty-printed values (output piped through jq): a stream of JSON values.
 /// A malformed value ends the file (there is no line to resume at).
-fn json_stream(rec: &mut Recorded, name: &str, r: impl Read) {
-    let mut dd = hubble::Dedup::default();
+fn json_stream(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, r: impl Read) {
     let stream = serde_json::Deserializer::from_reader(r).into_iter::<hubble::Flow>();
     for v in stream {
         match v {
             Ok(v) => {
-                if let hubble::Kind::NotFlow = hubble::add(rec, &mut dd, v) {
+                if let hubble::Kind::NotFlow = hubble::add(rec, dd, v) {
                     rec.other_events += 1;
                 }
             }
