@@ -48,7 +48,13 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         // The config (theme, keys) is read before anything else: a bad one
         // is an error at start, before the source is loaded.
         let config = netpol_tui::tui::config::load()?;
+        let flows = if cli.tui.flows.is_empty() {
+            None
+        } else {
+            Some(cli::flows::load_recorded(&cli.tui.flows, cli.source.demo)?)
+        };
         let opts = netpol_tui::tui::Options {
+            flows,
             theme: cli.tui.theme.clone(),
             focus: cli.source.namespace.clone(),
             config,

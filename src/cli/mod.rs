@@ -56,6 +56,11 @@ pub struct TuiArgs {
     /// dark). NO_COLOR wins over all.
     #[arg(long, value_name = "THEME", value_parser = ["dark", "light"])]
     pub theme: Option<String>,
+    /// Recorded flows (Hubble JSON or CSV; file, directory or -): the pod
+    /// panes list the recorded connections of the pod's workload, with
+    /// their status. With --demo, `--flows demo` is the demo's recording.
+    #[arg(long = "flows", value_name = "PATH")]
+    pub flows: Vec<PathBuf>,
 }
 
 /// Where the cluster state comes from. Without -f or --demo: the live

@@ -67,6 +67,8 @@ pub struct PodModel {
     pub host_network: bool,
     pub ingress: SideModel,
     pub egress: SideModel,
+    /// Recorded connections from or to this pod's workload (`--flows`).
+    pub recorded: Vec<crate::engine::flows::status::FlowRow>,
 }
 
 /// A peer resolved against the index: what it says and whom it matches
@@ -235,5 +237,6 @@ pub fn model(idx: &Index, cache: &mut PeerCache, key: &PodKey) -> Option<PodMode
         host_network: pod.host_network,
         ingress: side(idx, cache, class, Direction::Ingress),
         egress: side(idx, cache, class, Direction::Egress),
+        recorded: vec![],
     })
 }
