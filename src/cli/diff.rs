@@ -398,6 +398,11 @@ pub fn run(
     demo: bool,
 ) -> Result<(String, u8)> {
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
+        if !args.flows.is_empty() || args.fail_on == Some(FailOnChange::ObservedLost) {
+            bail!(
+                "--flows works with --apply/--delete (the traffic is checked against the current state), not with --base/--against"
+            );
+        }
         return trees(args, b, a);
     }
     let Some(input) = input else {

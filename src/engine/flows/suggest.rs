@@ -4,7 +4,7 @@
 //! the recorded peers and ports (forwarded connections only: a connection
 //! that was only ever dropped is not something to keep working).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -135,10 +135,16 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
             groups.entry(workload(idx, k)).or_default().push(k.clone());
         }
     }
-    let peer_of = |s: &Side, refused: &mut Vec<String>, what: &str| -> Option<PeerKey> {
+    // A workload's common stable labels, once per workload (a scan of its
+    // namespace's pods each).
+    let mut selectors: HashMap<String, Labels> = HashMap::new();
+    let mut peer_of = |s: &Side, refused: &mut Vec<String>, what: &str| -> Option<PeerKey> {
         match s {
             Side::Pod(k) => {
-                let labels = common_stable(idx, &groups_of(idx, k));
+                let labels = selectors
+                    .entry(idx.workload_of(k))
+                    .or_insert_with(|| common_stable(idx, &groups_of(idx, k)))
+                    .clone();
                 if labels.is_empty() {
                     // `podSelector: {}` would admit the whole namespace.
                     refused.push(format!(
