@@ -26,6 +26,10 @@ pub struct BenchArgs {
     /// --flows reader and report time and peak memory.
     #[arg(long, value_name = "N")]
     pub flow_lines: Option<usize>,
+    /// Instead: time `suggest` (attribution, suggestion, proof) on one
+    /// namespace of N pods with recorded flows.
+    #[arg(long, value_name = "N")]
+    pub suggest_pods: Option<usize>,
     /// Run one size in this process and print one result line (internal).
     #[arg(long, hide = true)]
     pub single: bool,
@@ -127,6 +131,9 @@ pub fn default_deny_bundle(ns: &str) -> Proposal {
 pub fn run(args: &BenchArgs) -> Result<String> {
     if let Some(n) = args.flow_lines {
         return Ok(super::bench_flows::run(n));
+    }
+    if let Some(n) = args.suggest_pods {
+        return Ok(super::bench_flows::suggest_bench(n));
     }
     if args.single {
         let n = *args

@@ -149,3 +149,121 @@ mod tests {
         assert_eq!(rec.skipped.reply, 200);
     }
 }
+
+/// `bench --suggest-pods N`: one namespace of N pods in N/50 workloads, each
+/// pod with one recorded connection to a pod of the next workload (and DNS);
+/// times attribution, `suggest` and its proof (the what-if).
+pub fn suggest_bench(pods: usize) -> String {
+    use crate::engine::flows::attribute::attribute;
+    use crate::engine::flows::suggest::{SuggestOptions, prove, suggest};
+    use crate::engine::flows::{ConnKey, FlowEnd};
+    use crate::engine::index::Index;
+    use crate::engine::model::{
+        ContainerPort, LabelSelector, Labels, Namespace, Owner, Pod, Protocol, Snapshot,
+    };
+    let workloads = (pods / 50).max(1);
+    let labels = |kv: &[(&str, &str)]| -> Labels {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let mut s = Snapshot {
+        namespaces: vec![
+            Namespace::new("big", Labels::new()),
+            Namespace::new("kube-system", Labels::new()),
+        ],
+        ..Default::default()
+    };
+    s.pods.push(Pod {
+        namespace: "kube-system".into(),
+        name: "coredns-0".into(),
+        labels: labels(&[("k8s-app", "kube-dns")]),
+        ports: ContainerPort::cluster_dns(),
+        ips: vec![],
+        host_network: false,
+        owner: None,
+    });
+    for i in 0..pods {
+        let w = format!("w{}", i % workloads);
+        s.pods.push(Pod {
+            namespace: "big".into(),
+            name: format!("{w}-{i}"),
+            labels: labels(&[("app", &w), ("pod-template-hash", "abc")]),
+            ports: vec![ContainerPort {
+                name: Some("http".into()),
+                port: 8080,
+                protocol: Protocol::Tcp,
+            }],
+            ips: vec![],
+            host_network: false,
+            owner: Some(Owner {
+                kind: "Deployment".into(),
+                name: w,
+            }),
+        });
+    }
+    let idx = Index::from_snapshot(s);
+    let mut rec = Recorded::default();
+    let end = |ns: &str, n: String| FlowEnd::Pod {
+        namespace: ns.into(),
+        name: Some(n),
+        labels: None,
+        workload: None,
+    };
+    for i in 0..pods {
+        let j = (i + 1) % pods;
+        let (a, b) = (
+            format!("w{}-{i}", i % workloads),
+            format!("w{}-{j}", j % workloads),
+        );
+        rec.add(
+            ConnKey {
+                from: end("big", a.clone()),
+                to: end("big", b),
+                protocol: Protocol::Tcp,
+                port: 8080,
+            },
+            1,
+            false,
+            None,
+        );
+        rec.add(
+            ConnKey {
+                from: end("big", a),
+                to: end("kube-system", "coredns-0".into()),
+                protocol: Protocol::Udp,
+                port: 53,
+            },
+            1,
+            false,
+            None,
+        );
+    }
+    let o = SuggestOptions {
+        dns_namespace: "kube-system".into(),
+        dns_selector: LabelSelector {
+            match_labels: labels(&[("k8s-app", "kube-dns")]),
+            match_expressions: vec![],
+        },
+    };
+    let t = Instant::now();
+    let att = attribute(&idx, &rec);
+    let t_att = t.elapsed();
+    let t = Instant::now();
+    let sug = suggest(&att, "big", &o);
+    let t_sug = t.elapsed();
+    let t = Instant::now();
+    let proof = prove(&att, &idx, "big", &sug);
+    let t_proof = t.elapsed();
+    format!(
+        "suggest: {pods} pods, {workloads} workloads, {} recorded connections: attribution {:.2} s, suggest {:.2} s ({} policies), proof {:.2} s ({} lost, {} theoretical closed), peak RSS {:.0} MiB\n",
+        2 * pods,
+        t_att.as_secs_f64(),
+        t_sug.as_secs_f64(),
+        sug.policies.len(),
+        t_proof.as_secs_f64(),
+        proof.lost.len(),
+        proof.closed,
+        super::bench::peak_rss_mib().unwrap_or(0.0),
+    )
+}

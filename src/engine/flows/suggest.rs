@@ -316,7 +316,7 @@ pub fn prove(att: &Attributed, idx: &Index, ns: &str, s: &Suggestion) -> Proof {
             proof.kept += r.stats.forwarded;
         }
     }
-    proof.closed = preview(idx, &proposal, &PreviewOptions::new(Granularity::Pod))
+    proof.closed = preview(idx, &proposal, &PreviewOptions::new(Granularity::Workload))
         .lost()
         .len();
     proof
