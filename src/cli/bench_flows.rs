@@ -131,25 +131,6 @@ pub fn run(lines: usize) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn synthetic_lines_are_valid_hubble_and_count_one_connection_per_six_lines() {
-        let mut rec = crate::engine::flows::Recorded::default();
-        let lines = super::Lines {
-            left: 600,
-            n: 0,
-            buf: vec![],
-            pos: 0,
-        };
-        crate::source::flows::read(&mut rec, "t", std::io::BufReader::new(lines));
-        assert_eq!(rec.skipped.unparsed, 0, "{:?}", rec.problems);
-        assert_eq!(rec.iter().map(|(_, s)| s.count()).sum::<u64>(), 100);
-        // Two replies per connection; the client's later packets join it.
-        assert_eq!(rec.skipped.reply, 200);
-    }
-}
-
 /// `bench --suggest-pods N`: one namespace of N pods in N/50 workloads, each
 /// pod with one recorded connection to a pod of the next workload (and DNS);
 /// times attribution, `suggest` and its proof (the what-if).
@@ -266,4 +247,23 @@ pub fn suggest_bench(pods: usize) -> String {
         proof.closed,
         super::bench::peak_rss_mib().unwrap_or(0.0),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn synthetic_lines_are_valid_hubble_and_count_one_connection_per_six_lines() {
+        let mut rec = crate::engine::flows::Recorded::default();
+        let lines = super::Lines {
+            left: 600,
+            n: 0,
+            buf: vec![],
+            pos: 0,
+        };
+        crate::source::flows::read(&mut rec, "t", std::io::BufReader::new(lines));
+        assert_eq!(rec.skipped.unparsed, 0, "{:?}", rec.problems);
+        assert_eq!(rec.iter().map(|(_, s)| s.count()).sum::<u64>(), 100);
+        // Two replies per connection; the client's later packets join it.
+        assert_eq!(rec.skipped.reply, 200);
+    }
 }
