@@ -51,3 +51,55 @@ fn pod_panes_list_recorded_flows_with_their_status() {
     let mut h = demo(false);
     assert!(!open(&mut h, "payments/db").contains("Recorded flows"));
 }
+
+#[test]
+fn the_what_if_job_counts_and_sorts_lost_rows_with_recorded_traffic_first() {
+    use netpol_tui::tui::whatif::{YamlInput, build_rows, compute};
+    let idx = Arc::new(Index::from_snapshot(
+        netpol_tui::source::demo::load().snapshot,
+    ));
+    let flows = Arc::new(netpol_tui::source::flows::load_demo_flows());
+    use netpol_tui::engine::model::PolicyKey;
+    // inventory -> inventory sorts before payments -> payments by name,
+    // but only api -> db carried recorded traffic between pods (1 more
+    // connection goes to an address outside).
+    let keys = [
+        PolicyKey::new("inventory", "stock-sync-egress"),
+        PolicyKey::new("payments", "db-allow-clients"),
+    ];
+    let input = || YamlInput::Text {
+        name: "draft".into(),
+        text: String::new(),
+    };
+    let (o, _) = compute(idx.clone(), input(), &keys, false, Some(flows));
+    assert_eq!(o.observed_lost, Some(4));
+    assert!(o.lost >= 2, "{}", o.lost);
+    let d = o.diff.clone().expect("diff");
+    let rows = build_rows(&d, false, &o.observed);
+    let first = rows
+        .iter()
+        .find_map(|r| match r {
+            netpol_tui::tui::whatif::DiffRow::Entry(netpol_tui::tui::whatif::Change::Lost, i) => {
+                Some(*i)
+            }
+            _ => None,
+        })
+        .expect("a lost row");
+    assert_eq!(o.observed[first], 3);
+    assert_eq!(d.entries[first].src, "payments/api[Deployment]");
+    // Without flows: no counts, name order.
+    let (o, _) = compute(idx, input(), &keys, false, None);
+    assert_eq!(o.observed_lost, None);
+    assert!(o.observed.is_empty());
+    let d = o.diff.clone().expect("diff");
+    let first = build_rows(&d, false, &o.observed)
+        .iter()
+        .find_map(|r| match r {
+            netpol_tui::tui::whatif::DiffRow::Entry(netpol_tui::tui::whatif::Change::Lost, i) => {
+                Some(*i)
+            }
+            _ => None,
+        })
+        .expect("a lost row");
+    assert!(d.entries[first].src.starts_with("inventory/"));
+}
