@@ -50,6 +50,10 @@ pub struct Attributed {
     pub conns: Vec<Conn>,
     /// Why an end could not be attributed, with the connections concerned.
     pub unresolved: BTreeMap<String, u64>,
+    /// Connections with one pod end and one end that could not be
+    /// attributed (the host, kube-apiserver, ...): (pod, pod is the client,
+    /// why the other end is not, protocol, port, forwarded connections).
+    pub half: Vec<(PodKey, bool, String, Protocol, u16, u64)>,
 }
 
 impl Attributed {
@@ -76,6 +80,7 @@ pub fn attribute(idx: &Index, rec: &Recorded) -> Attributed {
     };
     let mut conns = Vec::new();
     let mut unresolved: BTreeMap<String, u64> = BTreeMap::new();
+    let mut half = Vec::new();
     // In key order, so that output never depends on hashing.
     let mut keys: Vec<_> = rec.iter().collect();
     keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -95,6 +100,14 @@ pub fn attribute(idx: &Index, rec: &Recorded) -> Attributed {
                 port: k.port,
                 stats: st.clone(),
             }),
+            (Ok(Side::Pod(p)), Err(e)) => {
+                half.push((p, true, e.clone(), k.protocol, k.port, st.forwarded));
+                *unresolved.entry(e).or_default() += st.count();
+            }
+            (Err(e), Ok(Side::Pod(p))) => {
+                half.push((p, false, e.clone(), k.protocol, k.port, st.forwarded));
+                *unresolved.entry(e).or_default() += st.count();
+            }
             (Err(e), _) | (_, Err(e)) => *unresolved.entry(e).or_default() += st.count(),
         }
     }
@@ -106,6 +119,7 @@ pub fn attribute(idx: &Index, rec: &Recorded) -> Attributed {
         ghosts,
         conns,
         unresolved,
+        half,
     }
 }
 

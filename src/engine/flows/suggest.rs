@@ -270,6 +270,18 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
             egress: mk(eg, false),
         });
     }
+    // Recorded traffic with an end NetworkPolicy peers cannot name (the
+    // node, kube-apiserver without an address identity, ...): said, not kept.
+    for (k, client, why, proto, port, forwarded) in &att.half {
+        if k.namespace == ns && *forwarded > 0 {
+            let w = idx.workload_of(k);
+            out.refused.push(if *client {
+                format!("{w} -> {why} {proto}/{port}: not kept, add an ipBlock for it if it is needed")
+            } else {
+                format!("{why} -> {w} {proto}/{port}: not kept (host traffic to pods is allowed by most plugins whatever the policies say)")
+            });
+        }
+    }
     out.refused.sort();
     out.refused.dedup();
     out

@@ -75,6 +75,14 @@ fn recording() -> Recorded {
         false,
     );
     add(front(), FlowEnd::Ip(METADATA_V4), Protocol::Tcp, 80, false);
+    // To the node: said, not kept.
+    add(
+        front(),
+        FlowEnd::Unresolved("reserved:kube-apiserver".into()),
+        Protocol::Tcp,
+        6443,
+        false,
+    );
     // Only ever dropped: not something to keep.
     add(
         end("shop", "worker-1"),
