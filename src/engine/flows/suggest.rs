@@ -276,9 +276,9 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
         if k.namespace == ns && *forwarded > 0 {
             let w = idx.workload_of(k);
             out.refused.push(if *client {
-                format!("{w} -> {why} {proto}/{port}: not kept, add an ipBlock for it if it is needed")
+                format!("{w} -> {why} {proto}/{port}: add an ipBlock for it if it is needed")
             } else {
-                format!("{why} -> {w} {proto}/{port}: not kept (host traffic to pods is allowed by most plugins whatever the policies say)")
+                format!("{why} -> {w} {proto}/{port}: host traffic to pods is allowed by most plugins whatever the policies say")
             });
         }
     }
