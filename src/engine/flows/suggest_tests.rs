@@ -136,6 +136,12 @@ fn shop_gets_default_deny_dns_and_exactly_the_recorded_egress() {
         "{:?}",
         s.refused
     );
+    let api = "shop/frontend[Deployment] -> reserved:kube-apiserver TCP/6443: add an ipBlock";
+    assert!(
+        s.refused.iter().any(|r| r.starts_with(api)),
+        "{:?}",
+        s.refused
+    );
     // DNS on UDP and TCP.
     let dns_ports: Vec<Protocol> = s.policies[1].egress[0]
         .ports
