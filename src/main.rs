@@ -48,7 +48,13 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         // The config (theme, keys) is read before anything else: a bad one
         // is an error at start, before the source is loaded.
         let config = netpol_tui::tui::config::load()?;
+        let flows = if cli.tui.flows.is_empty() {
+            None
+        } else {
+            Some(cli::flows::load_recorded(&cli.tui.flows, cli.source.demo)?)
+        };
         let opts = netpol_tui::tui::Options {
+            flows,
             theme: cli.tui.theme.clone(),
             focus: cli.source.namespace.clone(),
             config,
@@ -61,6 +67,8 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         Command::CanReach(a) => Some(&a.source),
         Command::Diff(a) => Some(&a.source),
         Command::Lint(a) => Some(&a.source),
+        Command::Flows(a) => Some(&a.source),
+        Command::Suggest(a) => Some(&a.source),
         Command::Bench(_) | Command::Completion(_) => None,
     };
     let source = match source {
@@ -78,7 +86,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
     if let Command::Diff(args) = &command
         && args.base.is_some()
     {
-        let (text, code) = cli::diff::run(None, args, &Default::default())?;
+        let (text, code) = cli::diff::run(None, args, &Default::default(), false)?;
         print(&text)?;
         return Ok(code);
     }
@@ -97,7 +105,18 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             Ok(code)
         }
         Command::Lint(args) => {
-            let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;
+            let (text, code) =
+                cli::lint::run(&input.index, &args, input.cni_info(), focus, source.demo)?;
+            print(&text)?;
+            Ok(code)
+        }
+        Command::Flows(args) => {
+            print(&cli::flows::run(&input.index, &args, focus, source.demo)?)?;
+            Ok(0)
+        }
+        Command::Suggest(args) => {
+            let (text, proof, code) = cli::suggest::run(&input.index, &args, focus, source.demo)?;
+            eprint!("{proof}");
             print(&text)?;
             Ok(code)
         }
@@ -106,7 +125,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
                 cni: input.cni_info(),
                 ..Default::default()
             };
-            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint)?;
+            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint, source.demo)?;
             print(&text)?;
             Ok(code)
         }

@@ -74,6 +74,7 @@ fn the_tui_job_reports_the_same_and_restores_nothing_it_does_not_own() {
         },
         &[],
         true,
+        None,
     );
     assert!(read.is_none());
     assert!(o.errors.is_empty(), "{:?}", o.errors);
@@ -97,6 +98,7 @@ fn the_tui_job_reports_the_same_and_restores_nothing_it_does_not_own() {
         },
         &[],
         false,
+        None,
     );
     assert!(o.diff.is_none() && !o.errors.is_empty());
     assert!(o.errors[0].starts_with("draft"), "{:?}", o.errors);

@@ -22,6 +22,14 @@ pub struct BenchArgs {
     /// Cluster sizes in pods, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000,50000,150000")]
     pub pods: Vec<usize>,
+    /// Instead: stream this many synthetic Hubble flow lines through the
+    /// --flows reader and report time and peak memory.
+    #[arg(long, value_name = "N")]
+    pub flow_lines: Option<usize>,
+    /// Instead: time `suggest` (attribution, suggestion, proof) on one
+    /// namespace of N pods with recorded flows.
+    #[arg(long, value_name = "N")]
+    pub suggest_pods: Option<usize>,
     /// Run one size in this process and print one result line (internal).
     #[arg(long, hide = true)]
     pub single: bool,
@@ -121,6 +129,12 @@ pub fn default_deny_bundle(ns: &str) -> Proposal {
 }
 
 pub fn run(args: &BenchArgs) -> Result<String> {
+    if let Some(n) = args.flow_lines {
+        return Ok(super::bench_flows::run(n));
+    }
+    if let Some(n) = args.suggest_pods {
+        return Ok(super::bench_flows::suggest_bench(n));
+    }
     if args.single {
         let n = *args
             .pods

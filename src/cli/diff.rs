@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::By;
 use super::connectivity::{JsonConn, granularity};
+use super::diff_flows::{Observed, Traffic, note};
 use super::lint::text as findings_text;
 use super::output::md_cell;
 use crate::engine::connectivity::{ConnRow, Granularity, report_pair};
@@ -28,6 +29,8 @@ pub enum FailOnChange {
     Lost,
     Gained,
     Any,
+    /// Only when recorded traffic (--flows) would be cut.
+    ObservedLost,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +54,11 @@ pub struct DiffArgs {
     /// Exit 1 when such changes exist (for CI gates).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOnChange>,
+    /// Recorded flows (Hubble JSON or CSV; file, directory or -): lost and
+    /// gained entries then carry the traffic seen on them. With --demo,
+    /// `--flows demo` is the demo's recording. Repeatable.
+    #[arg(long = "flows", value_name = "PATH")]
+    pub flows: Vec<PathBuf>,
     /// Group text and md output per workload (default) or per pod.
     #[arg(long, value_enum, default_value = "workload")]
     pub by: By,
@@ -64,33 +72,69 @@ struct JsonSummary {
     lost_pairs: usize,
     gained_pairs: usize,
     unchanged_pairs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observed_lost_pairs: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observed_lost_connections: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    #[serde(flatten)]
+    conn: JsonConn<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observed: Option<Observed>,
 }
 
 #[derive(Serialize)]
 struct JsonDiff<'a> {
     schema: &'static str,
-    lost: Vec<JsonConn<'a>>,
-    gained: Vec<JsonConn<'a>>,
+    lost: Vec<JsonEntry<'a>>,
+    gained: Vec<JsonEntry<'a>>,
     summary: JsonSummary,
 }
 
-/// The netpol-diff/v1 document.
-pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
+/// The netpol-diff/v1 document; with recorded traffic, entries carry what
+/// was seen on them.
+pub fn json(
+    lost: &[ConnRow],
+    gained: &[ConnRow],
+    unchanged: u64,
+    traffic: Option<&Traffic>,
+) -> String {
+    fn entries<'a>(rows: &'a [ConnRow], traffic: Option<&Traffic>) -> Vec<(JsonEntry<'a>, bool)> {
+        rows.iter()
+            .map(|r| {
+                let observed = traffic
+                    .map(|t| t.observed(&r.src, &r.dst, &r.ports))
+                    .filter(|o| !o.is_empty());
+                let seen = observed.is_some();
+                (
+                    JsonEntry {
+                        conn: JsonConn::new(&r.src, &r.dst, &r.ports),
+                        observed,
+                    },
+                    seen,
+                )
+            })
+            .collect()
+    }
+    let lost = entries(lost, traffic);
+    let observed_lost_pairs = lost.iter().filter(|(_, seen)| *seen).count();
     let doc = JsonDiff {
         schema: "netpol-diff/v1",
-        lost: lost
-            .iter()
-            .map(|r| JsonConn::new(&r.src, &r.dst, &r.ports))
-            .collect(),
-        gained: gained
-            .iter()
-            .map(|r| JsonConn::new(&r.src, &r.dst, &r.ports))
-            .collect(),
         summary: JsonSummary {
             lost_pairs: lost.len(),
             gained_pairs: gained.len(),
             unchanged_pairs: unchanged,
+            observed_lost_pairs: traffic.map(|_| observed_lost_pairs),
+            observed_lost_connections: traffic.map(Traffic::cut_connections),
         },
+        lost: lost.into_iter().map(|(e, _)| e).collect(),
+        gained: entries(gained, traffic)
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect(),
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -100,7 +144,14 @@ pub fn json(lost: &[ConnRow], gained: &[ConnRow], unchanged: u64) -> String {
 
 /// Text grouped by namespace pair; red/green on a terminal. `unit` names
 /// what a row is (pod or workload pairs); `touched` is shown for what-ifs.
-pub fn text(d: &Diff, headline: &str, color: bool, unit: &str, touched: bool) -> String {
+pub fn text(
+    d: &Diff,
+    headline: &str,
+    color: bool,
+    unit: &str,
+    touched: bool,
+    traffic: Option<&Traffic>,
+) -> String {
     let (red, green, bold, reset) = if color {
         ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
     } else {
@@ -122,6 +173,9 @@ pub fn text(d: &Diff, headline: &str, color: bool, unit: &str, touched: bool) ->
         gained.len(),
         plural(d.unchanged_pairs as usize, "pod pair", "pod pairs"),
     );
+    if let Some(t) = traffic {
+        s.push_str(&t.text(red, green, reset));
+    }
     let mut groups: std::collections::BTreeMap<
         (String, String),
         Vec<&crate::engine::diff::DiffEntry>,
@@ -136,11 +190,30 @@ pub fn text(d: &Diff, headline: &str, color: bool, unit: &str, touched: bool) ->
         let _ = writeln!(s, "\n{bold}{a} -> {b}{reset}");
         for e in entries {
             let (l, g) = (e.lost(), e.gained());
+            let seen = |p: &crate::engine::ports::PortSet| -> String {
+                traffic
+                    .map(|t| t.observed(&e.src, &e.dst, p))
+                    .filter(|o| !o.is_empty())
+                    .map(|o| note(&o))
+                    .unwrap_or_default()
+            };
             if !l.is_empty() {
-                let _ = writeln!(s, "  {red}- {} -> {} : {l}{reset}", e.src, e.dst);
+                let _ = writeln!(
+                    s,
+                    "  {red}- {} -> {} : {l}{}{reset}",
+                    e.src,
+                    e.dst,
+                    seen(&l)
+                );
             }
             if !g.is_empty() {
-                let _ = writeln!(s, "  {green}+ {} -> {} : {g}{reset}", e.src, e.dst);
+                let _ = writeln!(
+                    s,
+                    "  {green}+ {} -> {} : {g}{}{reset}",
+                    e.src,
+                    e.dst,
+                    seen(&g)
+                );
             }
             for w in e.why.iter() {
                 let _ = writeln!(s, "      because {w}");
@@ -183,9 +256,22 @@ pub fn md(d: &Diff) -> String {
 
 /// The proposal on top of the current state, and its headline.
 fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
+    let proposal = load_proposal(idx, &args.apply, &args.delete)?;
+    if proposal.is_empty() {
+        bail!(
+            "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
+        );
+    }
+    let headline = format!("What-if: {}", proposal.summary.join("; "));
+    Ok((proposal, headline))
+}
+
+/// `--apply FILE` and `--delete NS/NAME` as a proposal on top of `idx`
+/// (empty when neither is given). Shared by `diff` and `flows`.
+pub fn load_proposal(idx: &Index, apply: &[PathBuf], delete: &[String]) -> Result<Proposal> {
     let mut proposal = Proposal::default();
-    if !args.apply.is_empty() {
-        let loaded = load_paths(&args.apply);
+    if !apply.is_empty() {
+        let loaded = load_paths(apply);
         if !loaded.errors.is_empty() {
             let msgs: Vec<String> = loaded.errors.iter().map(|e| format!("  {e}")).collect();
             bail!(
@@ -198,7 +284,7 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
         }
         proposal = Proposal::from_loaded(idx, loaded.snapshot, &loaded.implicit_namespaces);
     }
-    for d in &args.delete {
+    for d in delete {
         let Some((ns, name)) = d.split_once('/') else {
             bail!("--delete {d:?}: expected NS/NAME");
         };
@@ -208,18 +294,13 @@ fn proposal(idx: &Index, args: &DiffArgs) -> Result<(Proposal, String)> {
         }
         proposal.delete_policy(key);
     }
-    if proposal.is_empty() {
-        bail!(
-            "nothing to compare: give --apply FILE and/or --delete NS/NAME, or --base DIR --against DIR"
-        );
-    }
-    let headline = format!("What-if: {}", proposal.summary.join("; "));
-    Ok((proposal, headline))
+    Ok(proposal)
 }
 
-fn fail(args: &DiffArgs, lost: usize, gained: usize) -> u8 {
+fn fail(args: &DiffArgs, lost: usize, gained: usize, traffic: Option<&Traffic>) -> u8 {
     let hit = match args.fail_on {
         None => false,
+        Some(FailOnChange::ObservedLost) => traffic.is_some_and(|t| t.cut_connections() > 0),
         Some(FailOnChange::Lost) => lost > 0,
         Some(FailOnChange::Gained) => gained > 0,
         Some(FailOnChange::Any) => lost + gained > 0,
@@ -272,12 +353,19 @@ fn trees(args: &DiffArgs, base: &PathBuf, against: &PathBuf) -> Result<(String, 
         &d,
         &format!("Diff: {} -> {}", base.display(), against.display()),
         false,
+        None,
     )
 }
 
-fn render(args: &DiffArgs, d: &Diff, headline: &str, what_if: bool) -> Result<(String, u8)> {
+fn render(
+    args: &DiffArgs,
+    d: &Diff,
+    headline: &str,
+    what_if: bool,
+    traffic: Option<&Traffic>,
+) -> Result<(String, u8)> {
     let (lost, gained) = (d.lost(), d.gained());
-    let code = fail(args, lost.len(), gained.len());
+    let code = fail(args, lost.len(), gained.len(), traffic);
     let out = match args.output.as_str() {
         "json" => {
             // Pods only, as the contract says.
@@ -285,7 +373,7 @@ fn render(args: &DiffArgs, d: &Diff, headline: &str, what_if: bool) -> Result<(S
                 |r: &&ConnRow| !r.src.ends_with("[External]") && !r.dst.ends_with("[External]");
             let l: Vec<ConnRow> = lost.iter().filter(pods).cloned().collect();
             let g: Vec<ConnRow> = gained.iter().filter(pods).cloned().collect();
-            json(&l, &g, d.unchanged_pairs)
+            json(&l, &g, d.unchanged_pairs, traffic)
         }
         "md" => md(d),
         _ => text(
@@ -297,6 +385,7 @@ fn render(args: &DiffArgs, d: &Diff, headline: &str, what_if: bool) -> Result<(S
                 By::Workload => "workload",
             },
             what_if,
+            traffic,
         ),
     };
     Ok((out, code))
@@ -306,8 +395,14 @@ pub fn run(
     input: Option<&mut Loaded>,
     args: &DiffArgs,
     lint: &LintOptions,
+    demo: bool,
 ) -> Result<(String, u8)> {
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
+        if !args.flows.is_empty() || args.fail_on == Some(FailOnChange::ObservedLost) {
+            bail!(
+                "--flows works with --apply/--delete (the traffic is checked against the current state), not with --base/--against"
+            );
+        }
         return trees(args, b, a);
     }
     let Some(input) = input else {
@@ -324,7 +419,21 @@ pub fn run(
         lint: Some(lint),
     };
     let d = preview(&input.index, &proposal, &o);
-    let (mut out, code) = render(args, &d, &headline, true)?;
+    let traffic = if args.flows.is_empty() {
+        if args.fail_on == Some(FailOnChange::ObservedLost) {
+            bail!("--fail-on observed-lost needs --flows PATH (the recorded traffic)");
+        }
+        None
+    } else {
+        Some(Traffic::load(
+            &input.index,
+            &proposal,
+            &args.flows,
+            demo,
+            g,
+        )?)
+    };
+    let (mut out, code) = render(args, &d, &headline, true, traffic.as_ref())?;
     if args.output == "text" && !args.apply.is_empty() {
         let files: Vec<String> = args
             .apply

@@ -47,6 +47,11 @@ pub struct LintArgs {
     /// Namespace of the cluster DNS pods.
     #[arg(long, default_value = "kube-system", value_name = "NS")]
     pub dns_namespace: String,
+    /// Recorded flows (Hubble JSON or CSV; file, directory or -): report
+    /// `policy-not-enforced` for traffic that passed although the policies
+    /// deny it. With --demo, `--flows demo` is the demo's recording.
+    #[arg(long = "flows", value_name = "PATH")]
+    pub flows: Vec<std::path::PathBuf>,
     /// Leave out the fixes in text output.
     #[arg(long)]
     pub no_fix: bool,
@@ -167,8 +172,19 @@ pub fn run(
     args: &LintArgs,
     cni: Option<CniInfo>,
     focus: Option<&str>,
+    demo: bool,
 ) -> Result<(String, u8)> {
     let mut findings = lint(idx, &options(args, cni)?);
+    if !args.flows.is_empty() {
+        let rec = super::flows::load_recorded(&args.flows, demo)?;
+        let att = crate::engine::flows::attribute::attribute(idx, &rec);
+        let rows = crate::engine::flows::status::rows(
+            &att,
+            None,
+            crate::engine::connectivity::Granularity::Workload,
+        );
+        crate::engine::flows::evidence::add_findings(&mut findings, &rows);
+    }
     if let Some(ns) = focus {
         findings.retain(|f| f.namespace.as_deref().is_none_or(|n| n == ns));
     }

@@ -2,15 +2,19 @@
 //! kubectl's, because kubectl forwards everything after the plugin name.
 
 pub mod bench;
+mod bench_flows;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
 mod connectivity_service;
 pub mod diff;
+mod diff_flows;
+pub mod flows;
 pub mod input;
 pub mod lint;
 pub mod output;
+pub mod suggest;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +57,11 @@ pub struct TuiArgs {
     /// dark). NO_COLOR wins over all.
     #[arg(long, value_name = "THEME", value_parser = ["dark", "light"])]
     pub theme: Option<String>,
+    /// Recorded flows (Hubble JSON or CSV; file, directory or -): the pod
+    /// panes list the recorded connections of the pod's workload, with
+    /// their status. With --demo, `--flows demo` is the demo's recording.
+    #[arg(long = "flows", value_name = "PATH")]
+    pub flows: Vec<PathBuf>,
 }
 
 /// Where the cluster state comes from. Without -f or --demo: the live
@@ -131,6 +140,14 @@ pub enum Command {
     /// Find the ways NetworkPolicies go wrong, with why and the fix.
     /// Exit status: 1 when a finding at or above --fail-on exists.
     Lint(lint::LintArgs),
+    /// Recorded flows (Hubble, CSV) checked against the policies: what
+    /// passed that policy denies, what was dropped that policy allows, and
+    /// with --apply/--delete what the change would cut.
+    Flows(flows::FlowsArgs),
+    /// Least-privilege NetworkPolicies for one namespace (-n) that keep
+    /// every recorded flow working, proven by the what-if. Exit status: 1
+    /// when some recorded connection would still be lost.
+    Suggest(suggest::SuggestArgs),
     /// Measure the engine on synthetic clusters (build time, connectivity
     /// time, peak memory).
     Bench(bench::BenchArgs),

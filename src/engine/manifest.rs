@@ -178,6 +178,15 @@ fn to_yaml<T: Serialize>(v: &T) -> String {
 
 /// One NetworkPolicy document (no `---`), ending in a newline.
 pub fn policy_yaml(p: &Policy) -> String {
+    to_yaml(&policy_doc(p))
+}
+
+/// One NetworkPolicy as a JSON object (what `kubectl apply -f` takes too).
+pub fn policy_json(p: &Policy) -> serde_json::Value {
+    serde_json::to_value(policy_doc(p)).unwrap_or(serde_json::Value::Null)
+}
+
+fn policy_doc(p: &Policy) -> NetworkPolicyDoc<'_> {
     let mut types = Vec::new();
     if p.ingress_type {
         types.push("Ingress");
@@ -185,7 +194,7 @@ pub fn policy_yaml(p: &Policy) -> String {
     if p.egress_type {
         types.push("Egress");
     }
-    to_yaml(&NetworkPolicyDoc {
+    NetworkPolicyDoc {
         api_version: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: Metadata {
@@ -198,7 +207,7 @@ pub fn policy_yaml(p: &Policy) -> String {
             ingress: p.ingress.iter().map(|r| rule(true, r)).collect(),
             egress: p.egress.iter().map(|r| rule(false, r)).collect(),
         },
-    })
+    }
 }
 
 /// Several documents, each after its comment lines (`# ...`), joined by `---`.

@@ -5,6 +5,7 @@ pub mod connectivity;
 pub mod diff;
 pub mod explain;
 pub mod findings;
+pub mod flows;
 pub mod index;
 pub mod ipblock;
 pub mod manifest;

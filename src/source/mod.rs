@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod demo;
 pub mod files;
+pub mod flows;
 pub mod live;
 mod load;
 mod spec;

@@ -179,6 +179,10 @@ pub struct App {
     pub whatif: super::whatif::WhatIfState,
     /// A one-line note for the status bar (cleared on the next key).
     pub flash: Option<String>,
+    /// Recorded flows (`--flows`), and their rows per workload for the
+    /// index generation they were computed for.
+    pub flows: Option<Arc<crate::engine::flows::Recorded>>,
+    pub flow_rows: Option<(u64, Arc<Vec<crate::engine::flows::status::FlowRow>>)>,
     pub quit: bool,
     /// Something visible changed since the last frame: the event loop
     /// draws only then (not on every tick).
@@ -220,6 +224,8 @@ impl App {
             matrix_cache: None,
             whatif: Default::default(),
             flash: None,
+            flows: None,
+            flow_rows: None,
             quit: false,
             dirty: true,
             fatal: None,

@@ -44,6 +44,8 @@ pub enum Job {
         input: YamlInput,
         deletes: Vec<PolicyKey>,
         lint: bool,
+        /// Recorded flows (`--flows`): count the traffic the change cuts.
+        flows: Option<Arc<crate::engine::flows::Recorded>>,
     },
 }
 
@@ -142,9 +144,10 @@ pub fn run(job: Job) -> JobOutput {
             input,
             deletes,
             lint,
+            flows,
         } => {
             let generation = index.generation();
-            let (outcome, read) = compute(index, input, &deletes, lint);
+            let (outcome, read) = compute(index, input, &deletes, lint, flows);
             JobOutput::WhatIf {
                 id,
                 generation,

@@ -47,6 +47,8 @@ pub struct Options {
     pub focus: Option<String>,
     /// The config file's theme and keys ([`config::load`]).
     pub config: config::Config,
+    /// Recorded flows (`--flows`): marked in the pod panes.
+    pub flows: Option<crate::engine::flows::Recorded>,
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words (`code -w`).
@@ -119,6 +121,7 @@ pub fn run(spec: &Spec, opts: &Options) -> Result<u8> {
         };
         let mut app = App::new(index, info, theme);
         app.keymap = opts.config.keymap.clone();
+        app.flows = opts.flows.clone().map(std::sync::Arc::new);
         if let Some(ns) = opts.focus.clone() {
             update::select(&mut app, app::Selected::Namespace(ns));
         }

@@ -69,6 +69,8 @@ pub struct PodModel {
     pub services: Vec<String>,
     pub ingress: SideModel,
     pub egress: SideModel,
+    /// Recorded connections from or to this pod's workload (`--flows`).
+    pub recorded: Vec<crate::engine::flows::status::FlowRow>,
 }
 
 /// A peer resolved against the index: what it says and whom it matches
@@ -238,5 +240,6 @@ pub fn model(idx: &Index, cache: &mut PeerCache, key: &PodKey) -> Option<PodMode
         services: super::service::selecting(idx, key),
         ingress: side(idx, cache, class, Direction::Ingress),
         egress: side(idx, cache, class, Direction::Egress),
+        recorded: vec![],
     })
 }

@@ -90,8 +90,18 @@ pub(super) fn refresh_detail(app: &mut App) {
             let n = app.findings.by_ns.get(ns).copied().unwrap_or(0);
             Detail::Namespace(Box::new(models::namespace::model(idx, ns, n)))
         }
-        Selected::Pod(k) => pod::model(idx, &mut app.peer_cache, k)
-            .map_or(Detail::None, |m| Detail::Pod(Box::new(m))),
+        Selected::Pod(k) => {
+            let rows = recorded_rows(idx, &app.flows, &mut app.flow_rows);
+            pod::model(idx, &mut app.peer_cache, k).map_or(Detail::None, |mut m| {
+                m.recorded = rows
+                    .iter()
+                    .flat_map(|r| r.iter())
+                    .filter(|r| r.from == m.workload || r.to == m.workload)
+                    .cloned()
+                    .collect();
+                Detail::Pod(Box::new(m))
+            })
+        }
         Selected::Policy(k) => {
             models::policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
         }
@@ -128,4 +138,31 @@ pub(super) fn refresh_rows(app: &mut App, names: &[String], dirty: &Dirty) {
         theme: &app.theme,
     };
     app.tree.refresh(&src, names, dirty);
+}
+
+/// The recorded flows' rows per workload for this index generation
+/// (computed once per generation, only with `--flows`).
+fn recorded_rows(
+    idx: &crate::engine::index::Index,
+    flows: &Option<std::sync::Arc<crate::engine::flows::Recorded>>,
+    cache: &mut Option<(
+        u64,
+        std::sync::Arc<Vec<crate::engine::flows::status::FlowRow>>,
+    )>,
+) -> Option<std::sync::Arc<Vec<crate::engine::flows::status::FlowRow>>> {
+    let rec = flows.as_ref()?;
+    let generation = idx.generation();
+    if let Some((g, rows)) = cache
+        && *g == generation
+    {
+        return Some(rows.clone());
+    }
+    let att = crate::engine::flows::attribute::attribute(idx, rec);
+    let rows = std::sync::Arc::new(crate::engine::flows::status::rows(
+        &att,
+        None,
+        crate::engine::connectivity::Granularity::Workload,
+    ));
+    *cache = Some((generation, rows.clone()));
+    Some(rows)
 }

@@ -58,6 +58,7 @@ pub(crate) fn spawn(app: &mut App, fx: &mut Vec<Effect>) {
         input,
         deletes,
         lint: app.index.pod_count() <= AUTO_LINT_MAX_PODS,
+        flows: app.flows.clone(),
     }));
 }
 
@@ -86,7 +87,7 @@ pub(crate) fn job_done(
     st.rows = outcome
         .diff
         .as_deref()
-        .map(|d| build_rows(d, outcome.linted))
+        .map(|d| build_rows(d, outcome.linted, &outcome.observed))
         .unwrap_or_default();
     st.selectable = (0..st.rows.len())
         .filter(|&i| st.rows[i].selectable())

@@ -293,6 +293,54 @@ pub fn side_lines<'a>(
     out
 }
 
+/// Recorded connections of the pod's workload on one side (`--flows`):
+/// peer, port, count, last seen, and the status when it is not `ok` (the
+/// ones no rule explains are `forwarded-but-denied`).
+pub fn recorded_lines<'a>(m: &'a PodModel, ingress: bool, theme: &Theme) -> Vec<Line<'a>> {
+    use crate::engine::flows::status::Status;
+    let rows: Vec<_> = m
+        .recorded
+        .iter()
+        .filter(|r| {
+            if ingress {
+                r.to == m.workload
+            } else {
+                r.from == m.workload
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return vec![];
+    }
+    let mut out = vec![
+        Line::default(),
+        Line::styled(format!("Recorded flows ({})", rows.len()), theme.title),
+    ];
+    for r in rows {
+        let peer = if ingress { &r.from } else { &r.to };
+        let last = r
+            .stats
+            .last
+            .map(|t| format!(" {}", crate::engine::flows::time::format(t)))
+            .unwrap_or_default();
+        let style = if r.status == Status::Ok {
+            theme.allow
+        } else {
+            theme.deny
+        };
+
+        out.push(Line::styled(format!("  {peer}"), style));
+        out.push(Line::styled(
+            format!("    {} {}: {}{last}", r.protocol, r.port, r.stats.count()),
+            style,
+        ));
+        if r.status != Status::Ok {
+            out.push(Line::styled(format!("    ✗ {}", r.status), style));
+        }
+    }
+    out
+}
+
 pub fn render(frame: &mut Frame, a: &Areas, app: &App, m: &PodModel) {
     let theme = &app.theme;
     let browse = matches!(app.overlay, super::super::app::Overlay::None);
@@ -301,23 +349,13 @@ pub fn render(frame: &mut Frame, a: &Areas, app: &App, m: &PodModel) {
         scrolled(frame, h, header_lines(m, theme), 0, b, theme);
     }
     let b = pane_block(" Ingress ", browse && app.focus == Pane::Main, theme);
-    scrolled(
-        frame,
-        a.main,
-        side_lines(m, &m.ingress, theme, inner_w(a.main)),
-        app.scroll_main,
-        b,
-        theme,
-    );
+    let mut ingress = side_lines(m, &m.ingress, theme, inner_w(a.main));
+    ingress.extend(recorded_lines(m, true, theme));
+    scrolled(frame, a.main, ingress, app.scroll_main, b, theme);
     if let Some(second) = a.second {
         let b = pane_block(" Egress ", browse && app.focus == Pane::Second, theme);
-        scrolled(
-            frame,
-            second,
-            side_lines(m, &m.egress, theme, inner_w(second)),
-            app.scroll_second,
-            b,
-            theme,
-        );
+        let mut egress = side_lines(m, &m.egress, theme, inner_w(second));
+        egress.extend(recorded_lines(m, false, theme));
+        scrolled(frame, second, egress, app.scroll_second, b, theme);
     }
 }

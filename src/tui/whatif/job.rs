@@ -4,8 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::connectivity::Granularity;
+use crate::engine::diff::Diff;
 use crate::engine::diff::{PreviewOptions, preview};
 use crate::engine::findings::LintOptions;
+use crate::engine::flows::Recorded;
+use crate::engine::flows::attribute::attribute;
+use crate::engine::flows::status::{Status, rows};
 use crate::engine::index::Index;
 use crate::engine::model::PolicyKey;
 use crate::engine::proposal::Proposal;
@@ -27,6 +31,7 @@ pub fn compute(
     input: YamlInput,
     deletes: &[PolicyKey],
     lint: bool,
+    flows: Option<Arc<Recorded>>,
 ) -> (Outcome, Option<String>) {
     let mut out = Outcome::default();
     let (name, text, read) = match input {
@@ -78,6 +83,36 @@ pub fn compute(
     out.lost = d.entries.iter().filter(|e| !e.lost().is_empty()).count();
     out.gained = d.entries.iter().filter(|e| !e.gained().is_empty()).count();
     out.linted = lint;
+    if let Some(rec) = flows {
+        let (per_entry, total) = observed(&index, &proposal, &rec, &d);
+        out.observed = per_entry;
+        out.observed_lost = Some(total);
+    }
     out.diff = Some(Arc::new(d));
     (out, read)
+}
+
+/// Recorded connections the proposal would cut: per diff entry (on its lost
+/// ports, workload names), and in all (ghosts and external ends included).
+fn observed(index: &Index, proposal: &Proposal, rec: &Recorded, d: &Diff) -> (Vec<u64>, u64) {
+    let att = attribute(index, rec);
+    let mut after = att.index.clone();
+    after.apply_all(proposal.events());
+    let cut: Vec<_> = rows(&att, Some(&after), Granularity::Workload)
+        .into_iter()
+        .filter(|r| r.status == Status::WouldBeCut)
+        .collect();
+    let total = cut.iter().map(|r| r.stats.count()).sum();
+    let per_entry = d
+        .entries
+        .iter()
+        .map(|e| {
+            let lost = e.lost();
+            cut.iter()
+                .filter(|r| r.from == e.src && r.to == e.dst && lost.contains(r.protocol, r.port))
+                .map(|r| r.stats.count())
+                .sum()
+        })
+        .collect();
+    (per_entry, total)
 }

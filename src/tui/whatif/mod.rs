@@ -90,6 +90,10 @@ pub struct Outcome {
     pub linted: bool,
     pub lost: usize,
     pub gained: usize,
+    /// With `--flows`: per `diff.entries[i]`, the recorded connections its
+    /// lost ports would cut, and their sum.
+    pub observed: Vec<u64>,
+    pub observed_lost: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -248,13 +248,31 @@ fn error_lines(o: &Outcome, theme: &Theme) -> Vec<Line<'static>> {
     v
 }
 
+/// Recorded connections entry `i`'s lost ports would cut (`--flows`).
+fn observed_of(st: &WhatIfState, i: usize) -> u64 {
+    st.outcome
+        .as_ref()
+        .and_then(|o| o.observed.get(i).copied())
+        .unwrap_or(0)
+}
+
 fn row_text(st: &WhatIfState, row: &DiffRow, theme: &Theme, idw: usize) -> Line<'static> {
+    let state = st;
     let Some(d) = st.diff() else {
         return Line::default();
     };
     match row {
         DiffRow::Heading(Change::Lost, n) => {
-            Line::styled(format!("Lost connections ({n})"), bold(theme.deny))
+            let recorded = st
+                .outcome
+                .as_ref()
+                .and_then(|o| o.observed_lost)
+                .map(|c| format!(" — would break {c} recorded"))
+                .unwrap_or_default();
+            Line::styled(
+                format!("Lost connections ({n}){recorded}"),
+                bold(theme.deny),
+            )
         }
         DiffRow::Heading(Change::Gained, n) => {
             Line::styled(format!("Gained connections ({n})"), bold(theme.allow))
@@ -273,12 +291,20 @@ fn row_text(st: &WhatIfState, row: &DiffRow, theme: &Theme, idw: usize) -> Line<
             };
             // The namespace pair is the group's heading.
             let short = |n: &str| n.split_once('/').map_or(n, |(_, w)| w).to_string();
-            Line::from(vec![
+            let seen = match change {
+                Change::Lost => observed_of(state, *i),
+                Change::Gained => 0,
+            };
+            let mut spans = vec![
                 Span::raw("    "),
                 Span::styled(mark, st),
                 Span::raw(format!("{} → {}", short(&e.src), short(&e.dst))),
                 Span::styled(format!("  {ports}"), st),
-            ])
+            ];
+            if seen > 0 {
+                spans.push(Span::styled(format!("  [{seen} recorded]"), bold(st)));
+            }
+            Line::from(spans)
         }
         DiffRow::FindingsHeading(true, n) => {
             Line::styled(format!("Findings introduced ({n})"), bold(theme.warn))

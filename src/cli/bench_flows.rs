@@ -1,0 +1,269 @@
+//! `bench --flow-lines N`: N synthetic Hubble lines (as `hubble observe -o
+//! jsonpb` prints them, ~700 bytes each: per TCP connection a SYN seen at
+//! both nodes, the SYN-ACK reply, the client's ACK, a data reply, a FIN)
+//! generated on the fly and streamed through the reader, so the figure is
+//! load + aggregation time and peak memory, not disk.
+
+use std::io::Read;
+use std::time::Instant;
+
+use crate::engine::flows::Recorded;
+use crate::source::flows::read;
+
+/// Produces the lines lazily: memory stays flat whatever N is.
+struct Lines {
+    left: usize,
+    n: usize,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+const PODS: usize = 200;
+
+fn line(n: usize) -> String {
+    let conn = n / 6;
+    let (client, server) = (conn % PODS, (conn / PODS + conn) % PODS);
+    let server = if server == client {
+        (server + 1) % PODS
+    } else {
+        server
+    };
+    let port = 8000 + (server % 10) as u16;
+    let cport = 32768 + (conn % 28000) as u16;
+    let (cip, sip) = (
+        format!("10.1.{}.{}", client / 250, client % 250 + 1),
+        format!("10.1.{}.{}", server / 250, server % 250 + 1),
+    );
+    let (reply, flags, node) = match n % 6 {
+        0 => (false, r#"{"SYN":true}"#, "worker-1"),
+        1 => (false, r#"{"SYN":true}"#, "worker-2"),
+        2 => (true, r#"{"SYN":true,"ACK":true}"#, "worker-1"),
+        3 => (false, r#"{"ACK":true}"#, "worker-2"),
+        4 => (true, r#"{"PSH":true,"ACK":true}"#, "worker-1"),
+        _ => (false, r#"{"FIN":true,"ACK":true}"#, "worker-2"),
+    };
+    let (sip_, dip, sp, dp, src, dst) = if reply {
+        (&sip, &cip, port, cport, server, client)
+    } else {
+        (&cip, &sip, cport, port, client, server)
+    };
+    let secs = conn / 50;
+    let ep = |i: usize| {
+        format!(
+            r#"{{"identity":{},"namespace":"ns{}","labels":["k8s:app=app{}","k8s:io.cilium.k8s.policy.cluster=default","k8s:io.kubernetes.pod.namespace=ns{}"],"pod_name":"app{}-7d4f9c8b6-x2k9p"}}"#,
+            1000 + i,
+            i % 10,
+            i,
+            i % 10,
+            i
+        )
+    };
+    format!(
+        r#"{{"flow":{{"time":"2026-11-30T{:02}:{:02}:{:02}.{:09}Z","verdict":"FORWARDED","IP":{{"source":"{sip_}","destination":"{dip}","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":{sp},"destination_port":{dp},"flags":{flags}}}}},"source":{},"destination":{},"Type":"L3_L4","node_name":"{node}","event_type":{{"type":4}},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":{reply}}},"node_name":"{node}","time":"2026-11-30T10:00:00Z"}}"#,
+        10 + secs / 3600 % 10,
+        secs / 60 % 60,
+        secs % 60,
+        n % 1_000_000_000,
+        ep(src),
+        ep(dst),
+    ) + "\n"
+}
+
+impl Read for Lines {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            if self.left == 0 {
+                return Ok(0);
+            }
+            self.buf = line(self.n).into_bytes();
+            self.pos = 0;
+            self.n += 1;
+            self.left -= 1;
+        }
+        let k = out.len().min(self.buf.len() - self.pos);
+        out[..k].copy_from_slice(&self.buf[self.pos..self.pos + k]);
+        self.pos += k;
+        Ok(k)
+    }
+}
+
+/// One result line: lines, bytes, time, connections, keys, peak RSS.
+pub fn run(lines: usize) -> String {
+    let bytes: usize =
+        (0..lines.min(1000)).map(|n| line(n).len()).sum::<usize>() / lines.clamp(1, 1000);
+    // Generating costs time too: measured apart and subtracted.
+    let t = Instant::now();
+    let mut g = Lines {
+        left: lines,
+        n: 0,
+        buf: vec![],
+        pos: 0,
+    };
+    let mut sink = vec![0u8; 1 << 16];
+    while g.read(&mut sink).map(|k| k > 0).unwrap_or(false) {}
+    let gen_t = t.elapsed();
+    let mut rec = Recorded::default();
+    let t = Instant::now();
+    read(
+        &mut rec,
+        "bench",
+        std::io::BufReader::with_capacity(
+            1 << 16,
+            Lines {
+                left: lines,
+                n: 0,
+                buf: vec![],
+                pos: 0,
+            },
+        ),
+    );
+    let total = t.elapsed();
+    let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    format!(
+        "flow lines: {lines} (~{bytes} bytes each), read + aggregated in {:.2} s ({:.2} s with generation), {} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
+        total.saturating_sub(gen_t).as_secs_f64(),
+        total.as_secs_f64(),
+        conns,
+        rec.iter().count(),
+        rec.skipped.reply,
+        rec.skipped.unparsed,
+        super::bench::peak_rss_mib().unwrap_or(0.0),
+    )
+}
+
+/// `bench --suggest-pods N`: one namespace of N pods in N/50 workloads, each
+/// pod with one recorded connection to a pod of the next workload (and DNS);
+/// times attribution, `suggest` and its proof (the what-if).
+pub fn suggest_bench(pods: usize) -> String {
+    use crate::engine::flows::attribute::attribute;
+    use crate::engine::flows::suggest::{SuggestOptions, prove, suggest};
+    use crate::engine::flows::{ConnKey, FlowEnd};
+    use crate::engine::index::Index;
+    use crate::engine::model::{
+        ContainerPort, LabelSelector, Labels, Namespace, Owner, Pod, Protocol, Snapshot,
+    };
+    let workloads = (pods / 50).max(1);
+    let labels = |kv: &[(&str, &str)]| -> Labels {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let mut s = Snapshot {
+        namespaces: vec![
+            Namespace::new("big", Labels::new()),
+            Namespace::new("kube-system", Labels::new()),
+        ],
+        ..Default::default()
+    };
+    s.pods.push(Pod {
+        namespace: "kube-system".into(),
+        name: "coredns-0".into(),
+        labels: labels(&[("k8s-app", "kube-dns")]),
+        ports: ContainerPort::cluster_dns(),
+        ips: vec![],
+        host_network: false,
+        owner: None,
+    });
+    for i in 0..pods {
+        let w = format!("w{}", i % workloads);
+        s.pods.push(Pod {
+            namespace: "big".into(),
+            name: format!("{w}-{i}"),
+            labels: labels(&[("app", &w), ("pod-template-hash", "abc")]),
+            ports: vec![ContainerPort {
+                name: Some("http".into()),
+                port: 8080,
+                protocol: Protocol::Tcp,
+            }],
+            ips: vec![],
+            host_network: false,
+            owner: Some(Owner {
+                kind: "Deployment".into(),
+                name: w,
+            }),
+        });
+    }
+    let idx = Index::from_snapshot(s);
+    let mut rec = Recorded::default();
+    let end = |ns: &str, n: String| FlowEnd::Pod {
+        namespace: ns.into(),
+        name: Some(n),
+        labels: None,
+        workload: None,
+    };
+    for i in 0..pods {
+        let j = (i + 1) % pods;
+        let (a, b) = (
+            format!("w{}-{i}", i % workloads),
+            format!("w{}-{j}", j % workloads),
+        );
+        rec.add(
+            ConnKey {
+                from: end("big", a.clone()),
+                to: end("big", b),
+                protocol: Protocol::Tcp,
+                port: 8080,
+            },
+            1,
+            false,
+            None,
+        );
+        rec.add(
+            ConnKey {
+                from: end("big", a),
+                to: end("kube-system", "coredns-0".into()),
+                protocol: Protocol::Udp,
+                port: 53,
+            },
+            1,
+            false,
+            None,
+        );
+    }
+    let o = SuggestOptions {
+        dns_namespace: "kube-system".into(),
+        dns_selector: LabelSelector {
+            match_labels: labels(&[("k8s-app", "kube-dns")]),
+            match_expressions: vec![],
+        },
+    };
+    let t = Instant::now();
+    let att = attribute(&idx, &rec);
+    let t_att = t.elapsed();
+    let t = Instant::now();
+    let sug = suggest(&att, "big", &o);
+    let t_sug = t.elapsed();
+    let t = Instant::now();
+    let proof = prove(&att, &idx, "big", &sug);
+    let t_proof = t.elapsed();
+    format!(
+        "suggest: {pods} pods, {workloads} workloads, {} recorded connections: attribution {:.2} s, suggest {:.2} s ({} policies), proof {:.2} s ({} lost, {} theoretical closed), peak RSS {:.0} MiB\n",
+        2 * pods,
+        t_att.as_secs_f64(),
+        t_sug.as_secs_f64(),
+        sug.policies.len(),
+        t_proof.as_secs_f64(),
+        proof.lost.len(),
+        proof.closed,
+        super::bench::peak_rss_mib().unwrap_or(0.0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn synthetic_lines_are_valid_hubble_and_count_one_connection_per_six_lines() {
+        let mut rec = crate::engine::flows::Recorded::default();
+        let lines = super::Lines {
+            left: 600,
+            n: 0,
+            buf: vec![],
+            pos: 0,
+        };
+        crate::source::flows::read(&mut rec, "t", std::io::BufReader::new(lines));
+        assert_eq!(rec.skipped.unparsed, 0, "{:?}", rec.problems);
+        assert_eq!(rec.iter().map(|(_, s)| s.count()).sum::<u64>(), 100);
+        // Two replies per connection; the client's later packets join it.
+        assert_eq!(rec.skipped.reply, 200);
+    }
+}

@@ -1,0 +1,148 @@
+//! `suggest -n NS --flows F`: least-privilege NetworkPolicies for one
+//! namespace from its recorded flows, proven by the what-if before they are
+//! printed. Nothing is sent to the cluster.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+use color_eyre::eyre::{Result, bail};
+use serde::Serialize;
+
+use super::flows::load_recorded;
+use super::lint::parse_equality_selector;
+use crate::engine::flows::attribute::attribute;
+use crate::engine::flows::suggest::{Proof, SuggestOptions, prove, suggest};
+use crate::engine::index::Index;
+use crate::engine::manifest::{documents, policy_json};
+use crate::engine::text::plural;
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Recorded flows (Hubble JSON or CSV; file, directory or -). With
+    /// --demo and none given: the demo's recording. Repeatable.
+    #[arg(long = "flows", value_name = "PATH")]
+    pub flows: Vec<PathBuf>,
+    /// Output: yaml (ready for `kubectl apply -f`; the proof on stderr) or
+    /// json (policies and proof).
+    #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
+    pub output: String,
+    /// Label selector of the cluster DNS pods.
+    #[arg(
+        long,
+        default_value = "k8s-app=kube-dns",
+        value_name = "KEY=VALUE[,...]"
+    )]
+    pub dns_selector: String,
+    /// Namespace of the cluster DNS pods.
+    #[arg(long, default_value = "kube-system", value_name = "NS")]
+    pub dns_namespace: String,
+    // The cluster to load (also accepted before the subcommand name).
+    #[command(flatten)]
+    pub source: super::SourceArgs,
+}
+
+#[derive(Serialize)]
+struct JsonProof<'a> {
+    recorded_connections_kept: u64,
+    recorded_connections_lost: usize,
+    lost: &'a [String],
+    theoretical_connections_closed: usize,
+    not_kept: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSuggest<'a> {
+    schema: &'static str,
+    namespace: &'a str,
+    policies: Vec<serde_json::Value>,
+    proof: JsonProof<'a>,
+}
+
+/// The proof in words.
+pub fn proof_text(p: &Proof, refused: &[String]) -> String {
+    let mut s = format!(
+        "{} lost, {} closed ({} kept)\n",
+        plural(p.lost.len(), "recorded connection", "recorded connections"),
+        plural(
+            p.closed,
+            "theoretical connection",
+            "theoretical connections"
+        ),
+        plural(
+            p.kept as usize,
+            "recorded connection",
+            "recorded connections"
+        ),
+    );
+    for l in &p.lost {
+        let _ = writeln!(s, "  lost: {l}");
+    }
+    for r in refused {
+        let _ = writeln!(s, "  not kept: {r}");
+    }
+    s
+}
+
+/// The text to print on stdout, the proof for stderr, and the exit status
+/// (1 when a recorded connection would be lost).
+pub fn run(
+    idx: &Index,
+    args: &SuggestArgs,
+    ns: Option<&str>,
+    demo: bool,
+) -> Result<(String, String, u8)> {
+    let Some(ns) = ns else {
+        bail!("suggest works on one namespace: give -n NS");
+    };
+    if idx.namespace(ns).is_none() {
+        bail!("-n {ns}: no such namespace in the cluster");
+    }
+    let rec = load_recorded(&args.flows, demo)?;
+    let att = attribute(idx, &rec);
+    let o = SuggestOptions {
+        dns_namespace: args.dns_namespace.clone(),
+        dns_selector: parse_equality_selector(&args.dns_selector)?,
+    };
+    let s = suggest(&att, ns, &o);
+    let proof = prove(&att, idx, ns, &s);
+    let code = u8::from(!proof.lost.is_empty());
+    let proof_words = proof_text(&proof, &s.refused);
+    if args.output == "json" {
+        let doc = JsonSuggest {
+            schema: "netpol-suggest/v1",
+            namespace: ns,
+            policies: s.policies.iter().map(policy_json).collect(),
+            proof: JsonProof {
+                recorded_connections_kept: proof.kept,
+                recorded_connections_lost: proof.lost.len(),
+                lost: &proof.lost,
+                theoretical_connections_closed: proof.closed,
+                not_kept: &s.refused,
+            },
+        };
+        let mut out = serde_json::to_string_pretty(&doc)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        out.push('\n');
+        return Ok((out, proof_words, code));
+    }
+    let docs: Vec<(String, &crate::engine::model::Policy)> = s
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let c = match i {
+                0 => format!(
+                    "Suggested from recorded flows for namespace {ns}. Proof (what-if):\n{}\nDefault deny, both directions.",
+                    proof_words.trim_end()
+                ),
+                1 => "DNS to the cluster DNS pods, UDP and TCP 53.".to_string(),
+                _ => format!("{}: exactly the recorded peers and ports.", p.name),
+            };
+            (c, p)
+        })
+        .collect();
+    let refs: Vec<(&str, &crate::engine::model::Policy)> =
+        docs.iter().map(|(c, p)| (c.as_str(), *p)).collect();
+    Ok((documents(&refs), proof_words, code))
+}

@@ -1,0 +1,417 @@
+//! Hubble flow JSON (`hubble observe -o jsonpb` / `-o json`, exporter files):
+//! the `{"flow": {...}}` wrapper and bare flow objects, one per line or
+//! pretty-printed. Only the fields that matter are read; unknown fields are
+//! ignored (newer agents add some), every field is optional (field masks).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+
+use crate::engine::flows::{ConnKey, FlowEnd, Recorded, Time, time};
+use crate::engine::model::{Labels, Owner, Protocol};
+
+#[derive(Deserialize, Default)]
+pub(super) struct Flow<'a> {
+    #[serde(borrow)]
+    flow: Option<Box<Flow<'a>>>,
+    lost_events: Option<IgnoredAny>,
+    node_status: Option<IgnoredAny>,
+    agent_event: Option<IgnoredAny>,
+    debug_event: Option<IgnoredAny>,
+    #[serde(borrow)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    verdict: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    drop_reason_desc: Option<Cow<'a, str>>,
+    drop_reason: Option<u32>,
+    #[serde(rename = "IP", borrow)]
+    ip: Option<Ips<'a>>,
+    l4: Option<L4>,
+    #[serde(borrow)]
+    source: Option<MaybeEndpoint<'a>>,
+    #[serde(borrow)]
+    destination: Option<Endpoint<'a>>,
+    #[serde(rename = "Type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    event_type: Option<EventType>,
+    is_reply: Option<bool>,
+    reply: Option<bool>,
+    l7: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Ips<'a> {
+    #[serde(borrow)]
+    source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    destination: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct L4 {
+    TCP: Option<Ports>,
+    UDP: Option<Ports>,
+    SCTP: Option<Ports>,
+}
+
+#[derive(Deserialize)]
+struct Ports {
+    source_port: Option<u16>,
+    destination_port: Option<u16>,
+    flags: Option<Flags>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Flags {
+    #[serde(default)]
+    SYN: bool,
+    #[serde(default)]
+    ACK: bool,
+}
+
+#[derive(Deserialize)]
+struct EventType {
+    #[serde(rename = "type")]
+    kind: Option<i32>,
+}
+
+#[derive(Deserialize, Default)]
+struct Endpoint<'a> {
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pod_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    labels: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    workloads: Vec<Workload<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Workload<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+}
+
+/// A bare lost-events line has `source` as a string: not an endpoint.
+enum MaybeEndpoint<'a> {
+    Endpoint(Endpoint<'a>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeEndpoint<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MaybeEndpoint<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an endpoint object or a string")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+                Endpoint::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(MaybeEndpoint::Endpoint)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MaybeEndpoint::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeEndpoint::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Linux's default ephemeral port range: the client side of a connection.
+fn ephemeral(p: u16) -> bool {
+    (32768..=60999).contains(&p)
+}
+
+/// Drop reasons that are policy: POLICY_DENIED (133), POLICY_DENY (181),
+/// AUTH_REQUIRED (189).
+fn policy_drop(f: &Flow) -> bool {
+    match f.drop_reason_desc.as_deref() {
+        Some(d) => matches!(d, "POLICY_DENIED" | "POLICY_DENY" | "AUTH_REQUIRED"),
+        None => matches!(f.drop_reason, Some(133 | 181 | 189)),
+    }
+}
+
+/// A connection: (client IP, client port, server IP, server port, protocol).
+type FiveTuple = (IpAddr, u16, IpAddr, u16, Protocol);
+
+/// Same 5-tuple within this time of its last packet: the same connection.
+const SAME_CONNECTION_NS: Time = 120 * 1_000_000_000;
+
+/// Connection state while reading: which key a 5-tuple counts for, when it
+/// was last seen, and whether a policy drop was seen for it. Pruned as time
+/// advances so that memory follows live connections, not lines.
+#[derive(Default)]
+pub(super) struct Dedup {
+    seen: HashMap<FiveTuple, (usize, Option<Time>, bool)>,
+    newest: Option<Time>,
+    since_prune: usize,
+}
+
+impl Dedup {
+    /// A new file starts: its clock starts again (files of several nodes
+    /// cover the same time), so entries of earlier files are pruned only as
+    /// this one moves past them.
+    pub(super) fn new_input(&mut self) {
+        self.newest = None;
+    }
+
+    fn prune(&mut self) {
+        self.since_prune += 1;
+        if self.since_prune < 65_536 {
+            return;
+        }
+        self.since_prune = 0;
+        if let Some(now) = self.newest {
+            self.seen
+                .retain(|_, (_, t, _)| t.is_none_or(|t| now - t < 2 * SAME_CONNECTION_NS));
+        }
+    }
+}
+
+/// What one JSON value is.
+pub(super) enum Kind {
+    Flow,
+    NotFlow,
+}
+
+/// Adds one parsed JSON value to `rec`.
+pub(super) fn add(rec: &mut Recorded, dd: &mut Dedup, v: Flow) -> Kind {
+    if v.lost_events.is_some()
+        || v.node_status.is_some()
+        || v.agent_event.is_some()
+        || v.debug_event.is_some()
+    {
+        return Kind::NotFlow;
+    }
+    let f = match v.flow {
+        Some(f) => *f,
+        None if v.verdict.is_some()
+            || v.ip.is_some()
+            || matches!(v.source, Some(MaybeEndpoint::Endpoint(_))) =>
+        {
+            v
+        }
+        None => return Kind::NotFlow,
+    };
+    rec.records += 1;
+    let t = f.time.as_deref().and_then(time::parse);
+    rec.seen_at(t);
+    dd.newest = match (dd.newest, t) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    dd.prune();
+    flow(rec, dd, f, t);
+    Kind::Flow
+}
+
+fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
+    let l7 = f.l7.is_some()
+        || f.kind.as_deref().is_some_and(|k| k != "L3_L4")
+        || f.event_type.as_ref().and_then(|e| e.kind) == Some(129);
+    let l4 = f.l4.as_ref().and_then(|l| {
+        [
+            (&l.TCP, Protocol::Tcp),
+            (&l.UDP, Protocol::Udp),
+            (&l.SCTP, Protocol::Sctp),
+        ]
+        .into_iter()
+        .find_map(|(p, proto)| p.as_ref().map(|p| (p, proto)))
+    });
+    let Some((ports, protocol)) = l4.filter(|_| !l7) else {
+        rec.skipped.not_l4 += 1;
+        return;
+    };
+    let dropped = match f.verdict.as_deref() {
+        Some("FORWARDED" | "REDIRECTED" | "AUDIT") => false,
+        Some("DROPPED") if policy_drop(&f) => true,
+        Some("DROPPED") => {
+            rec.other_drops += 1;
+            return;
+        }
+        // ERROR, TRACED, TRANSLATED, unknown or masked: no evidence either way.
+        _ => {
+            rec.skipped.not_l4 += 1;
+            return;
+        }
+    };
+    let (sp, dp) = (
+        ports.source_port.unwrap_or(0),
+        ports.destination_port.unwrap_or(0),
+    );
+    if dp == 0 {
+        // Masked or truncated: no port to decide a policy on.
+        rec.skipped.not_l4 += 1;
+        return;
+    }
+    let reply = match f.is_reply.or(f.reply) {
+        Some(r) => r,
+        // Hubble marks drops as non-replies.
+        None if dropped => false,
+        None => match &ports.flags {
+            // Only a SYN without ACK opens a connection.
+            Some(fl) if protocol == Protocol::Tcp => !fl.SYN || fl.ACK,
+            _ => ephemeral(dp) && !ephemeral(sp),
+        },
+    };
+    if reply {
+        rec.skipped.reply += 1;
+        return;
+    }
+    let ips = f.ip.as_ref();
+    let sip = ips
+        .and_then(|i| i.source.as_deref())
+        .and_then(|s| s.parse().ok());
+    let dip = ips
+        .and_then(|i| i.destination.as_deref())
+        .and_then(|s| s.parse().ok());
+    let src = match &f.source {
+        Some(MaybeEndpoint::Endpoint(e)) => Some(e),
+        _ => None,
+    };
+    let key = ConnKey {
+        from: end(src, sip),
+        to: end(f.destination.as_ref(), dip),
+        protocol,
+        port: dp,
+    };
+    let slot = rec.slot(key);
+    let tuple = match (sip, dip) {
+        (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
+        _ => None,
+    };
+    let known = tuple
+        .and_then(|tu| dd.seen.get_mut(&tu))
+        .filter(|(_, last, _)| match (t, *last) {
+            (Some(t), Some(l)) => (t - l).abs() < SAME_CONNECTION_NS,
+            _ => true,
+        });
+    if let Some((s, last, was_dropped)) = known {
+        // The same connection seen again (other end, retransmission, later
+        // packet of the client).
+        *last = match (*last, t) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let s = *s;
+        if dropped && !*was_dropped {
+            *was_dropped = true;
+            let st = rec.stats_mut(s);
+            st.forwarded = st.forwarded.saturating_sub(1);
+            st.dropped += 1;
+        }
+        rec.stats_mut(s).seen_at(t);
+        return;
+    }
+    if let Some(tu) = tuple {
+        dd.seen.insert(tu, (slot, t, dropped));
+    }
+    let st = rec.stats_mut(slot);
+    if dropped {
+        st.dropped += 1;
+    } else {
+        st.forwarded += 1;
+    }
+    st.seen_at(t);
+}
+
+/// Label prefixes that are about the pod's context, not its own labels.
+const CONTEXT: &str = "io.cilium.k8s.";
+
+/// The pod's own labels: `k8s:` ones without the context Cilium adds
+/// (namespace, service account, cluster, namespace labels).
+fn pod_labels(e: &Endpoint) -> Labels {
+    e.labels
+        .iter()
+        .filter_map(|l| l.strip_prefix("k8s:"))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| !k.starts_with(CONTEXT) && *k != "io.kubernetes.pod.namespace")
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The top-level workload Hubble reports for a local endpoint.
+fn workload(e: &Endpoint) -> Option<Owner> {
+    e.workloads
+        .iter()
+        .find_map(|w| {
+            let kind = w.kind.as_deref()?;
+            matches!(
+                kind,
+                "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job"
+            )
+            .then(|| Owner {
+                kind: kind.to_string(),
+                name: w.name.as_deref().unwrap_or_default().to_string(),
+            })
+        })
+        .filter(|o| !o.name.is_empty())
+}
+
+fn end(e: Option<&Endpoint>, ip: Option<IpAddr>) -> FlowEnd {
+    let empty = Endpoint::default();
+    let e = e.unwrap_or(&empty);
+    let reserved: Vec<&str> = e
+        .labels
+        .iter()
+        .filter_map(|l| l.strip_prefix("reserved:"))
+        .collect();
+    let world = reserved.iter().any(|r| r.starts_with("world"))
+        || e.labels
+            .iter()
+            .any(|l| l.starts_with("cidr:") || l.starts_with("fqdn:"));
+    let has_k8s = e.labels.iter().any(|l| l.starts_with("k8s:"));
+    let ns = e.namespace.as_deref().filter(|n| !n.is_empty());
+    let pod = e.pod_name.as_deref().filter(|n| !n.is_empty());
+    if let (Some(ns), Some(pod)) = (ns, pod) {
+        // A pod name with world labels (seen on GKE): the pod, by name only.
+        return FlowEnd::Pod {
+            namespace: ns.to_string(),
+            name: Some(pod.to_string()),
+            labels: has_k8s.then(|| pod_labels(e)),
+            workload: workload(e),
+        };
+    }
+    if world {
+        return match ip {
+            Some(ip) => FlowEnd::Ip(ip),
+            None => FlowEnd::Unresolved("world without an address".into()),
+        };
+    }
+    if let Some(r) = reserved.first() {
+        let at = ip.map(|i| format!(" ({i})")).unwrap_or_default();
+        return FlowEnd::Unresolved(format!(
+            "reserved:{r}{at}: a node or Cilium identity, NetworkPolicy does not decide it"
+        ));
+    }
+    if let Some(ns) = ns.filter(|_| has_k8s) {
+        return FlowEnd::Pod {
+            namespace: ns.to_string(),
+            name: None,
+            labels: Some(pod_labels(e)),
+            workload: None,
+        };
+    }
+    match ip {
+        Some(ip) => FlowEnd::Ip(ip),
+        None => FlowEnd::Unresolved("no identity and no address recorded".into()),
+    }
+}
+
+#[cfg(test)]
+#[path = "hubble_tests.rs"]
+mod tests;
