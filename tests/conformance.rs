@@ -15,10 +15,11 @@ use netpol_tui::engine::index::Index;
 use netpol_tui::source::files::load_paths;
 use serde_json::Value;
 
-/// Features that put a scenario outside core NetworkPolicy.
+/// Features outside what the tool evaluates. AdminNetworkPolicy and
+/// BaselineAdminNetworkPolicy (with `networks` peers) are evaluated; `nodes`
+/// peers are not (node IPs are not in the manifests: verdicts say they
+/// depend on them), so those scenarios stay out.
 const NON_CORE: &[&str] = &[
-    "AdminNetworkPolicy",
-    "BaselineAdminNetworkPolicy",
     "UserDefinedNetwork",
     "ClusterUserDefinedNetwork",
     "NetworkAttachmentDefinition",
@@ -26,7 +27,6 @@ const NON_CORE: &[&str] = &[
     "MultiNetworkPolicy",
     "Route",
     "Ingress",
-    "ANP_networks_peer",
     "ANP_nodes_peer",
 ];
 
@@ -108,6 +108,99 @@ fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
         })
 }
 
+/// Scenarios whose AdminNetworkPolicy / BaselineAdminNetworkPolicy objects
+/// the API server refuses, so the tool refuses them too (with file,
+/// document, field and reason) and the case is not compared; netpol-analyzer
+/// accepts them. Each entry: scenario, an error the load must report.
+const API_REFUSED: &[(&str, &str)] = &[
+    ("anp_demo", "pods.podSelector: Required value"),
+    (
+        "anp_test_3_pass_traffic",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_8", "pods.podSelector: Required value"),
+    (
+        "anp_test_8_swapping_rules",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_9", "pods.podSelector: Required value"),
+    (
+        "anp_test_9_swapping_rules",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_10", "pods.podSelector: Required value"),
+    (
+        "anp_test_10_swapping_rules",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_11", "pods.podSelector: Required value"),
+    (
+        "anp_test_11_swapping_rules",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_12", "pods.podSelector: Required value"),
+    (
+        "anp_test_12_swapping_rules",
+        "pods.podSelector: Required value",
+    ),
+    (
+        "anp_test_combining_test_6_and_test_10",
+        "pods.podSelector: Required value",
+    ),
+    ("anp_test_multiple_anps", "pods.podSelector: Required value"),
+    (
+        "example_pods_w_same_owner_and_labels_gap_anp_good",
+        "pods.namespaceSelector: Required value",
+    ),
+    (
+        "example_pods_w_same_owner_and_labels_gap_banp_good",
+        "pods.namespaceSelector: Required value",
+    ),
+    (
+        "anp_test_named_ports_multiple_peers",
+        "peer cannot be set with namedPorts",
+    ),
+];
+
+/// Why: the v1alpha1 API (network-policy-api v0.1.7, the last release with
+/// these kinds) says "All fields in this package are required unless
+/// Explicitly marked optional" and `NamespacedPod` marks neither
+/// `namespaceSelector` nor `podSelector` optional (its CRD lists both under
+/// `required`); and the egress rule's CEL rule "networks/nodes/domainNames
+/// peer cannot be set with namedPorts since there are no namedPorts for
+/// networks/nodes/domainNames".
+const API_REFUSED_WHY: &str = "the API server refuses these objects (required NamespacedPod selectors; CEL rule on named ports with networks/nodes peers)";
+
+fn refused_by_api(inputs: &[String], dir: &Path) -> Option<String> {
+    let name = |i: &String| i.strip_prefix("tests/").unwrap_or(i).to_string();
+    let (scenario, must) = inputs
+        .iter()
+        .find_map(|i| API_REFUSED.iter().find(|(s, _)| *s == name(i)))?;
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| dir.join(i)).collect();
+    let errors = load_paths(&paths).errors;
+    assert!(
+        errors.iter().any(|e| e.to_string().contains(must)),
+        "{scenario}: expected the load to refuse an object with {must:?}, got {errors:?}"
+    );
+    Some(format!("{scenario}: refused ({must}): {API_REFUSED_WHY}"))
+}
+
+/// netpol-analyzer ignores IPv6 `networks` CIDRs of (B)ANPs ("ipv6
+/// unsupported - a warning will be raised", says the scenario); the API
+/// evaluates them ("Each item in Networks should be provided in the CIDR
+/// format and should be IPv4 or IPv6, for example "10.0.0.0/8" or
+/// "fd00::/8""). Here our rows naming IPv6 ranges are left out before
+/// comparing; every IPv4 row must match exactly.
+const IPV6_NETWORKS: &[&str] = &["anp_and_banp_using_networks_with_ipv6_test"];
+
+fn without_ipv6_rows(r: &Report) -> Report {
+    let mut r = r.clone();
+    // Only IPv6 ranges contain ':' (pod and workload names cannot).
+    r.external
+        .retain(|row| !row.src.contains(':') && !row.dst.contains(':'));
+    r
+}
+
 /// Cases where we knowingly differ from netpol-analyzer: the golden file,
 /// the endpoints we leave out on purpose, and the spec text that says so.
 /// Such a case passes only if the golden output, less exactly the lines that
@@ -173,7 +266,7 @@ fn netpol_analyzer_core_connlist_cases() {
     let cases = read_json(&dir.join("cases.json"));
     let scenarios = read_json(&dir.join("scenarios.json"));
     let mut cache: BTreeMap<Vec<String>, Report> = BTreeMap::new();
-    let (mut total, mut pass) = (0, 0);
+    let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in cases.as_array().expect("cases.json is an array") {
         if !is_core_connlist(case, &scenarios) {
@@ -182,6 +275,11 @@ fn netpol_analyzer_core_connlist_cases() {
         total += 1;
         let expected_path = case["expected"].as_str().expect("expected");
         let inputs = str_list(&case["inputs"]);
+        if let Some(why) = refused_by_api(&inputs, &dir) {
+            println!("skipped {expected_path}: {why}");
+            refused += 1;
+            continue;
+        }
         let rep = cache.entry(inputs.clone()).or_insert_with(|| {
             let paths: Vec<PathBuf> = inputs.iter().map(|i| dir.join(i)).collect();
             let loaded = load_paths(&paths);
@@ -191,7 +289,20 @@ fn netpol_analyzer_core_connlist_cases() {
             }
             report(&Index::from_snapshot(snapshot), Granularity::Workload)
         });
-        let got = render(rep, case["format"].as_str().expect("format"));
+        let v6 = inputs
+            .iter()
+            .any(|i| IPV6_NETWORKS.contains(&i.strip_prefix("tests/").unwrap_or(i)));
+        let got = if v6 {
+            println!(
+                "{expected_path}: IPv6 networks rows left out (netpol-analyzer ignores IPv6 CIDRs)"
+            );
+            render(
+                &without_ipv6_rows(rep),
+                case["format"].as_str().expect("format"),
+            )
+        } else {
+            render(rep, case["format"].as_str().expect("format"))
+        };
         let want = std::fs::read_to_string(dir.join(expected_path)).expect("golden file");
         // Debug aid: NETPOL_CONFORMANCE_DUMP=DIR writes what we produced.
         if let Ok(dump) = std::env::var("NETPOL_CONFORMANCE_DUMP") {
@@ -221,7 +332,9 @@ fn netpol_analyzer_core_connlist_cases() {
             ));
         }
     }
-    println!("netpol-analyzer corpus: {total} cases, {pass} pass");
+    println!(
+        "netpol-analyzer corpus: {total} cases, {pass} pass, {refused} refused as the API server would"
+    );
     assert!(
         total >= 50,
         "expected at least 50 core connlist cases, found {total}"
@@ -374,7 +487,7 @@ fn netpol_analyzer_core_diff_cases() {
     let cases = read_json(&dir.join("cases.json"));
     let scenarios = read_json(&dir.join("scenarios.json"));
     let mut indexes: BTreeMap<String, Index> = BTreeMap::new();
-    let (mut total, mut pass) = (0, 0);
+    let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in cases.as_array().expect("cases.json is an array") {
         if !is_core_diff(case, &scenarios) {
@@ -384,6 +497,11 @@ fn netpol_analyzer_core_diff_cases() {
         let expected_path = case["expected"].as_str().expect("expected");
         let d1 = case["dir1"].as_str().expect("dir1").to_string();
         let d2 = case["dir2"].as_str().expect("dir2").to_string();
+        if let Some(why) = refused_by_api(&[d1.clone(), d2.clone()], &dir) {
+            println!("skipped {expected_path}: {why}");
+            refused += 1;
+            continue;
+        }
         for d in [&d1, &d2] {
             if !indexes.contains_key(d) {
                 indexes.insert(d.clone(), load_index(&dir, d));
@@ -423,7 +541,9 @@ fn netpol_analyzer_core_diff_cases() {
             ));
         }
     }
-    println!("netpol-analyzer diff corpus: {total} cases, {pass} pass");
+    println!(
+        "netpol-analyzer diff corpus: {total} cases, {pass} pass, {refused} refused as the API server would"
+    );
     assert!(
         total >= 37,
         "expected at least 37 core diff cases, found {total}"

@@ -141,6 +141,9 @@ fn event_name(e: &Event) -> &'static str {
         Event::ReplacePods { .. } => "ReplacePods",
         Event::ReplacePolicies { .. } => "ReplacePolicies",
         Event::Replace(_) => "Replace",
+        Event::UpsertClusterPolicy(_) => "UpsertClusterPolicy",
+        Event::DeleteClusterPolicy(_) => "DeleteClusterPolicy",
+        Event::ReplaceClusterPolicies { .. } => "ReplaceClusterPolicies",
     }
 }
 

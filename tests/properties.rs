@@ -210,6 +210,7 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
             }
             m.into_values().collect()
         },
+        cluster_policies: Vec::new(),
     })
 }
 

@@ -8,6 +8,7 @@ mod classes;
 mod compile;
 mod external;
 mod report;
+mod tiered;
 mod touching;
 
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};

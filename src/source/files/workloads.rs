@@ -147,6 +147,7 @@ impl Loader {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         let mut real_pods: Vec<Pod> = Vec::new();
         let mut policies: Vec<Policy> = Vec::new();
+        let mut cluster_policies = Vec::new();
         // (namespace, kind, name) -> workload
         let mut workloads: BTreeMap<(String, &'static str, String), Workload> = BTreeMap::new();
         for ((kind, ns, name), entry) in objects {
@@ -157,6 +158,7 @@ impl Loader {
                 Data::Pod(Some(p)) => real_pods.push(p),
                 Data::Pod(None) => {}
                 Data::Policy(p) => policies.push(p),
+                Data::ClusterPolicy(p) => cluster_policies.push(p),
                 Data::Workload(w) => {
                     workloads.insert((ns, kind, name), w);
                 }
@@ -253,6 +255,7 @@ impl Loader {
                 namespaces: namespaces.into_values().collect(),
                 pods: pods.into_values().collect(),
                 policies,
+                cluster_policies,
             },
             errors,
             warnings,

@@ -143,6 +143,7 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
         namespaces,
         pods: pods.models,
         policies: policies.models,
+        cluster_policies: Vec::new(),
     };
     snapshot.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
     snapshot
