@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use color_eyre::eyre::eyre;
 use netpol_tui::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
@@ -44,11 +45,27 @@ fn print(s: &str) -> color_eyre::Result<()> {
 
 fn run(cli: Cli) -> color_eyre::Result<u8> {
     let Some(command) = cli.command else {
+        // The config (theme, keys) is read before anything else: a bad one
+        // is an error at start, before the source is loaded.
+        let config = netpol_tui::tui::config::load()?;
         let opts = netpol_tui::tui::Options {
-            theme: cli.global.theme.clone(),
-            focus: cli.global.namespace.clone(),
+            theme: cli.tui.theme.clone(),
+            focus: cli.source.namespace.clone(),
+            config,
         };
-        return netpol_tui::tui::run(&cli::input::spec(&cli.global), &opts);
+        return netpol_tui::tui::run(&cli::input::spec(&cli.source), &opts);
+    };
+    // The source flags given before the subcommand's name count too.
+    let source = match &command {
+        Command::Connectivity(a) => Some(&a.source),
+        Command::CanReach(a) => Some(&a.source),
+        Command::Diff(a) => Some(&a.source),
+        Command::Lint(a) => Some(&a.source),
+        Command::Bench(_) | Command::Completion(_) => None,
+    };
+    let source = match source {
+        Some(sub) => cli.source.merged(sub).map_err(|e| eyre!(e))?,
+        None => cli.source.clone(),
     };
     if let Command::Completion(args) = &command {
         print(&cli::completion::run(args)?)?;
@@ -65,19 +82,19 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         print(&text)?;
         return Ok(code);
     }
-    let mut input = cli::input::load(&cli.global)?;
+    let mut input = cli::input::load(&source)?;
     cli::input::report_diagnostics(&input);
     // `-n` focuses the reports; policies elsewhere still count.
-    let focus = cli.global.namespace.as_deref();
+    let focus = source.namespace.as_deref();
     match command {
         Command::Connectivity(args) => {
             print(&cli::connectivity::run(&input.index, &args, focus)?)?;
             Ok(0)
         }
         Command::CanReach(args) => {
-            let (text, allowed) = cli::can_reach::run(&input.index, &args, focus)?;
+            let (text, code) = cli::can_reach::run(&input.index, &args, focus)?;
             print(&text)?;
-            Ok(if allowed { 0 } else { 1 })
+            Ok(code)
         }
         Command::Lint(args) => {
             let (text, code) = cli::lint::run(&input.index, &args, input.cni_info(), focus)?;

@@ -206,3 +206,103 @@ fn flag_values_that_overflow_are_clear_errors_not_panics() {
     assert_eq!(code(&o), 2, "{err}");
     assert!(err.contains("out of range 1-65535"), "{err}");
 }
+
+fn help_of(args: &[&str]) -> String {
+    let o = run(args);
+    assert_eq!(
+        code(&o),
+        0,
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(&o)
+}
+
+#[test]
+fn each_command_lists_only_the_flags_it_uses() {
+    // The TUI (no subcommand): its theme and the source flags.
+    let top = help_of(&["--help"]);
+    for f in ["--theme", "--context", "--demo", "--filename"] {
+        assert!(top.contains(f), "{f} missing from --help:\n{top}");
+    }
+    // Commands that load a cluster: the source flags, not the TUI's theme.
+    for cmd in ["lint", "connectivity", "can-reach", "diff"] {
+        let h = help_of(&[cmd, "--help"]);
+        assert!(!h.contains("--theme"), "{cmd} --help lists --theme:\n{h}");
+        for f in [
+            "--filename",
+            "--demo",
+            "--kubeconfig",
+            "--context",
+            "--namespace",
+            "--all-namespaces",
+            "--request-timeout",
+        ] {
+            assert!(h.contains(f), "{cmd} --help lacks {f}:\n{h}");
+        }
+    }
+    // Commands that load nothing: neither.
+    for cmd in ["bench", "completion"] {
+        let h = help_of(&[cmd, "--help"]);
+        for f in ["--theme", "--context", "--demo", "--namespace"] {
+            assert!(!h.contains(f), "{cmd} --help lists {f}:\n{h}");
+        }
+    }
+    let o = run(&["bench", "--context", "x"]);
+    assert_eq!(code(&o), 2, "bench takes no --context");
+    let o = run(&["lint", "--theme", "dark", "--demo"]);
+    assert_eq!(code(&o), 2, "lint takes no --theme");
+}
+
+#[test]
+fn source_flags_work_before_or_after_the_command() {
+    let before = run(&["--demo", "-n", "payments", "lint", "-o", "json"]);
+    let after = run(&["lint", "--demo", "-n", "payments", "-o", "json"]);
+    let mixed = run(&["-n", "payments", "lint", "--demo", "-o", "json"]);
+    assert_eq!(code(&after), code(&before));
+    assert_eq!(stdout(&before), stdout(&after));
+    assert_eq!(stdout(&mixed), stdout(&after));
+    assert_eq!(json(&after)["schema"], "netpol-findings/v1");
+    // The conflicts clap checks on one side hold across both.
+    let o = run(&["--demo", "lint", "-f", "tests/fixtures"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--demo"));
+}
+
+#[test]
+fn a_bad_config_file_stops_the_tui_at_start() {
+    let dir = std::env::temp_dir().join(format!("netpol-tui-cli-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("config.toml");
+    std::fs::write(&bad, "[keys.browse]\nmatrix = \"Ctl-M\"\n").expect("write");
+    let o = Command::new(BIN)
+        .args(["--demo"])
+        .env("NETPOL_TUI_CONFIG", &bad)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+    assert!(
+        err.contains("[keys.browse] matrix: cannot parse key \"Ctl-M\""),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // A file NETPOL_TUI_CONFIG names must exist.
+    let missing = dir.join("missing.toml");
+    let o = Command::new(BIN)
+        .args(["--demo"])
+        .env("NETPOL_TUI_CONFIG", &missing)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.toml"));
+    // Subcommands do not read it.
+    let o = Command::new(BIN)
+        .args(["lint", "--demo", "-o", "json"])
+        .env("NETPOL_TUI_CONFIG", &bad)
+        .output()
+        .expect("runs");
+    assert_ne!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

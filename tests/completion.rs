@@ -195,3 +195,20 @@ fn version_names_the_commit() {
         "{s}"
     );
 }
+
+#[test]
+fn completion_offers_only_the_flags_a_command_takes() {
+    let (c, _) = complete(&["--t"], &[]);
+    assert_eq!(c, vec!["--theme".to_string()]);
+    let (c, _) = complete(&["lint", "--"], &[]);
+    assert!(c.contains(&"--context".to_string()), "{c:?}");
+    assert!(!c.contains(&"--theme".to_string()), "{c:?}");
+    let (c, _) = complete(&["bench", "--"], &[]);
+    assert!(
+        !c.iter().any(|f| f == "--context" || f == "--demo"),
+        "{c:?}"
+    );
+    // Source flags typed before the command still feed its candidates.
+    let (c, _) = complete(&["--demo", "can-reach", "shop/fr"], &[]);
+    assert!(c.contains(&"shop/frontend".to_string()), "{c:?}");
+}

@@ -40,6 +40,18 @@ fn read_json(p: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The corpus directory with its cases and scenarios; None when it is
+/// absent (a skip, which fails under CI).
+fn corpus() -> Option<(PathBuf, Value, Value)> {
+    let Some(dir) = corpus_dir() else {
+        common::ci::skip("netpol-analyzer corpus not found next to the repo: skipped");
+        return None;
+    };
+    let cases = read_json(&dir.join("cases.json"));
+    let scenarios = read_json(&dir.join("scenarios.json"));
+    Some((dir, cases, scenarios))
+}
+
 fn strip_newlines(s: &str) -> String {
     s.chars().filter(|c| *c != '\n' && *c != '\r').collect()
 }
@@ -259,12 +271,9 @@ fn as_netpol_analyzer_sees_it(
 
 #[test]
 fn netpol_analyzer_core_connlist_cases() {
-    let Some(dir) = corpus_dir() else {
-        common::ci::skip("netpol-analyzer corpus not found next to the repo: skipped");
+    let Some((dir, cases, scenarios)) = corpus() else {
         return;
     };
-    let cases = read_json(&dir.join("cases.json"));
-    let scenarios = read_json(&dir.join("scenarios.json"));
     let mut cache: BTreeMap<Vec<String>, Report> = BTreeMap::new();
     let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
@@ -390,33 +399,23 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
         } else {
             ("changed", 0)
         };
+        // The row's endpoints that `other` lacks: workloads added or removed.
+        let workloads = |other: &Report, verb: &str| {
+            let names: Vec<&str> = [&e.src, &e.dst]
+                .into_iter()
+                .filter(|n| !is_ep(other, n))
+                .map(String::as_str)
+                .collect();
+            match names.as_slice() {
+                [] => String::new(),
+                [one] => format!("workload {one} {verb}"),
+                [a, b] => format!("workload {a} and {b} {verb}"),
+                _ => unreachable!(),
+            }
+        };
         let info = match kind {
-            "added" => {
-                let new: Vec<&str> = [&e.src, &e.dst]
-                    .into_iter()
-                    .filter(|n| !is_ep(before, n))
-                    .map(String::as_str)
-                    .collect();
-                match new.as_slice() {
-                    [] => String::new(),
-                    [one] => format!("workload {one} added"),
-                    [a, b] => format!("workload {a} and {b} added"),
-                    _ => unreachable!(),
-                }
-            }
-            "removed" => {
-                let gone: Vec<&str> = [&e.src, &e.dst]
-                    .into_iter()
-                    .filter(|n| !is_ep(after, n))
-                    .map(String::as_str)
-                    .collect();
-                match gone.as_slice() {
-                    [] => String::new(),
-                    [one] => format!("workload {one} removed"),
-                    [a, b] => format!("workload {a} and {b} removed"),
-                    _ => unreachable!(),
-                }
-            }
+            "added" => workloads(before, "added"),
+            "removed" => workloads(after, "removed"),
             _ => String::new(),
         };
         groups[g].push([
@@ -480,12 +479,9 @@ fn render_diff_line(r: &[String; 6], format: &str, refs: (&str, &str)) -> String
 
 #[test]
 fn netpol_analyzer_core_diff_cases() {
-    let Some(dir) = corpus_dir() else {
-        common::ci::skip("netpol-analyzer corpus not found next to the repo: skipped");
+    let Some((dir, cases, scenarios)) = corpus() else {
         return;
     };
-    let cases = read_json(&dir.join("cases.json"));
-    let scenarios = read_json(&dir.join("scenarios.json"));
     let mut indexes: BTreeMap<String, Index> = BTreeMap::new();
     let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();

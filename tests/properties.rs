@@ -211,6 +211,7 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
             m.into_values().collect()
         },
         cluster_policies: Vec::new(),
+        services: Vec::new(),
     })
 }
 

@@ -23,6 +23,9 @@ pub struct ConnectivityArgs {
     /// Leave out connections with IP ranges outside the cluster (text/md/csv/dot).
     #[arg(long)]
     pub no_external: bool,
+    // The cluster to load (also accepted before the subcommand name).
+    #[command(flatten)]
+    pub source: super::SourceArgs,
 }
 
 pub fn granularity(by: By) -> Granularity {

@@ -54,6 +54,9 @@ pub struct DiffArgs {
     /// Group text and md output per workload (default) or per pod.
     #[arg(long, value_enum, default_value = "workload")]
     pub by: By,
+    // The cluster to load (also accepted before the subcommand name).
+    #[command(flatten)]
+    pub source: super::SourceArgs,
 }
 
 #[derive(Serialize)]

@@ -1,14 +1,14 @@
-//! The global flags as a [`Spec`]: which source to load, and how.
+//! The source flags as a [`Spec`]: which source to load, and how.
 
 use color_eyre::eyre::{Result, eyre};
 
-use super::GlobalArgs;
+use super::SourceArgs;
 use crate::source::live::LiveOptions;
 use crate::source::{self, Loaded, Spec};
 
 /// `--demo`, else `-f`, else the live cluster of the current (or
 /// `--context`) context.
-pub fn spec(g: &GlobalArgs) -> Spec {
+pub fn spec(g: &SourceArgs) -> Spec {
     if g.demo {
         Spec::Demo
     } else if !g.files.is_empty() {
@@ -19,7 +19,7 @@ pub fn spec(g: &GlobalArgs) -> Spec {
 }
 
 /// The kubectl flags of the same names.
-pub fn live_options(g: &GlobalArgs) -> LiveOptions {
+pub fn live_options(g: &SourceArgs) -> LiveOptions {
     LiveOptions {
         kubeconfig: g.kubeconfig.clone(),
         context: g.context.clone(),
@@ -30,7 +30,7 @@ pub fn live_options(g: &GlobalArgs) -> LiveOptions {
 }
 
 /// Loads the source the flags name.
-pub fn load(g: &GlobalArgs) -> Result<Loaded> {
+pub fn load(g: &SourceArgs) -> Result<Loaded> {
     source::load(&spec(g)).map_err(|e| eyre!("{e}"))
 }
 

@@ -50,6 +50,9 @@ pub struct LintArgs {
     /// Leave out the fixes in text output.
     #[arg(long)]
     pub no_fix: bool,
+    // The cluster to load (also accepted before the subcommand name).
+    #[command(flatten)]
+    pub source: super::SourceArgs,
 }
 
 /// `k=v,k2=v2` as an equality selector.

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod can_reach;
+mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
 pub mod diff;
@@ -32,48 +33,87 @@ pub const VERSION: &str = concat!(
     long_about = None,
 )]
 pub struct Cli {
+    /// The TUI's (no subcommand) source; subcommands take these flags too,
+    /// before or after their name (`--demo lint` = `lint --demo`).
+    // Before `source`: its help heading would otherwise carry over.
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub tui: TuiArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Where the cluster state comes from. Without -f or --demo: the live
-/// cluster of the current kubeconfig context.
+/// Flags only the TUI reads: they are not shown on (or taken by) subcommands.
 #[derive(Debug, Clone, Args, Default)]
-pub struct GlobalArgs {
+pub struct TuiArgs {
+    /// TUI colours for dark or light terminals (default: $NETPOL_TUI_THEME,
+    /// else `theme` in the config file, else guessed from COLORFGBG, else
+    /// dark). NO_COLOR wins over all.
+    #[arg(long, value_name = "THEME", value_parser = ["dark", "light"])]
+    pub theme: Option<String>,
+}
+
+/// Where the cluster state comes from. Without -f or --demo: the live
+/// cluster of the current kubeconfig context. Flattened into the top level
+/// (the TUI) and into each subcommand that loads a cluster, so `bench` and
+/// `completion` do not list them.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Cluster source")]
+pub struct SourceArgs {
     /// Manifests to read instead of a live cluster: a file, a directory
     /// (recursive; .yaml/.yml/.json) or - for stdin. Repeatable.
     #[arg(
         short = 'f',
         long = "filename",
         visible_alias = "file",
-        global = true,
         value_name = "PATH"
     )]
     pub files: Vec<PathBuf>,
     /// Use the embedded demo cluster (no cluster needed).
-    #[arg(long, global = true, conflicts_with = "files")]
+    #[arg(long, conflicts_with = "files")]
     pub demo: bool,
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
     /// Focus on one namespace (policies elsewhere still count).
-    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
     /// All namespaces (the default for reports).
-    #[arg(short = 'A', long, global = true, conflicts_with = "namespace")]
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
     /// How long to wait for the API server, e.g. 10s, 1m (0: no limit).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub request_timeout: Option<Duration>,
-    /// TUI colours for dark or light terminals (default: $NETPOL_TUI_THEME,
-    /// else guessed from COLORFGBG, else dark). NO_COLOR wins over both.
-    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light"])]
-    pub theme: Option<String>,
+}
+
+impl SourceArgs {
+    /// The flags given before the subcommand's name (`self`) combined with
+    /// those after it (`sub`): lists add up, a value after the name wins.
+    /// Conflicts that clap checks within one level are checked across both.
+    pub fn merged(&self, sub: &SourceArgs) -> Result<SourceArgs, String> {
+        let m = SourceArgs {
+            files: self.files.iter().chain(&sub.files).cloned().collect(),
+            demo: self.demo || sub.demo,
+            kubeconfig: sub.kubeconfig.clone().or_else(|| self.kubeconfig.clone()),
+            context: sub.context.clone().or_else(|| self.context.clone()),
+            namespace: sub.namespace.clone().or_else(|| self.namespace.clone()),
+            all_namespaces: self.all_namespaces || sub.all_namespaces,
+            request_timeout: sub.request_timeout.or(self.request_timeout),
+        };
+        if m.demo && !m.files.is_empty() {
+            return Err("the argument '--demo' cannot be used with '--filename <PATH>'".into());
+        }
+        if m.all_namespaces && m.namespace.is_some() {
+            return Err(
+                "the argument '--all-namespaces' cannot be used with '--namespace <NS>'".into(),
+            );
+        }
+        Ok(m)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,7 +121,8 @@ pub enum Command {
     /// Who can connect to whom, on which protocols and ports.
     Connectivity(connectivity::ConnectivityArgs),
     /// Can FROM open a connection to TO? Prints the verdict and why.
-    /// Exit status: 0 allowed, 1 denied, 2 error.
+    /// Exit status: 0 allowed (a Service: all backends), 1 denied, 3 some
+    /// backends allowed, 2 error or no verdict.
     CanReach(can_reach::CanReachArgs),
     /// What-if: the connections a change would cut or open, before it is
     /// applied. Exit status: 1 with --fail-on when such changes exist.
@@ -195,5 +236,31 @@ mod tests {
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn source_flags_merge_across_the_subcommand_name() {
+        let top = SourceArgs {
+            namespace: Some("a".into()),
+            demo: true,
+            ..Default::default()
+        };
+        let sub = SourceArgs {
+            namespace: Some("b".into()),
+            ..Default::default()
+        };
+        let m = top.merged(&sub).expect("merges");
+        assert!(m.demo);
+        assert_eq!(m.namespace.as_deref(), Some("b"));
+        let files = SourceArgs {
+            files: vec!["x.yaml".into()],
+            ..Default::default()
+        };
+        assert!(top.merged(&files).is_err());
+        let all = SourceArgs {
+            all_namespaces: true,
+            ..Default::default()
+        };
+        assert!(top.merged(&all).is_err());
     }
 }

@@ -89,6 +89,21 @@ pub struct ContainerPort {
     pub protocol: Protocol,
 }
 
+impl ContainerPort {
+    /// The ports of a cluster DNS pod (CoreDNS, kube-dns): `dns` on UDP 53
+    /// and `dns-tcp` on TCP 53.
+    pub fn cluster_dns() -> Vec<ContainerPort> {
+        [("dns", Protocol::Udp), ("dns-tcp", Protocol::Tcp)]
+            .into_iter()
+            .map(|(name, protocol)| ContainerPort {
+                name: Some(name.into()),
+                port: 53,
+                protocol,
+            })
+            .collect()
+    }
+}
+
 /// What a pod stands for: itself, or a workload whose template it represents.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Owner {
@@ -161,6 +176,11 @@ namespaced_key!(
 namespaced_key!(
     /// `namespace/name` of a NetworkPolicy.
     PolicyKey
+);
+
+namespaced_key!(
+    /// `namespace/name` of a Service.
+    ServiceKey
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -280,6 +300,89 @@ impl Policy {
     }
 }
 
+/// `spec.type` of a Service. Only ExternalName changes what the engine does
+/// (no backends: it is a DNS alias); the others are kept for display.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ServiceType {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+    /// `spec.externalName`: the DNS name the Service aliases.
+    ExternalName(String),
+}
+
+impl ServiceType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ServiceType::ClusterIp => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+            ServiceType::ExternalName(_) => "ExternalName",
+        }
+    }
+}
+
+/// One item of `spec.ports`. `target` defaults to `port` at conversion, as the
+/// API server defaults it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub target: PortRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Service {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector` (equality only, never empty). None: selectorless (an
+    /// empty selector is stored as none by the API server), its endpoints are
+    /// managed by hand and not known from labels.
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+    pub service_type: ServiceType,
+    /// `spec.clusterIPs` (or `spec.clusterIP`), without `None`.
+    pub cluster_ips: Vec<IpAddr>,
+    /// `clusterIP: None`: DNS answers with the backend pod IPs directly.
+    pub headless: bool,
+}
+
+impl Service {
+    pub fn key(&self) -> ServiceKey {
+        ServiceKey::new(&self.namespace, &self.name)
+    }
+
+    /// Whether the backends are known from the selector (not ExternalName,
+    /// not selectorless).
+    pub fn backends_known(&self) -> bool {
+        self.selector.is_some() && !matches!(self.service_type, ServiceType::ExternalName(_))
+    }
+
+    /// Whether a pod with these labels in this namespace is a backend.
+    pub fn selects(&self, namespace: &str, labels: &Labels) -> bool {
+        match &self.selector {
+            Some(sel) if self.backends_known() && namespace == self.namespace => {
+                sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+            }
+            _ => false,
+        }
+    }
+
+    /// The Service port with this number or name.
+    pub fn port(&self, spec: &str) -> Option<&ServicePort> {
+        match spec.parse::<u16>() {
+            Ok(n) => self.ports.iter().find(|p| p.port == n),
+            Err(_) => self.ports.iter().find(|p| p.name.as_deref() == Some(spec)),
+        }
+    }
+
+    /// `name.namespace.svc.cluster.local`, the name clients resolve.
+    pub fn dns_name(&self) -> String {
+        format!("{}.{}.svc.cluster.local", self.name, self.namespace)
+    }
+}
+
 /// A change to the cluster state, as a source produces it. The index applies
 /// these incrementally; `Replace` swaps in a whole new state atomically.
 #[derive(Debug, Clone)]
@@ -303,6 +406,13 @@ pub enum Event {
         namespace: Option<String>,
         policies: Vec<Policy>,
     },
+    UpsertService(Service),
+    DeleteService(ServiceKey),
+    /// Same as `ReplacePods`, for Services.
+    ReplaceServices {
+        namespace: Option<String>,
+        services: Vec<Service>,
+    },
     /// A whole new state (files, demo): replaces everything at once.
     Replace(Snapshot),
     /// Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy,
@@ -325,4 +435,5 @@ pub struct Snapshot {
     pub policies: Vec<Policy>,
     /// Cluster-scoped tier policies.
     pub cluster_policies: Vec<ClusterPolicy>,
+    pub services: Vec<Service>,
 }

@@ -71,18 +71,7 @@ pub fn generate(spec: SynthSpec) -> Snapshot {
         namespace: "kube-system".into(),
         name: "coredns-0".into(),
         labels: labels(&[("k8s-app", "kube-dns")]),
-        ports: vec![
-            ContainerPort {
-                name: Some("dns".into()),
-                port: 53,
-                protocol: Protocol::Udp,
-            },
-            ContainerPort {
-                name: Some("dns-tcp".into()),
-                port: 53,
-                protocol: Protocol::Tcp,
-            },
-        ],
+        ports: ContainerPort::cluster_dns(),
         ips: vec![IpAddr::V4(Ipv4Addr::new(10, 255, 0, 2))],
         host_network: false,
         owner: Some(Owner {

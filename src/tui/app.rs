@@ -8,7 +8,7 @@ use crate::engine::index::Index;
 use crate::engine::model::{Event, PodKey, PolicyKey};
 use crate::source::Origin;
 
-use super::keymap::{Mode, Needs};
+use super::keymap::{Keymap, Mode, Needs};
 use super::models::finder::FinderState;
 use super::models::findings::FindingsState;
 use super::models::matrix::{MatrixData, MatrixState};
@@ -146,6 +146,8 @@ pub struct App {
     pub pending_since: Option<Instant>,
     pub source: SourceInfo,
     pub theme: Theme,
+    /// The keys (the defaults with the user's config applied).
+    pub keymap: Keymap,
     pub width: u16,
     pub height: u16,
     pub now: Instant,
@@ -194,6 +196,7 @@ impl App {
             pending_since: None,
             source,
             theme,
+            keymap: Keymap::default(),
             width: 120,
             height: 40,
             now,

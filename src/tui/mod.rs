@@ -6,6 +6,7 @@
 //! loop redraws only when `update` marked the app dirty.
 
 pub mod app;
+pub mod config;
 pub mod fuzzy;
 pub mod harness;
 pub mod io;
@@ -44,6 +45,8 @@ pub struct Options {
     pub theme: Option<String>,
     /// The namespace to select at start (`-n`).
     pub focus: Option<String>,
+    /// The config file's theme and keys ([`config::load`]).
+    pub config: config::Config,
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words (`code -w`).
@@ -93,7 +96,7 @@ fn edit_draft(terminal: &mut term::Term, draft: &str) -> std::io::Result<Result<
 /// Opens the TUI: on the demo (`--demo`), on files (`-f`), or on the
 /// current context. Returns the exit status (0 on `q` / Ctrl-C).
 pub fn run(spec: &Spec, opts: &Options) -> Result<u8> {
-    let theme = Theme::new(ThemeKind::resolve(opts.theme.as_deref()));
+    let theme = Theme::new(ThemeKind::resolve(opts.theme.as_deref(), opts.config.theme));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -115,6 +118,7 @@ pub fn run(spec: &Spec, opts: &Options) -> Result<u8> {
             }
         };
         let mut app = App::new(index, info, theme);
+        app.keymap = opts.config.keymap.clone();
         if let Some(ns) = opts.focus.clone() {
             update::select(&mut app, app::Selected::Namespace(ns));
         }

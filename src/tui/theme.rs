@@ -13,14 +13,16 @@ pub enum ThemeKind {
 
 impl ThemeKind {
     /// Chooses the palette: `NO_COLOR` wins, then the `--theme` flag, then
-    /// `NETPOL_TUI_THEME`, then the terminal's hint in `COLORFGBG`
-    /// (`fg;bg`, a light background is 7 or 9-15), else dark.
-    pub fn resolve(flag: Option<&str>) -> Self {
+    /// `NETPOL_TUI_THEME`, then the config file's `theme`, then the
+    /// terminal's hint in `COLORFGBG` (`fg;bg`, a light background is 7 or
+    /// 9-15), else dark.
+    pub fn resolve(flag: Option<&str>, config: Option<ThemeKind>) -> Self {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self::resolve_from(
             flag,
             env("NO_COLOR").is_some(),
             env("NETPOL_TUI_THEME").as_deref(),
+            config,
             env("COLORFGBG").as_deref(),
         )
     }
@@ -29,12 +31,16 @@ impl ThemeKind {
         flag: Option<&str>,
         no_color: bool,
         env_theme: Option<&str>,
+        config: Option<ThemeKind>,
         colorfgbg: Option<&str>,
     ) -> Self {
         if no_color {
             return ThemeKind::Mono;
         }
-        if let Some(k) = flag.or(env_theme).and_then(Self::parse) {
+        if let Some(k) = flag.and_then(Self::parse) {
+            return k;
+        }
+        if let Some(k) = env_theme.and_then(Self::parse).or(config) {
             return k;
         }
         let light_bg = colorfgbg
@@ -197,30 +203,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_color_wins_then_flag_then_env_then_terminal() {
+    fn no_color_wins_then_flag_then_env_then_config_then_terminal() {
         assert_eq!(
-            ThemeKind::resolve_from(Some("light"), true, None, None),
+            ThemeKind::resolve_from(Some("light"), true, None, None, None),
             ThemeKind::Mono
         );
         assert_eq!(
-            ThemeKind::resolve_from(Some("light"), false, Some("dark"), None),
+            ThemeKind::resolve_from(
+                Some("light"),
+                false,
+                Some("dark"),
+                Some(ThemeKind::Dark),
+                None
+            ),
             ThemeKind::Light
         );
         assert_eq!(
-            ThemeKind::resolve_from(None, false, Some("light"), None),
+            ThemeKind::resolve_from(None, false, Some("light"), Some(ThemeKind::Dark), None),
             ThemeKind::Light
         );
         assert_eq!(
-            ThemeKind::resolve_from(None, false, None, Some("0;15")),
+            ThemeKind::resolve_from(None, false, None, None, Some("0;15")),
             ThemeKind::Light
         );
         assert_eq!(
-            ThemeKind::resolve_from(None, false, None, Some("15;0")),
+            ThemeKind::resolve_from(None, false, None, None, Some("15;0")),
             ThemeKind::Dark
         );
         assert_eq!(
-            ThemeKind::resolve_from(None, false, None, None),
+            ThemeKind::resolve_from(None, false, None, None, None),
             ThemeKind::Dark
+        );
+        // The config file: below the flag and the variable, above the guess.
+        assert_eq!(
+            ThemeKind::resolve_from(None, false, None, Some(ThemeKind::Light), Some("15;0")),
+            ThemeKind::Light
         );
     }
 }

@@ -20,7 +20,7 @@ pub struct SourceFlags {
 
 /// What the words before the cursor say.
 pub struct Line {
-    /// The root command (globals propagated), or the subcommand typed.
+    /// The root command, or the subcommand typed.
     pub command: Command,
     pub has_subcommand: bool,
     pub source: SourceFlags,
@@ -30,7 +30,7 @@ pub struct Line {
     pub pending: Option<Arg>,
 }
 
-/// The whole command tree with global flags propagated to subcommands.
+/// The whole command tree, built (each subcommand lists its own flags).
 pub fn root() -> Command {
     let mut c = Cli::command();
     c.build();

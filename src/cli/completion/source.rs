@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::line::SourceFlags;
-use crate::cli::GlobalArgs;
+use crate::cli::SourceArgs;
 use crate::engine::index::Index;
 
 /// A Tab press should answer quickly; a slow cluster gives no candidates.
@@ -16,7 +16,7 @@ pub fn load(src: &SourceFlags) -> Option<Index> {
     if src.files.iter().any(|f| f.as_os_str() == "-") {
         return None;
     }
-    let g = GlobalArgs {
+    let g = SourceArgs {
         files: src.files.clone(),
         demo: src.demo,
         kubeconfig: src.kubeconfig.clone(),

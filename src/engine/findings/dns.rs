@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::services::dns_translation;
 use super::{
-    DNS_ALLOW_MISSING_TCP, EGRESS_DENY_BLOCKS_DNS, Finding, Groups, LintOptions, Severity,
-    about_pods, group_add, names, plural,
+    DNS_ALLOW_MISSING_TCP, DNS_PORT_MISMATCH, EGRESS_DENY_BLOCKS_DNS, Finding, Groups, LintOptions,
+    Severity, about_pods, group_add, names, plural,
 };
 use crate::engine::index::{ClassId, Index};
 use crate::engine::manifest::policy_yaml;
@@ -73,18 +74,7 @@ fn dns_index<'a>(
         namespace: o.dns_namespace.clone(),
         name: "cluster-dns (assumed)".to_string(),
         labels: o.dns_selector.match_labels.clone(),
-        ports: vec![
-            ContainerPort {
-                name: Some("dns".into()),
-                port: 53,
-                protocol: Protocol::Udp,
-            },
-            ContainerPort {
-                name: Some("dns-tcp".into()),
-                port: 53,
-                protocol: Protocol::Tcp,
-            },
-        ],
+        ports: ContainerPort::cluster_dns(),
         ips: vec![],
         host_network: false,
         owner: None,
@@ -112,14 +102,31 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
     } else {
         format!("the DNS pods ({} in {})", o.dns_selector, o.dns_namespace)
     };
+    // Policy sees the DNS pods' target port: 53 unless a DNS Service maps
+    // its port 53 elsewhere (e.g. 5353).
+    let udp_tr = (!assumed)
+        .then(|| dns_translation(idx, o, &dns, Protocol::Udp))
+        .flatten();
+    let tcp_tr = (!assumed)
+        .then(|| dns_translation(idx, o, &dns, Protocol::Tcp))
+        .flatten();
+    let udp_port = udp_tr.as_ref().map_or(53, |t| t.2);
+    let tcp_port = tcp_tr.as_ref().map_or(53, |t| t.2);
     let mut blocked: Groups = BTreeMap::new();
     let mut udp_only: Groups = BTreeMap::new();
+    let mut mismatch: Groups = BTreeMap::new();
     for &c in &isolated {
-        let (mut udp, mut tcp) = (false, false);
+        let (mut udp, mut tcp, mut svc_port_only) = (false, false, false);
         for &d in &dns {
             if let Ok(v) = view.pair_verdict(Endpoint::Class(c), Endpoint::Class(d)) {
-                udp |= v.allowed.contains(Protocol::Udp, 53);
-                tcp |= v.allowed.contains(Protocol::Tcp, 53);
+                udp |= v.allowed.contains(Protocol::Udp, udp_port);
+                tcp |= v.allowed.contains(Protocol::Tcp, tcp_port);
+                svc_port_only |= (udp_tr.is_some()
+                    && v.allowed.contains(Protocol::Udp, 53)
+                    && !v.allowed.contains(Protocol::Udp, udp_port))
+                    || (tcp_tr.is_some()
+                        && v.allowed.contains(Protocol::Tcp, 53)
+                        && !v.allowed.contains(Protocol::Tcp, tcp_port));
             }
         }
         let pols: Vec<String> = idx
@@ -127,7 +134,9 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
             .iter()
             .map(|p| p.name.clone())
             .collect();
-        if !udp {
+        if svc_port_only && !(udp && tcp) {
+            group_add(&mut mismatch, idx, c, pols);
+        } else if !udp {
             group_add(&mut blocked, idx, c, pols);
         } else if !tcp {
             group_add(&mut udp_only, idx, c, pols);
@@ -137,7 +146,7 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
         pods.sort();
         out.push(Finding {
             message: format!(
-                "{} in {ns} isolated for egress by {} cannot reach {dns_name} on UDP 53: {}",
+                "{} in {ns} isolated for egress by {} cannot reach {dns_name} on UDP {udp_port}: {}",
                 plural(pods.len(), "pod", "pods"),
                 pols.join(", "),
                 names(&pods)
@@ -151,13 +160,33 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
         pods.sort();
         out.push(Finding {
             message: format!(
-                "{} in {ns} can reach {dns_name} on UDP 53 but not on TCP 53: {}",
+                "{} in {ns} can reach {dns_name} on UDP {udp_port} but not on TCP {tcp_port}: {}",
                 plural(pods.len(), "pod", "pods"),
                 names(&pods)
             ),
             why: "DNS falls back to TCP for large answers (truncated UDP): those lookups time out intermittently".to_string(),
             fix: Some(dns_allow_yaml(idx, &ns, &pols, o)),
             ..about_pods(DNS_ALLOW_MISSING_TCP, Severity::Medium, &ns, &pols, pods)
+        });
+    }
+    let (svc, target) = match (&udp_tr, &tcp_tr) {
+        (Some((s, _, t)), _) | (None, Some((s, _, t))) => (s.clone(), *t),
+        (None, None) => return,
+    };
+    for ((ns, pols), mut pods) in mismatch {
+        pods.sort();
+        out.push(Finding {
+            message: format!(
+                "{} in {ns} may reach {dns_name} on port 53, the port of the DNS Service {svc}, but those pods listen on target port {target}, which {} does not allow: {}",
+                plural(pods.len(), "pod", "pods"),
+                pols.join(", "),
+                names(&pods)
+            ),
+            why: "policy applies after the Service's port translation, on the target port: name lookups are blocked".to_string(),
+            fix: Some(format!(
+                "allow UDP and TCP {target} (the DNS pods' target port) to the DNS pods in the egress rule, in place of or next to 53"
+            )),
+            ..about_pods(DNS_PORT_MISMATCH, Severity::High, &ns, &pols, pods)
         });
     }
 }

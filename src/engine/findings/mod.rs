@@ -7,6 +7,7 @@ mod enforcement;
 mod isolation;
 mod metadata;
 mod policies;
+mod services;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,6 +59,9 @@ pub const NAMESPACE_LABEL_UNKNOWN: &str = "namespace-label-unknown";
 pub const NAMED_PORT_UNRESOLVED: &str = "named-port-unresolved";
 pub const HOST_NETWORK_POD: &str = "host-network-pod";
 pub const NO_ENFORCING_CNI: &str = "no-enforcing-cni";
+pub const DNS_PORT_MISMATCH: &str = "dns-port-mismatch";
+pub const SERVICE_NO_BACKENDS: &str = "service-no-backends";
+pub const SERVICE_PORT_BLOCKED: &str = "service-port-blocked";
 
 /// Namespaces that are not nagged for a missing default deny.
 pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -201,6 +205,7 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
     }
     host_network_findings(idx, &mut out);
     cni_findings(idx, o, &mut out);
+    services::service_findings(idx, &mut out);
     out.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.severity),

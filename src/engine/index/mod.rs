@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::model::{ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, Snapshot};
+use super::model::{
+    ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, Service, ServiceKey, Snapshot,
+};
 use super::tiers::ClusterPolicy;
 
 /// The id of a [`Class`] in one [`Index`]; ids of freed classes are reused.
@@ -82,6 +84,8 @@ pub struct Index {
     ip_nets: Arc<Vec<IpNet>>,
     /// Cluster-scoped tier policies, in evaluation order (see `tiers`).
     cluster: Arc<Vec<ClusterPolicy>>,
+    /// Services play no part in verdicts: they only name groups of pods.
+    services: Arc<BTreeMap<ServiceKey, Service>>,
     generation: u64,
 }
 
@@ -181,7 +185,31 @@ impl Index {
                 }
                 self.rebuild_nets();
             }
+            Event::UpsertService(svc) => {
+                Arc::make_mut(&mut self.services).insert(svc.key(), svc);
+            }
+            Event::DeleteService(k) => {
+                if self.services.contains_key(&k) {
+                    Arc::make_mut(&mut self.services).remove(&k);
+                }
+            }
+            Event::ReplaceServices {
+                namespace,
+                services,
+            } => {
+                let store = Arc::make_mut(&mut self.services);
+                match &namespace {
+                    None => store.clear(),
+                    Some(ns) => store.retain(|k, _| &k.namespace != ns),
+                }
+                for svc in services {
+                    if namespace.as_ref().is_none_or(|ns| *ns == svc.namespace) {
+                        store.insert(svc.key(), svc);
+                    }
+                }
+            }
             Event::Replace(s) => {
+                self.services = Arc::new(s.services.into_iter().map(|v| (v.key(), v)).collect());
                 self.namespaces = Arc::new(
                     s.namespaces
                         .into_iter()

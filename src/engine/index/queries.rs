@@ -7,7 +7,8 @@ use ipnet::IpNet;
 
 use super::{Class, ClassId, Index};
 use crate::engine::model::{
-    Labels, NS_NAME_LABEL, Namespace, Owner, Pod, PodKey, Policy, PolicyKey, Snapshot,
+    Labels, NS_NAME_LABEL, Namespace, Owner, Pod, PodKey, Policy, PolicyKey, Service, ServiceKey,
+    Snapshot,
 };
 
 impl Index {
@@ -157,6 +158,50 @@ impl Index {
             pods: self.pods.keys().filter_map(|k| self.pod(k)).collect(),
             policies: self.policies().cloned().collect(),
             cluster_policies: self.cluster_policies().to_vec(),
+            services: self.services.values().cloned().collect(),
         }
+    }
+
+    /// Services, sorted by namespace then name.
+    pub fn services(&self) -> impl Iterator<Item = &Service> {
+        self.services.values()
+    }
+
+    pub fn service(&self, key: &ServiceKey) -> Option<&Service> {
+        self.services.get(key)
+    }
+
+    pub fn services_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Service> + 'a {
+        self.services
+            .range(ServiceKey::new(ns, "")..)
+            .take_while(move |(k, _)| k.namespace == ns)
+            .map(|(_, s)| s)
+    }
+
+    /// The pods a Service's selector matches in its namespace, sorted; empty
+    /// when its backends are not known from a selector (see
+    /// [`Service::backends_known`]). Finished pods are never in the index.
+    pub fn service_backends(&self, svc: &Service) -> Vec<PodKey> {
+        if !svc.backends_known() {
+            return Vec::new();
+        }
+        self.classes_in(&svc.namespace)
+            .map(|c| self.class(c))
+            .filter(|c| svc.selects(&c.namespace, &c.labels))
+            .flat_map(|c| c.members.iter().map(|m| PodKey::new(&c.namespace, m)))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The Services whose selector matches this pod.
+    pub fn services_selecting<'a>(&'a self, key: &'a PodKey) -> Vec<&'a Service> {
+        let Some(class) = self.pod_class(key) else {
+            return Vec::new();
+        };
+        let labels = &self.class(class).labels;
+        self.services_in(&key.namespace)
+            .filter(|s| s.selects(&key.namespace, labels))
+            .collect()
     }
 }

@@ -32,6 +32,18 @@ pub enum QueryError {
     HostNetwork { from: String, to: String },
     /// Both ends are addresses.
     NoPod,
+    /// `svc/NS/NAME`: no such Service; `known` lists some there.
+    NoService { spec: String, known: Vec<String> },
+    /// Selectorless or ExternalName: backends not known from selectors.
+    BackendsUnknown { service: String, why: String },
+    /// The selector matches no running pod.
+    NoBackends { service: String, selector: String },
+    /// No Service port of that number or name.
+    NoServicePort {
+        service: String,
+        port: String,
+        known: Vec<String>,
+    },
 }
 
 impl fmt::Display for QueryError {
@@ -75,6 +87,35 @@ impl fmt::Display for QueryError {
             QueryError::NoPod => write!(
                 f,
                 "both ends are addresses outside the cluster: NetworkPolicy has nothing to say"
+            ),
+            QueryError::NoService { spec, known } => {
+                write!(f, "{spec:?}: no such Service")?;
+                if known.is_empty() {
+                    write!(f, " (the namespace has no Services)")
+                } else {
+                    write!(f, "; Services there include: {}", known.join(", "))
+                }
+            }
+            QueryError::BackendsUnknown { service, why } => write!(
+                f,
+                "Service {service}: backends unknown, so there is no verdict: {why}"
+            ),
+            QueryError::NoBackends { service, selector } => write!(
+                f,
+                "Service {service} has no backends: no running pod in its namespace matches its selector {selector}, so there is no verdict"
+            ),
+            QueryError::NoServicePort {
+                service,
+                port,
+                known,
+            } => write!(
+                f,
+                "Service {service} has no port {port:?}; its ports: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ),
         }
     }

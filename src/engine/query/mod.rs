@@ -5,6 +5,8 @@
 mod error;
 mod port;
 mod resolve;
+mod service;
+pub mod verify;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -12,6 +14,10 @@ use std::net::IpAddr;
 pub use error::QueryError;
 pub use port::{PortQuery, PortQueryError};
 pub use resolve::{Resolved, resolve};
+pub use service::{
+    Backend, Outcome, PortReach, ServiceReach, can_reach_service, lookup, parse_service_spec,
+    resolve_service_client, target_on,
+};
 
 use super::explain::{Explanation, explain};
 use super::index::Index;
@@ -99,7 +105,7 @@ pub fn can_reach(
     Ok(Reach { answers })
 }
 
-fn endpoint(idx: &Index, e: &End) -> Result<Endpoint, QueryError> {
+pub(crate) fn endpoint(idx: &Index, e: &End) -> Result<Endpoint, QueryError> {
     match e {
         End::Ip(ip) => Ok(Endpoint::Ip(IpRange::single(*ip))),
         End::Pod(k) => idx

@@ -36,6 +36,12 @@ impl Resolved {
 /// Resolves `ns/pod`, `ns/workload`, `ns/workload[Kind]`, `pod` with a
 /// default namespace, or an IP address (a pod's IP names that pod).
 pub fn resolve(idx: &Index, spec: &str, default_ns: Option<&str>) -> Result<Resolved, QueryError> {
+    // `svc/NS/NAME`: the Service's backends (as a client; a Service as
+    // destination is answered per backend by `can_reach_service`).
+    if let Some(parsed) = super::parse_service_spec(spec, default_ns) {
+        let (key, _port) = parsed?;
+        return super::resolve_service_client(idx, spec, &key);
+    }
     if let Ok(ip) = spec.parse::<IpAddr>() {
         let pods = idx.pods_with_ip(ip);
         if pods.is_empty() {
@@ -86,7 +92,7 @@ pub fn resolve(idx: &Index, spec: &str, default_ns: Option<&str>) -> Result<Reso
     Ok(one_per_class(idx, spec, pods))
 }
 
-fn one_per_class(idx: &Index, spec: &str, pods: Vec<PodKey>) -> Resolved {
+pub(super) fn one_per_class(idx: &Index, spec: &str, pods: Vec<PodKey>) -> Resolved {
     let mut seen: Vec<ClassId> = Vec::new();
     let mut ends = Vec::new();
     for k in pods {

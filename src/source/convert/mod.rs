@@ -6,6 +6,7 @@
 mod cluster;
 mod pod;
 mod policy;
+mod service;
 mod validate;
 
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::engine::model::{Labels, Namespace};
 pub use cluster::cluster_policy_from_value;
 pub use pod::{pod_from_api, pod_from_template};
 pub use policy::policy_from_api;
+pub use service::service_from_api;
 pub use validate::{label_key_error, label_value_error, parse_cidr, port_name_error};
 /// One validation problem: where (field path) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

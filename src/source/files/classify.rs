@@ -9,6 +9,7 @@ pub(super) enum Class {
     Policy,
     /// ClusterNetworkPolicy / AdminNetworkPolicy / BaselineAdminNetworkPolicy.
     ClusterPolicy(crate::engine::tiers::ClusterKind),
+    Service,
     Workload(WorkloadKind),
     /// A Kubernetes kind under an API group that does not serve it (a typo).
     WrongGroup(&'static str),
@@ -37,6 +38,7 @@ pub(super) fn classify(group: &str, kind: &str) -> Class {
     match kind {
         "Namespace" => return expect(&[""], Class::Namespace, "v1"),
         "Pod" => return expect(&[""], Class::Pod, "v1"),
+        "Service" => return expect(&[""], Class::Service, "v1"),
         "NetworkPolicy" => {
             if matches!(group, "networking.k8s.io" | "extensions") {
                 return Class::Policy;

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::classify::{Class, classify};
-use super::prune::{NAMESPACE, POD, POLICY, prune};
+use super::prune::{NAMESPACE, POD, POLICY, SERVICE, prune};
 use super::{Data, Loader, Loc, ObjKey, join_path, namespace_of};
 use crate::source::convert::{self, DEFAULT_NAMESPACE, FieldError};
 use crate::yaml;
@@ -141,6 +141,7 @@ impl Loader {
                     )
                 });
             }
+            Class::Service => self.add_service(map, loc, &object),
             Class::Workload(wk) => self.add_workload(wk, map, loc, &object),
             Class::WrongGroup(expected) => self.errors.push(loc.error(
                 Some(&object),
@@ -196,6 +197,17 @@ impl Loader {
         self.insert_converted(convert::policy_from_api(&np), loc, object, |p| {
             let key = ("NetworkPolicy", p.namespace.clone(), p.name.clone());
             (key, Data::Policy(p))
+        });
+    }
+
+    fn add_service(&mut self, map: Map<String, Value>, loc: &Loc, object: &str) {
+        let v = prune(Value::Object(map), &SERVICE);
+        let Some(svc) = self.decode::<core::Service>(&v, loc, object, "") else {
+            return;
+        };
+        self.insert_converted(convert::service_from_api(&svc), loc, object, |s| {
+            let key = ("Service", s.namespace.clone(), s.name.clone());
+            (key, Data::Service(s))
         });
     }
 

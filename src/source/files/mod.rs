@@ -2,7 +2,7 @@
 //!
 //! Reads what `kubectl get -o yaml|json` prints and what people keep in git:
 //! multi-document YAML, JSON, `List`/`*List` objects, CRLF, a BOM (UTF-8 or
-//! UTF-16, as PowerShell writes). Namespaces, Pods and NetworkPolicies are
+//! UTF-16, as PowerShell writes). Namespaces, Pods, Services and NetworkPolicies are
 //! converted with [`crate::source::convert`]; workloads (Deployment,
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)
 //! stand for their pods through one representative pod built from their pod
@@ -35,7 +35,7 @@ use std::path::PathBuf;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 
-use crate::engine::model::{Namespace, Pod, Policy, Snapshot};
+use crate::engine::model::{Namespace, Pod, Policy, Service, Snapshot};
 use crate::source::convert::{DEFAULT_NAMESPACE, FieldError};
 use workloads::Workload;
 
@@ -185,6 +185,7 @@ enum Data {
     Pod(Option<Pod>),
     Policy(Policy),
     ClusterPolicy(crate::engine::tiers::ClusterPolicy),
+    Service(Service),
     Workload(Workload),
 }
 

@@ -43,6 +43,20 @@ pub(super) const TEMPLATE: Keep = Keep::Fields(&[
     ("metadata", Keep::Fields(&[("labels", Keep::All)])),
     ("spec", POD_SPEC),
 ]);
+pub(super) const SERVICE: Keep = Keep::Fields(&[
+    ("metadata", META),
+    (
+        "spec",
+        Keep::Fields(&[
+            ("type", Keep::All),
+            ("selector", Keep::All),
+            ("ports", Keep::All),
+            ("clusterIP", Keep::All),
+            ("clusterIPs", Keep::All),
+            ("externalName", Keep::All),
+        ]),
+    ),
+]);
 pub(super) const POLICY: Keep = Keep::Fields(&[("metadata", META), ("spec", Keep::All)]);
 
 /// Drops what `keep` does not name. Values of the wrong shape are kept as

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::prune::{META, TEMPLATE, prune};
 use super::{Data, Loader, Loc, Manifests, namespace_of};
-use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Snapshot};
+use crate::engine::model::{Labels, Namespace, Owner, Pod, PodKey, Policy, Service, Snapshot};
 use crate::source::convert;
 
 /// Enough for any real owner chain (CronJob > Job > Pod is the longest).
@@ -148,6 +148,7 @@ impl Loader {
         let mut real_pods: Vec<Pod> = Vec::new();
         let mut policies: Vec<Policy> = Vec::new();
         let mut cluster_policies = Vec::new();
+        let mut services: Vec<Service> = Vec::new();
         // (namespace, kind, name) -> workload
         let mut workloads: BTreeMap<(String, &'static str, String), Workload> = BTreeMap::new();
         for ((kind, ns, name), entry) in objects {
@@ -159,6 +160,8 @@ impl Loader {
                 Data::Pod(None) => {}
                 Data::Policy(p) => policies.push(p),
                 Data::ClusterPolicy(p) => cluster_policies.push(p),
+                // In key order already: sorted by namespace, then name.
+                Data::Service(s) => services.push(s),
                 Data::Workload(w) => {
                     workloads.insert((ns, kind, name), w);
                 }
@@ -256,6 +259,7 @@ impl Loader {
                 pods: pods.into_values().collect(),
                 policies,
                 cluster_policies,
+                services,
             },
             errors,
             warnings,

@@ -71,6 +71,7 @@ pub struct Health {
     pub namespaces: KindHealth,
     pub pods: KindHealth,
     pub policies: KindHealth,
+    pub services: KindHealth,
     /// Namespaces could not be listed: their labels are unknown (only the
     /// `kubernetes.io/metadata.name` label is assumed), so verdicts that
     /// depend on a namespaceSelector are uncertain.
@@ -85,6 +86,7 @@ impl Health {
             namespaces: KindHealth::new(ResourceKind::Namespaces),
             pods: KindHealth::new(ResourceKind::Pods),
             policies: KindHealth::new(ResourceKind::NetworkPolicies),
+            services: KindHealth::new(ResourceKind::Services),
             namespaces_uncertain: false,
         }
     }
@@ -94,6 +96,7 @@ impl Health {
             ResourceKind::Namespaces => &self.namespaces,
             ResourceKind::Pods => &self.pods,
             ResourceKind::NetworkPolicies => &self.policies,
+            ResourceKind::Services => &self.services,
         }
     }
 
@@ -102,11 +105,12 @@ impl Health {
             ResourceKind::Namespaces => &mut self.namespaces,
             ResourceKind::Pods => &mut self.pods,
             ResourceKind::NetworkPolicies => &mut self.policies,
+            ResourceKind::Services => &mut self.services,
         }
     }
 
-    pub fn kinds(&self) -> [&KindHealth; 3] {
-        [&self.namespaces, &self.pods, &self.policies]
+    pub fn kinds(&self) -> [&KindHealth; 4] {
+        [&self.namespaces, &self.pods, &self.policies, &self.services]
     }
 
     /// Every kind is listed and watched.

@@ -106,10 +106,11 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
     let client = resolved.list_client()?;
     let target = &resolved.target;
     let focus = opts.namespace.as_deref();
-    let (namespaces, pods, policies) = tokio::join!(
+    let (namespaces, pods, policies, services) = tokio::join!(
         list_kind::<core::Namespace>(&client, target, None),
         list_kind::<core::Pod>(&client, target, focus),
         list_kind::<net::NetworkPolicy>(&client, target, focus),
+        list_kind::<core::Service>(&client, target, focus),
     );
     let mut health = Health::new(target.server.clone(), target.context.clone());
     // Namespaces may be forbidden: go on with what -n names, uncertain.
@@ -138,12 +139,28 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
     let policies = policies?;
     health.pods = pods.health;
     health.policies = policies.health;
+    // Services only name groups of pods: without them (an older RBAC role)
+    // every verdict still holds, so a refusal is a note, not a failure.
+    let services = match services {
+        Ok(l) => {
+            health.services = l.health;
+            l.models
+        }
+        Err(e @ LiveError::Forbidden { .. }) => {
+            health.services.state = SyncState::Forbidden {
+                message: e.to_string(),
+            };
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
 
     let mut snapshot = Snapshot {
         namespaces,
         pods: pods.models,
         policies: policies.models,
         cluster_policies: Vec::new(),
+        services,
     };
     snapshot.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
     snapshot

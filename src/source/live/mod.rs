@@ -54,19 +54,21 @@ pub struct LiveOptions {
     pub request_timeout: Option<Duration>,
 }
 
-/// The three kinds of object the live source reads.
+/// The kinds of object the live source reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceKind {
     Namespaces,
     Pods,
     NetworkPolicies,
+    Services,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 3] = [
+    pub const ALL: [ResourceKind; 4] = [
         ResourceKind::Namespaces,
         ResourceKind::Pods,
         ResourceKind::NetworkPolicies,
+        ResourceKind::Services,
     ];
 
     /// The resource name in URLs and RBAC rules.
@@ -75,6 +77,7 @@ impl ResourceKind {
             ResourceKind::Namespaces => "namespaces",
             ResourceKind::Pods => "pods",
             ResourceKind::NetworkPolicies => "networkpolicies",
+            ResourceKind::Services => "services",
         }
     }
 
@@ -84,6 +87,7 @@ impl ResourceKind {
             ResourceKind::Namespaces => "Namespace",
             ResourceKind::Pods => "Pod",
             ResourceKind::NetworkPolicies => "NetworkPolicy",
+            ResourceKind::Services => "Service",
         }
     }
 
@@ -101,6 +105,7 @@ impl ResourceKind {
             ResourceKind::Namespaces => "namespaces",
             ResourceKind::Pods => "pods",
             ResourceKind::NetworkPolicies => "networkpolicies.networking.k8s.io",
+            ResourceKind::Services => "services",
         }
     }
 }

@@ -20,8 +20,10 @@ use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 
 use super::ResourceKind;
-use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey};
-use crate::source::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
+use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey, Service, ServiceKey};
+use crate::source::convert::{
+    FieldError, namespace_from_api, pod_from_api, policy_from_api, service_from_api,
+};
 
 /// What happened to one API object on conversion.
 pub enum Converted<M> {
@@ -44,7 +46,7 @@ impl<M> From<Result<Option<M>, Vec<FieldError>>> for Converted<M> {
     }
 }
 
-/// The three kinds the live source follows.
+/// The kinds the live source follows.
 pub trait LiveResource:
     kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static
 {
@@ -155,6 +157,33 @@ impl LiveResource for net::NetworkPolicy {
         Event::ReplacePolicies {
             namespace,
             policies,
+        }
+    }
+}
+
+impl LiveResource for core::Service {
+    type Model = Service;
+    const KIND: ResourceKind = ResourceKind::Services;
+
+    fn api(client: Client, namespace: Option<&str>) -> Api<Self> {
+        namespaced_api(client, namespace)
+    }
+    fn convert(&self) -> Converted<Service> {
+        service_from_api(self).map(Some).into()
+    }
+    fn upsert(model: Service) -> Event {
+        Event::UpsertService(model)
+    }
+    fn delete(key: PodKey) -> Event {
+        Event::DeleteService(ServiceKey {
+            namespace: key.namespace,
+            name: key.name,
+        })
+    }
+    fn replace(namespace: Option<String>, services: Vec<Service>) -> Event {
+        Event::ReplaceServices {
+            namespace,
+            services,
         }
     }
 }

@@ -345,7 +345,9 @@ async fn start(opts: LiveOptions) -> Result<BoxStream<'static, LiveUpdate>, Live
         Driver::<core::Namespace>::new(client.clone(), target.clone(), None, known).into_stream(),
         Driver::<core::Pod>::new(client.clone(), target.clone(), focus.clone(), vec![])
             .into_stream(),
-        Driver::<net::NetworkPolicy>::new(client, target.clone(), focus, vec![]).into_stream(),
+        Driver::<net::NetworkPolicy>::new(client.clone(), target.clone(), focus.clone(), vec![])
+            .into_stream(),
+        Driver::<core::Service>::new(client, target.clone(), focus, vec![]).into_stream(),
     ]);
     let health = Health::new(target.server.clone(), target.context.clone());
     let first = LiveUpdate::Health(Box::new(health.clone()));

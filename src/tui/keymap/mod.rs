@@ -6,10 +6,13 @@
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent};
 
 mod key;
+mod names;
 mod table;
+mod user;
 
 pub use key::Key;
 pub use table::BINDINGS;
+pub use user::{Keymap, configurable};
 
 /// What the user wants done; `update` is the only place that acts on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +98,29 @@ impl Context {
         (Context::Global, "Everywhere (not while typing)"),
         (Context::Browse, "Main screen"),
         (Context::Move, "Moving"),
-        (Context::Finder, "Finder (/)"),
-        (Context::Matrix, "Matrix (m)"),
-        (Context::Trace, "Trace (t)"),
+        (Context::Finder, "Finder"),
+        (Context::Matrix, "Matrix"),
+        (Context::Trace, "Trace"),
         (Context::PortInput, "Trace: port field"),
-        (Context::Help, "Help (?)"),
-        (Context::Overlay, "What-if (w)"),
+        (Context::Help, "Help"),
+        (Context::Overlay, "What-if"),
         (Context::PathInput, "What-if: file path"),
         (Context::Mouse, "Mouse"),
     ];
+
+    /// The binding that opens this context's mode, for the help's titles
+    /// ("Matrix (m)"), so they follow the user's keys.
+    fn opener(self) -> Option<(Context, Action)> {
+        use Context as C;
+        match self {
+            C::Finder => Some((C::Global, Action::Finder)),
+            C::Matrix => Some((C::Browse, Action::Matrix)),
+            C::Trace => Some((C::Browse, Action::Trace)),
+            C::Help => Some((C::Global, Action::Help)),
+            C::Overlay => Some((C::Browse, Action::WhatIf)),
+            _ => None,
+        }
+    }
 }
 
 /// The input mode, derived from what is open.
@@ -191,19 +208,19 @@ impl Binding {
     const fn when(self, needs: Needs) -> Binding {
         Binding { needs, ..self }
     }
+}
 
-    fn keys_label(&self) -> String {
-        let labels: Vec<String> = self.keys.iter().map(|k| k.label()).collect();
-        labels.join(" / ")
-    }
+fn keys_label(keys: &[Key]) -> String {
+    let labels: Vec<String> = keys.iter().map(|k| k.label()).collect();
+    labels.join(" / ")
 }
 
 /// The binding a key press hits in a mode, and the action (a typed char
 /// fills in `Input`). None: the key does nothing there.
-pub fn lookup(mode: Mode, ev: &KeyEvent) -> Option<(&'static Binding, Action)> {
+pub fn lookup(map: &Keymap, mode: Mode, ev: &KeyEvent) -> Option<(&'static Binding, Action)> {
     for &ctx in mode.contexts() {
-        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
-            if b.keys.iter().any(|k| k.matches(ev)) {
+        for (b, keys) in map.bindings().filter(|(b, _)| b.context == ctx) {
+            if keys.iter().any(|k| k.matches(ev)) {
                 let action = match (b.action, ev.code) {
                     (Action::Input(_), KeyCode::Char(c)) => Action::Input(c),
                     (a, _) => a,
@@ -216,8 +233,8 @@ pub fn lookup(mode: Mode, ev: &KeyEvent) -> Option<(&'static Binding, Action)> {
 }
 
 /// The action for a key press in a mode, whether or not it is available.
-pub fn resolve(mode: Mode, ev: &KeyEvent) -> Option<Action> {
-    lookup(mode, ev).map(|(_, a)| a)
+pub fn resolve(map: &Keymap, mode: Mode, ev: &KeyEvent) -> Option<Action> {
+    lookup(map, mode, ev).map(|(_, a)| a)
 }
 
 /// The binding a mouse event hits (the same in every mode; each mode's
@@ -237,19 +254,23 @@ pub struct HelpRow {
 }
 
 /// The help overlay's content: per context, its rows.
-pub fn help_sections() -> Vec<(&'static str, Vec<HelpRow>)> {
+pub fn help_sections(map: &Keymap) -> Vec<(String, Vec<HelpRow>)> {
     Context::ALL
         .iter()
         .map(|&(ctx, title)| {
-            let rows = BINDINGS
-                .iter()
-                .filter(|b| b.context == ctx)
-                .map(|b| HelpRow {
-                    keys: b.keys_label(),
+            let rows = map
+                .bindings()
+                .filter(|(b, _)| b.context == ctx)
+                .map(|(b, keys)| HelpRow {
+                    keys: keys_label(keys),
                     help: b.help,
                     needs: b.needs,
                 })
                 .collect();
+            let title = match ctx.opener() {
+                Some((c, a)) => format!("{title} ({})", map.key(c, a)),
+                None => title.to_string(),
+            };
             (title, rows)
         })
         .collect()
@@ -257,18 +278,19 @@ pub fn help_sections() -> Vec<(&'static str, Vec<HelpRow>)> {
 
 /// A short hint for the status bar: the keys of a few actions in a mode,
 /// and what the first of them needs.
-pub fn hint(mode: Mode, actions: &[Action]) -> Vec<HelpRow> {
+pub fn hint(map: &Keymap, mode: Mode, actions: &[Action]) -> Vec<HelpRow> {
     actions
         .iter()
         .filter_map(|a| {
-            let mut found: Vec<&Binding> = BINDINGS
-                .iter()
-                .filter(|b| b.action == *a && mode.contexts().contains(&b.context))
+            let mut found: Vec<(&Binding, &Key)> = map
+                .bindings()
+                .filter(|(b, _)| b.action == *a && mode.contexts().contains(&b.context))
+                .filter_map(|(b, keys)| Some((b, keys.first()?)))
                 .collect();
             // Plain keys before chords: "q/Ctrl-C".
-            found.sort_by_key(|b| b.keys[0].label().len());
-            let first = found.first()?;
-            let keys: Vec<String> = found.iter().map(|b| b.keys[0].label()).collect();
+            found.sort_by_key(|(_, k)| k.label().len());
+            let (first, _) = found.first()?;
+            let keys: Vec<String> = found.iter().map(|(_, k)| k.label()).collect();
             Some(HelpRow {
                 keys: keys.join("/"),
                 help: short(first.help),
@@ -290,6 +312,10 @@ mod tests {
 
     fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    fn resolve(mode: Mode, ev: &KeyEvent) -> Option<Action> {
+        super::resolve(&Keymap::default(), mode, ev)
     }
 
     #[test]
@@ -365,9 +391,10 @@ mod tests {
 
     #[test]
     fn every_binding_is_in_the_help() {
-        let n: usize = help_sections().iter().map(|(_, r)| r.len()).sum();
+        let map = Keymap::default();
+        let n: usize = help_sections(&map).iter().map(|(_, r)| r.len()).sum();
         assert_eq!(n, BINDINGS.len());
-        let all: String = help_sections()
+        let all: String = help_sections(&map)
             .iter()
             .flat_map(|(_, r)| r.iter().map(|r| r.keys.clone()))
             .collect();

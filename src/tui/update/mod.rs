@@ -101,7 +101,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.flash = None;
                 // An unavailable binding is greyed in the help and the
                 // hints, and does nothing.
-                match keymap::lookup(app.mode(), &k) {
+                match keymap::lookup(&app.keymap, app.mode(), &k) {
                     Some((b, a)) if app.can(b.needs) => action(app, a, None, &mut fx),
                     _ => {}
                 }

@@ -6,14 +6,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::super::app::App;
-use super::super::keymap::help_sections;
+use super::super::keymap::{Action, Context, help_sections};
 use super::{centered, pane_block, popup_frame, scrolled};
 
 /// The help's lines; bindings unavailable now are greyed (same text).
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let mut out = Vec::new();
-    let sections = help_sections();
+    let sections = help_sections(&app.keymap);
     let w = sections
         .iter()
         .flat_map(|(_, r)| r.iter().map(|r| r.keys.chars().count()))
@@ -23,7 +23,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         if i > 0 {
             out.push(Line::default());
         }
-        out.push(Line::styled(title.to_string(), theme.title));
+        out.push(Line::styled(title, theme.title));
         for r in rows {
             let (key, what) = if app.can(r.needs) {
                 (theme.key, Style::default())
@@ -44,6 +44,8 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame, body: Rect, app: &App, scroll: u16) {
     let area = centered(body, 78, body.height.saturating_sub(2));
     popup_frame(frame, area);
-    let block = pane_block(" Help: keys (Esc or ? to close) ", true, &app.theme);
+    let close = app.keymap.labels(Context::Help, Action::Close).join(" or ");
+    let title = format!(" Help: keys ({close} to close) ");
+    let block = pane_block(&title, true, &app.theme);
     scrolled(frame, area, lines(app), scroll, block, &app.theme);
 }

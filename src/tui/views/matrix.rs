@@ -2,6 +2,7 @@
 //! pairs allowed on some port), or pods x pods inside one namespace. Draws
 //! the data of `models::matrix`.
 
+use crate::tui::keymap::{Action as A, Context as C};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -209,8 +210,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, st: &MatrixState) {
     d.push(Line::styled(
         match data {
             MatrixData::Namespaces(_) => format!(
-                "{more}Enter: pods × pods of {} · Esc: close",
-                data.label(row)
+                "{more}{}: pods × pods of {} · {}: close",
+                app.keymap.key(C::Matrix, A::Activate),
+                data.label(row),
+                app.keymap.key(C::Matrix, A::Close)
             ),
             MatrixData::Pods(m) => {
                 let h = if m.host_network > 0 {
@@ -218,7 +221,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, st: &MatrixState) {
                 } else {
                     String::new()
                 };
-                format!("{more}{h}Backspace: namespaces × namespaces · Esc: close")
+                format!(
+                    "{more}{h}{}: namespaces × namespaces · {}: close",
+                    app.keymap.key(C::Matrix, A::ZoomOut),
+                    app.keymap.key(C::Matrix, A::Close)
+                )
             }
         },
         theme.dim,

@@ -103,7 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Mode::PathInput => &[Action::Complete, Action::Activate, Action::Close],
         _ => &[Action::Close, Action::Help, Action::Quit],
     };
-    for h in hint(app.mode(), keys) {
+    for h in hint(&app.keymap, app.mode(), keys) {
         let (key, what) = if app.can(h.needs) {
             (theme.key, theme.status)
         } else {

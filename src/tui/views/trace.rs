@@ -12,6 +12,7 @@ use crate::engine::index::Index;
 use crate::engine::query::{End, PortQuery, QueryError, Resolved, can_reach};
 
 use super::super::app::App;
+use super::super::keymap::{Action as A, Context as C};
 use super::pane_block;
 
 #[derive(Debug, Clone)]
@@ -79,6 +80,8 @@ fn message(e: &QueryError) -> String {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, t: &TraceState) {
     let theme = &app.theme;
+    // The hints name the user's keys.
+    let k = |c, a| app.keymap.key(c, a);
     let block = pane_block(" Trace ", true, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -112,9 +115,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, t: &TraceState) {
             ),
             Span::styled(
                 if t.editing {
-                    "   type 5432, 53/UDP or a named port · Enter: done"
+                    format!(
+                        "   type 5432, 53/UDP or a named port · {}: done",
+                        k(C::PortInput, A::Close)
+                    )
                 } else {
-                    "   p: port · d: destination · s: swap · Esc: close"
+                    format!(
+                        "   {}: port · {}: destination · {}: swap · {}: close",
+                        k(C::Trace, A::TracePort),
+                        k(C::Trace, A::TracePick),
+                        k(C::Trace, A::TraceSwap),
+                        k(C::Trace, A::Close)
+                    )
                 },
                 theme.dim,
             ),

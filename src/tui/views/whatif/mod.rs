@@ -6,6 +6,7 @@
 mod drill;
 mod prompt;
 
+use crate::tui::keymap::{Action as A, Context as C, Keymap};
 pub use drill::drill_lines;
 use prompt::render_prompt;
 
@@ -42,7 +43,7 @@ fn inner(app: &App) -> Rect {
 /// Where the list (or the menu, errors, explanation) goes; `update` pages
 /// and scrolls with its height.
 pub fn list_area(app: &App) -> Rect {
-    let footer = footer_lines(&app.whatif, &app.theme).len() as u16;
+    let footer = footer_lines(&app.whatif, &app.theme, &app.keymap).len() as u16;
     let [_, list, _] = Layout::vertical([
         Constraint::Length(HEADER_H),
         Constraint::Fill(1),
@@ -57,7 +58,8 @@ pub(super) fn bold(s: ratatui::style::Style) -> ratatui::style::Style {
 }
 
 /// Notes, what to run, and the keys.
-fn footer_lines(st: &WhatIfState, theme: &Theme) -> Vec<Line<'static>> {
+fn footer_lines(st: &WhatIfState, theme: &Theme, map: &Keymap) -> Vec<Line<'static>> {
+    let k = |a| map.key(C::Overlay, a);
     let mut v = Vec::new();
     if let Some((ok, n)) = &st.note {
         v.push(Line::styled(
@@ -81,27 +83,31 @@ fn footer_lines(st: &WhatIfState, theme: &Theme) -> Vec<Line<'static>> {
             }
             None => v.push(Line::from(vec![
                 Span::styled("Nothing is sent to the cluster · ", theme.dim),
-                Span::styled("s", theme.key),
+                Span::styled(k(A::WhatIfSave), theme.key),
                 Span::styled(" save, then ", theme.dim),
                 Span::styled("kubectl apply -f FILE", theme.key),
             ])),
         }
     }
-    let keys: &[(&str, &str)] = if st.drill {
-        &[("↑↓", "scroll"), ("Esc", "back to the list")]
+    let keys: Vec<(String, &str)> = if st.drill {
+        let up_down = map.key(C::Move, A::Up) + &map.key(C::Move, A::Down);
+        vec![(up_down, "scroll"), (k(A::Close), "back to the list")]
     } else if st.proposal.is_some() {
-        &[
-            ("Enter", "why"),
-            ("d", "deny"),
-            ("x", "delete"),
-            ("f", "file"),
-            ("e", "edit"),
-            ("s", "save"),
-            ("c", "clear"),
-            ("Esc", "close"),
+        vec![
+            (k(A::Activate), "why"),
+            (k(A::WhatIfDefaultDeny), "deny"),
+            (k(A::WhatIfDelete), "delete"),
+            (k(A::WhatIfLoad), "file"),
+            (k(A::WhatIfEdit), "edit"),
+            (k(A::WhatIfSave), "save"),
+            (k(A::WhatIfClear), "clear"),
+            (k(A::Close), "close"),
         ]
     } else {
-        &[("?", "help"), ("Esc", "close")]
+        vec![
+            (map.key(C::Global, A::Help), "help"),
+            (k(A::Close), "close"),
+        ]
     };
     let mut spans = Vec::new();
     for (i, (k, what)) in keys.iter().enumerate() {
@@ -334,9 +340,10 @@ pub fn render(frame: &mut Frame, app: &App) {
     let st = &app.whatif;
     let area = panel_area(app);
     popup_frame(frame, area);
-    let block = pane_block(" What-if (w) ", true, theme);
+    let title = format!(" What-if ({}) ", app.keymap.key(C::Browse, A::WhatIf));
+    let block = pane_block(&title, true, theme);
     frame.render_widget(block, area);
-    let footer = footer_lines(st, theme);
+    let footer = footer_lines(st, theme, &app.keymap);
     let [head, list, foot] = Layout::vertical([
         Constraint::Length(HEADER_H),
         Constraint::Fill(1),

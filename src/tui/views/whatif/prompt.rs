@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::super::app::App;
+use super::super::super::keymap::{Action as A, Context as C};
 use super::super::super::whatif::PromptPurpose;
 use super::super::{centered, pane_block, popup_frame};
 
@@ -32,16 +33,17 @@ pub(super) fn render_prompt(frame: &mut Frame, over: Rect, app: &App) {
             theme.dim,
         ));
     }
+    let k = |a| app.keymap.key(C::PathInput, a);
     let verb = match p.purpose {
         PromptPurpose::Load => "load",
         PromptPurpose::Save => "save",
     };
     lines.push(Line::from(vec![
-        Span::styled("Tab", theme.key),
+        Span::styled(k(A::Complete), theme.key),
         Span::styled(" complete · ", theme.dim),
-        Span::styled("Enter", theme.key),
+        Span::styled(k(A::Activate), theme.key),
         Span::styled(format!(" {verb} · "), theme.dim),
-        Span::styled("Esc", theme.key),
+        Span::styled(k(A::Close), theme.key),
         Span::styled(" cancel", theme.dim),
     ]));
     let title = match p.purpose {
