@@ -67,6 +67,8 @@ pub struct TierSide {
     /// matching.
     pub depends: Vec<String>,
     pub ties: Vec<TierTie>,
+    /// What NetworkPolicy alone allows on this side (None: not isolated).
+    pub np: Option<PortSet>,
 }
 
 /// Whether a rule's peers match the other end.
@@ -138,8 +140,18 @@ impl Index {
                 if hit { PeerMatch::Yes } else { PeerMatch::No }
             }
             (TierPeer::Pods(_), Endpoint::Ip(_)) => PeerMatch::No,
-            // Pod IPs are neither node IPs nor DNS answers for pods that are
-            // not hostNetwork (those are never evaluated).
+            // A hostNetwork pod's IP is its node's: whether the node's labels
+            // match is not known here.
+            (TierPeer::Nodes(sel), Endpoint::Class(c)) if self.class(c).host_network => {
+                depends.push(format!(
+                    "{} applies if the node of hostNetwork pods in {} matches {sel} (depends on the node's IPs; taken as not matching)",
+                    rule_desc(),
+                    self.class(c).namespace
+                ));
+                PeerMatch::No
+            }
+            // Other pod IPs are not node IPs; pods are not DNS answers of
+            // outside names.
             (TierPeer::Nodes(_) | TierPeer::DomainNames(_), Endpoint::Class(_)) => PeerMatch::No,
             (TierPeer::Nodes(sel), Endpoint::Ip(r)) => {
                 depends.push(format!(
@@ -342,36 +354,82 @@ impl Index {
             allowed: PortSet::none(),
             depends: vec![],
             ties: vec![],
+            np: np.cloned(),
         };
         let mut remaining = PortSet::all();
         let (acc, passed) = self.run_tier(admin, dir, other, dest_ports, &mut remaining, &mut out);
         let mut allowed = acc;
         let to_np = remaining.union(&passed);
-        if to_np.is_empty() {
-            out.allowed = allowed;
-            return out;
-        }
-        out.chain.push(TierDecision::NetworkPolicy {
-            isolated: np.is_some(),
-            ports: to_np.clone(),
-        });
-        match np {
-            Some(np) => allowed.union_with(&to_np.intersect(np)),
-            None => {
-                let mut rest = to_np;
-                let (acc, passed) =
-                    self.run_tier(baseline, dir, other, dest_ports, &mut rest, &mut out);
-                allowed.union_with(&acc);
-                // Pass in the Baseline tier hands over to the default: allow.
-                let default = rest.union(&passed);
-                allowed.union_with(&default);
-                if !default.is_empty() {
-                    out.chain.push(TierDecision::Default(default));
+        if !to_np.is_empty() {
+            out.chain.push(TierDecision::NetworkPolicy {
+                isolated: np.is_some(),
+                ports: to_np.clone(),
+            });
+            match np {
+                Some(np) => allowed.union_with(&to_np.intersect(np)),
+                None => {
+                    let mut rest = to_np;
+                    let (acc, passed) =
+                        self.run_tier(baseline, dir, other, dest_ports, &mut rest, &mut out);
+                    allowed.union_with(&acc);
+                    // Pass in the Baseline tier hands over to the default: allow.
+                    let default = rest.union(&passed);
+                    allowed.union_with(&default);
+                    if !default.is_empty() {
+                        out.chain.push(TierDecision::Default(default));
+                    }
                 }
             }
         }
         out.allowed = allowed;
+        if !out.ties.is_empty() {
+            // A tie matters only where the two orders give different
+            // answers: Accept allows, Deny denies, Pass leaves it to the
+            // next tiers.
+            let after_admin = match np {
+                Some(np) => np.clone(),
+                None => self.after_np(baseline, dir, other, dest_ports),
+            };
+            let all = PortSet::all();
+            out.ties.retain_mut(|t| {
+                let pass = match t.tier {
+                    Tier::Admin => &after_admin,
+                    Tier::Baseline => &all,
+                };
+                let outcome = |a: Action| match a {
+                    Action::Accept => t.ports.clone(),
+                    Action::Deny => PortSet::none(),
+                    Action::Pass => t.ports.intersect(pass),
+                };
+                let (x, y) = (outcome(t.first_action), outcome(t.second_action));
+                t.ports = x.difference(&y).union(&y.difference(&x));
+                !t.ports.is_empty()
+            });
+        }
         out
+    }
+
+    /// What the tiers after NetworkPolicy allow for a pod it does not
+    /// isolate: the Baseline tier, then default allow.
+    fn after_np(
+        &self,
+        baseline: &[&ClusterPolicy],
+        dir: Direction,
+        other: Endpoint,
+        dest_ports: Option<&[ContainerPort]>,
+    ) -> PortSet {
+        let mut scratch = TierSide {
+            direction: dir,
+            chain: vec![],
+            allowed: PortSet::none(),
+            depends: vec![],
+            ties: vec![],
+            np: None,
+        };
+        let mut rest = PortSet::all();
+        let (acc, passed) =
+            self.run_tier(baseline, dir, other, dest_ports, &mut rest, &mut scratch);
+        acc.union(&rest).union(&passed)
     }
 }
 

@@ -6,6 +6,7 @@
 //! -> Baseline tier -> default allow.
 
 mod eval;
+mod explain;
 
 use std::fmt;
 
@@ -14,6 +15,8 @@ use ipnet::IpNet;
 use super::model::{LabelSelector, PolicyPort};
 
 pub use eval::{TierDecision, TierSide, TierStep, TierTie};
+pub(crate) use explain::explain_chain;
+pub use explain::{caveats, step_text, tie_text};
 
 /// Which API object a cluster-scoped policy came from (for names and text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,8 +162,16 @@ impl ClusterPolicy {
     /// Evaluation order: tier, priority, then a fixed order (kind, name)
     /// among equal priorities, which the API leaves undefined (ties are
     /// reported, never silently picked).
+    /// The BaselineAdminNetworkPolicy, which has no priority, comes after
+    /// the Baseline-tier ClusterNetworkPolicies (both kinds on one cluster
+    /// is an assumption of this tool; the APIs do not order them).
     pub fn order_key(&self) -> (Tier, u32, ClusterKind, &str) {
-        (self.tier, self.priority, self.kind, &self.name)
+        let priority = if self.has_priority() {
+            self.priority
+        } else {
+            u32::MAX
+        };
+        (self.tier, priority, self.kind, &self.name)
     }
 
     /// Every CIDR of its `networks` peers (they split pod classes by IP).

@@ -370,6 +370,28 @@ fn peer(cx: &mut Ctx, p: &Value, path: &str, egress: bool, action: Action) -> Op
         (true, ClusterKind::Banp) => &["namespaces", "pods", "nodes", "networks"],
         (true, _) => &["namespaces", "pods", "nodes", "networks", "domainNames"],
     };
+    // Only fields this tool does not know (a newer CRD): the API says to
+    // fail closed rather than guess. A peer with no field at all is refused
+    // (MinProperties=1).
+    if let Some(obj) = p.as_object()
+        && !obj.is_empty()
+        && !obj.keys().any(|k| known.contains(&k.as_str()))
+    {
+        let fields: Vec<&str> = obj.keys().map(String::as_str).collect();
+        cx.warnings.push(FieldError::new(
+            path,
+            format!(
+                "peer type {} unknown to this tool: the rule fails closed ({})",
+                fields.join(", "),
+                if action == Action::Accept {
+                    "this Accept rule matches nothing"
+                } else {
+                    "this rule denies all"
+                }
+            ),
+        ));
+        return Some(TierPeer::Unknown);
+    }
     let (k, inner) = one_of(cx, p, path, known)?;
     let path = format!("{path}.{k}");
     match k {

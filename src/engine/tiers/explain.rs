@@ -1,0 +1,170 @@
+//! The tier chain in words, for `can-reach` and the TUI trace:
+//! `Admin: cnp/x priority 10, ingress rule 2 "deny-untrusted" (Deny)` or
+//! `Admin: Pass -> NetworkPolicy: not isolated -> Baseline: cnp/d rule 1 (Deny)`.
+
+use super::{Action, TierDecision, TierSide, TierStep, TierTie};
+use crate::engine::explain::{Line, Mark};
+use crate::engine::model::{Direction, Protocol};
+use crate::engine::ports::PortSet;
+use crate::engine::verdict::{PairVerdict, SideVerdict};
+
+fn in_question(ports: &PortSet, q: Option<(Protocol, u16)>) -> bool {
+    match q {
+        Some((p, n)) => ports.contains(p, n),
+        None => !ports.is_empty(),
+    }
+}
+
+/// `Admin: cnp/x priority 10, ingress rule 2 "name" (Deny)`.
+pub fn step_text(s: &TierStep, dir: Direction) -> String {
+    let mut t = format!("{}: {}", s.tier.as_str(), s.policy);
+    if let Some(p) = s.priority {
+        t.push_str(&format!(" priority {p}"));
+    }
+    t.push_str(&format!(
+        ", {} rule {}",
+        dir.as_str().to_lowercase(),
+        s.rule + 1
+    ));
+    if let Some(n) = &s.rule_name {
+        t.push_str(&format!(" {n:?}"));
+    }
+    t.push_str(&format!(" ({})", s.action.as_str()));
+    if s.fail_closed {
+        t.push_str(", failing closed on a peer of a type this tool does not know");
+    }
+    t
+}
+
+fn decision_text(d: &TierDecision, side: &SideVerdict) -> String {
+    match d {
+        TierDecision::Step(s) => step_text(s, side.direction),
+        TierDecision::NetworkPolicy {
+            isolated: false, ..
+        } => "NetworkPolicy: not isolated".to_string(),
+        TierDecision::NetworkPolicy { isolated: true, .. } => {
+            let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();
+            format!("NetworkPolicy: isolated by {}", by.join(", "))
+        }
+        TierDecision::Default(_) => "no tier decides: allowed by default".to_string(),
+    }
+}
+
+fn decision_ports(d: &TierDecision) -> &PortSet {
+    match d {
+        TierDecision::Step(s) => &s.ports,
+        TierDecision::NetworkPolicy { ports, .. } | TierDecision::Default(ports) => ports,
+    }
+}
+
+/// `the outcome depends on implementation order: cnp/a (Accept) and
+/// cnp/b (Deny) share Admin priority 10`.
+pub fn tie_text(t: &TierTie) -> String {
+    format!(
+        "the outcome depends on implementation order: {} ({}) and {} ({}) share {} priority {}",
+        t.first,
+        t.first_action.as_str(),
+        t.second,
+        t.second_action.as_str(),
+        t.tier.as_str(),
+        t.priority
+    )
+}
+
+/// Pushes the chain of one side. Returns true when the NetworkPolicy tier
+/// decided part of the question for an isolated pod, so its rules follow.
+pub(crate) fn explain_chain(
+    lines: &mut Vec<Line>,
+    side: &SideVerdict,
+    t: &TierSide,
+    who: &str,
+    q: Option<(Protocol, u16)>,
+) -> bool {
+    let what = side.direction.as_str().to_lowercase();
+    let ok = in_question(&side.allowed, q);
+    let mark = if ok { Mark::Allow } else { Mark::Deny };
+    let verdict = if ok { "allows" } else { "denies" };
+    let relevant: Vec<&TierDecision> = t
+        .chain
+        .iter()
+        .filter(|d| in_question(decision_ports(d), q))
+        .collect();
+    let np_decides = relevant
+        .iter()
+        .any(|d| matches!(d, TierDecision::NetworkPolicy { isolated: true, .. }));
+    if q.is_some() {
+        // One port: one path through the tiers.
+        let chain: Vec<String> = relevant.iter().map(|d| decision_text(d, side)).collect();
+        let chain = chain.join(" -> ");
+        lines.push(Line {
+            indent: 0,
+            mark,
+            text: format!("{what} of {who}: {chain}; {verdict}"),
+        });
+    } else {
+        let head = if ok {
+            format!("allows {}", side.allowed)
+        } else {
+            "denies everything".to_string()
+        };
+        lines.push(Line {
+            indent: 0,
+            mark,
+            text: format!("{what} of {who}: through the tiers; {head}"),
+        });
+        for d in &relevant {
+            let m = match d {
+                TierDecision::Step(s) => match s.action {
+                    Action::Accept => Mark::Allow,
+                    Action::Deny => Mark::Deny,
+                    Action::Pass => Mark::Info,
+                },
+                TierDecision::Default(_) => Mark::Allow,
+                TierDecision::NetworkPolicy { .. } => Mark::Info,
+            };
+            lines.push(Line {
+                indent: 1,
+                mark: m,
+                text: format!("{} on {}", decision_text(d, side), decision_ports(d)),
+            });
+        }
+    }
+    for tie in t.ties.iter().filter(|x| in_question(&x.ports, q)) {
+        lines.push(Line {
+            indent: 1,
+            mark: Mark::Info,
+            text: format!("{} (on {})", tie_text(tie), tie.ports),
+        });
+    }
+    for d in &t.depends {
+        lines.push(Line {
+            indent: 1,
+            mark: Mark::Info,
+            text: d.clone(),
+        });
+    }
+    np_decides
+}
+
+/// What the summary must add: ties that change the answer to the question
+/// and rules whose peers the tool cannot evaluate.
+pub fn caveats(v: &PairVerdict, q: Option<(Protocol, u16)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for side in [&v.egress, &v.ingress].into_iter().flatten() {
+        let Some(t) = &side.tiers else { continue };
+        for tie in t.ties.iter().filter(|x| in_question(&x.ports, q)) {
+            out.push(tie_text(tie));
+        }
+        if t.depends
+            .iter()
+            .any(|d| d.contains("depends on the node's IPs"))
+        {
+            out.push("depends on the node's IPs".to_string());
+        }
+        if t.depends.iter().any(|d| d.contains("depends on DNS names")) {
+            out.push("depends on DNS names".to_string());
+        }
+    }
+    out.dedup();
+    out
+}
