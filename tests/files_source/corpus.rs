@@ -33,7 +33,7 @@ fn every_corpus_folder_loads_without_panic() {
         policies += l.snapshot.policies.len();
         // (Baseline)AdminNetworkPolicies the API server would refuse: the
         // corpus's `*_bad_path_*` folders and the cases listed in
-        // tests/conformance.rs API_REFUSED; counted on their own.
+        // tests/conformance/refused.rs API_REFUSED; counted on their own.
         let tier_only = !l.errors.is_empty()
             && l.errors.iter().all(|e| {
                 e.object.as_deref().is_some_and(|o| {
@@ -61,7 +61,7 @@ fn every_corpus_folder_loads_without_panic() {
     );
     // Most folders are valid input: errors are the exception.
     assert!(with_errors < 30, "{with_errors} folders with errors");
-    // 33 bad-path folders + 17 refused (see tests/conformance.rs).
+    // 33 bad-path folders + 17 refused (see tests/conformance/refused.rs).
     assert!(
         tier_refused <= 55,
         "{tier_refused} folders with refused (B)ANPs"

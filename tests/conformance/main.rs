@@ -1,10 +1,13 @@
 //! Conformance against netpol-analyzer's golden outputs
 //! (../shared/conformance/netpol-analyzer, see its README): every core
-//! NetworkPolicy connlist case (no ANP/BANP/UDN/NAD/VM/Route/Ingress, no
+//! NetworkPolicy and AdminNetworkPolicy/BaselineAdminNetworkPolicy connlist
+//! case (no UDN/NAD/VM/Route/Ingress, no
 //! exposure/explain/focus), at workload level, compared modulo line breaks
 //! exactly as the upstream harness compares (all `\n` and `\r` removed).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod refused;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,7 @@ use netpol_tui::cli::connectivity::{csv, md, text};
 use netpol_tui::engine::connectivity::{Granularity, Report, report};
 use netpol_tui::engine::index::Index;
 use netpol_tui::source::files::load_paths;
+use refused::refused_by_api;
 use serde_json::Value;
 
 /// Features outside what the tool evaluates. AdminNetworkPolicy and
@@ -118,83 +122,6 @@ fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
             let feats = str_list(&scenarios[name]["features"]);
             !feats.iter().any(|f| NON_CORE.contains(&f.as_str()))
         })
-}
-
-/// Scenarios whose AdminNetworkPolicy / BaselineAdminNetworkPolicy objects
-/// the API server refuses, so the tool refuses them too (with file,
-/// document, field and reason) and the case is not compared; netpol-analyzer
-/// accepts them. Each entry: scenario, an error the load must report.
-const API_REFUSED: &[(&str, &str)] = &[
-    ("anp_demo", "pods.podSelector: Required value"),
-    (
-        "anp_test_3_pass_traffic",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_8", "pods.podSelector: Required value"),
-    (
-        "anp_test_8_swapping_rules",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_9", "pods.podSelector: Required value"),
-    (
-        "anp_test_9_swapping_rules",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_10", "pods.podSelector: Required value"),
-    (
-        "anp_test_10_swapping_rules",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_11", "pods.podSelector: Required value"),
-    (
-        "anp_test_11_swapping_rules",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_12", "pods.podSelector: Required value"),
-    (
-        "anp_test_12_swapping_rules",
-        "pods.podSelector: Required value",
-    ),
-    (
-        "anp_test_combining_test_6_and_test_10",
-        "pods.podSelector: Required value",
-    ),
-    ("anp_test_multiple_anps", "pods.podSelector: Required value"),
-    (
-        "example_pods_w_same_owner_and_labels_gap_anp_good",
-        "pods.namespaceSelector: Required value",
-    ),
-    (
-        "example_pods_w_same_owner_and_labels_gap_banp_good",
-        "pods.namespaceSelector: Required value",
-    ),
-    (
-        "anp_test_named_ports_multiple_peers",
-        "peer cannot be set with namedPorts",
-    ),
-];
-
-/// Why: the v1alpha1 API (network-policy-api v0.1.7, the last release with
-/// these kinds) says "All fields in this package are required unless
-/// Explicitly marked optional" and `NamespacedPod` marks neither
-/// `namespaceSelector` nor `podSelector` optional (its CRD lists both under
-/// `required`); and the egress rule's CEL rule "networks/nodes/domainNames
-/// peer cannot be set with namedPorts since there are no namedPorts for
-/// networks/nodes/domainNames".
-const API_REFUSED_WHY: &str = "the API server refuses these objects (required NamespacedPod selectors; CEL rule on named ports with networks/nodes peers)";
-
-fn refused_by_api(inputs: &[String], dir: &Path) -> Option<String> {
-    let name = |i: &String| i.strip_prefix("tests/").unwrap_or(i).to_string();
-    let (scenario, must) = inputs
-        .iter()
-        .find_map(|i| API_REFUSED.iter().find(|(s, _)| *s == name(i)))?;
-    let paths: Vec<PathBuf> = inputs.iter().map(|i| dir.join(i)).collect();
-    let errors = load_paths(&paths).errors;
-    assert!(
-        errors.iter().any(|e| e.to_string().contains(must)),
-        "{scenario}: expected the load to refuse an object with {must:?}, got {errors:?}"
-    );
-    Some(format!("{scenario}: refused ({must}): {API_REFUSED_WHY}"))
 }
 
 /// netpol-analyzer ignores IPv6 `networks` CIDRs of (B)ANPs ("ipv6
