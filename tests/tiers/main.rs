@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod explain;
+mod lint;
 mod peers;
 mod ports;
 

@@ -216,6 +216,3 @@ impl Selects {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

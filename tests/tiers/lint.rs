@@ -1,0 +1,101 @@
+//! Lint ids for cluster-scoped tiers (../shared/specs/findings-json.md):
+//! `cnp-priority-tie`, `cnp-networks-match-pods`, `tier-deny-blocks-dns`.
+
+use super::common::index;
+use super::{ALL_NS, FROM_B, NS_A, cluster, cnp};
+use netpol_tui::engine::findings::{Finding, LintOptions, lint};
+
+const DNS: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}\nspec:\n  containers: [{name: c, image: x, ports: [{containerPort: 53, protocol: UDP}, {containerPort: 53}]}]\nstatus: {phase: Running, podIP: 10.0.9.9}\n";
+
+fn findings(extra: &str) -> Vec<Finding> {
+    lint(
+        &index(&cluster(&format!("{DNS}\n---\n{extra}"))),
+        &LintOptions::default(),
+    )
+}
+
+fn with<'a>(f: &'a [Finding], id: &str) -> Vec<&'a Finding> {
+    f.iter().filter(|x| x.id == id).collect()
+}
+
+#[test]
+fn an_admin_deny_of_dns_is_reported_with_an_accept_before_it() {
+    let f = findings(&cnp(
+        "lockdown",
+        "Admin",
+        20,
+        NS_A,
+        "  egress:\n  - {name: no-internal, action: Deny, to: [{networks: [10.0.0.0/8]}]}\n",
+    ));
+    let dns = with(&f, "tier-deny-blocks-dns");
+    assert_eq!(dns.len(), 1, "{f:#?}");
+    assert_eq!(dns[0].namespace.as_deref(), Some("a"));
+    assert_eq!(dns[0].policy.as_deref(), Some("lockdown"));
+    assert!(
+        dns[0]
+            .message
+            .contains("cnp/lockdown priority 20, egress rule 1 \"no-internal\" (Deny)"),
+        "{}",
+        dns[0].message
+    );
+    let fix = dns[0].fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("tier: Admin")
+            && fix.contains("priority: 19")
+            && fix.contains("action: Accept"),
+        "{fix}"
+    );
+    // Not also reported as a NetworkPolicy problem: no NetworkPolicy isolates a.
+    assert!(with(&f, "egress-deny-blocks-dns").is_empty());
+    // The same CIDR covers pod IPs.
+    let nets = with(&f, "cnp-networks-match-pods");
+    assert_eq!(nets.len(), 1, "{f:#?}");
+    assert!(
+        nets[0].message.contains("10.0.0.0/8") && nets[0].pods.len() == 4,
+        "{:?}",
+        nets[0]
+    );
+}
+
+#[test]
+fn dns_accepted_before_the_deny_is_not_reported() {
+    let f = findings(&cnp(
+        "lockdown",
+        "Admin",
+        20,
+        NS_A,
+        "  egress:\n  - {action: Accept, to: [{namespaces: {}}], protocols: [{udp: {destinationPort: {number: 53}}}, {tcp: {destinationPort: {number: 53}}}]}\n  - {action: Deny, to: [{networks: [10.0.0.0/8]}]}\n",
+    ));
+    assert!(with(&f, "tier-deny-blocks-dns").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn ties_are_reported_only_where_the_outcome_differs() {
+    let rule = |a: &str| format!("  ingress:\n  - {{action: {a}, from: {FROM_B}}}\n");
+    let f = findings(&format!(
+        "{}\n---\n{}",
+        cnp("x", "Admin", 7, NS_A, &rule("Accept")),
+        cnp("y", "Admin", 7, ALL_NS, &rule("Deny"))
+    ));
+    let ties = with(&f, "cnp-priority-tie");
+    assert_eq!(ties.len(), 1, "{f:#?}");
+    assert!(
+        ties[0]
+            .message
+            .contains("cnp/x (Accept) and cnp/y (Deny) share Admin priority 7"),
+        "{}",
+        ties[0].message
+    );
+    let f = findings(&format!(
+        "{}\n---\n{}",
+        cnp("x", "Admin", 7, NS_A, &rule("Deny")),
+        cnp("y", "Admin", 7, ALL_NS, &rule("Deny"))
+    ));
+    assert!(with(&f, "cnp-priority-tie").is_empty(), "{f:#?}");
+    let f = findings(&format!(
+        "{}\n---\n{}",
+        cnp("x", "Admin", 7, NS_A, &rule("Accept")),
+        cnp("y", "Admin", 8, ALL_NS, &rule("Deny"))
+    ));
+    assert!(with(&f, "cnp-priority-tie").is_empty(), "{f:#?}");
+}
