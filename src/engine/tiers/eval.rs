@@ -333,7 +333,9 @@ impl Index {
         Some(self.tier_side_with(&pols, subject, dir, other, np))
     }
 
-    fn tier_side_with(
+    /// [`Index::tier_side`] with the policies already chosen: those
+    /// selecting `subject` with rules for `dir`, in evaluation order.
+    pub(crate) fn tier_side_with(
         &self,
         pols: &[&ClusterPolicy],
         subject: ClassId,
