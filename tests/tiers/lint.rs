@@ -99,3 +99,56 @@ fn ties_are_reported_only_where_the_outcome_differs() {
     ));
     assert!(with(&f, "cnp-priority-tie").is_empty(), "{f:#?}");
 }
+
+#[test]
+fn a_tier_default_deny_is_not_an_open_namespace_and_hides_the_metadata_endpoint() {
+    let egress_allow_all = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: out, namespace: b}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n";
+    let f = findings(egress_allow_all);
+    assert_eq!(with(&f, "metadata-endpoint-reachable").len(), 1, "{f:#?}");
+    assert!(
+        with(&f, "missing-default-deny-egress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("a"))
+    );
+    assert!(
+        with(&f, "missing-default-deny-ingress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("a"))
+    );
+    let f = findings(&format!(
+        "{egress_allow_all}\n---\n{}\n---\n{}",
+        cnp(
+            "no-metadata",
+            "Admin",
+            1,
+            ALL_NS,
+            "  egress:\n  - {action: Deny, to: [{networks: [169.254.169.254/32]}]}\n"
+        ),
+        cnp(
+            "default-deny",
+            "Baseline",
+            50,
+            NS_A,
+            "  ingress:\n  - {action: Deny, from: [{namespaces: {}}]}\n  egress:\n  - {action: Deny, to: [{namespaces: {}}, {networks: [0.0.0.0/0]}]}\n"
+        ),
+    ));
+    assert!(with(&f, "metadata-endpoint-reachable").is_empty(), "{f:#?}");
+    assert!(
+        !with(&f, "missing-default-deny-egress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("a")),
+        "{f:#?}"
+    );
+    assert!(
+        !with(&f, "missing-default-deny-ingress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("a")),
+        "{f:#?}"
+    );
+    // Namespace b has no tier default deny: still reported for ingress.
+    assert!(
+        with(&f, "missing-default-deny-ingress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("b"))
+    );
+}

@@ -47,6 +47,30 @@ fn covers_all_pods(r: &crate::engine::tiers::TierRule) -> bool {
         })
 }
 
+/// Whether a cluster-scoped Deny without ports covers every pod (and, for
+/// egress, every IPv4 address) for `c`: a default deny written in a tier,
+/// so the pod is not "open" even though no NetworkPolicy isolates it.
+pub(super) fn tier_default_deny(idx: &Index, c: ClassId, dir: Direction) -> bool {
+    if !idx.has_tiers() {
+        return false;
+    }
+    let rules: Vec<&crate::engine::tiers::TierRule> = idx
+        .tier_policies_for(c)
+        .into_iter()
+        .flat_map(|p| p.rules(dir))
+        .filter(|r| r.action == Action::Deny && r.ports.is_empty())
+        .collect();
+    let pods = rules.iter().any(|r| covers_all_pods(r));
+    let world: ipnet::IpNet = ipnet::IpNet::V4(ipnet::Ipv4Net::default());
+    let outside = dir == Direction::Ingress
+        || rules.iter().any(|r| {
+            r.peers
+                .iter()
+                .any(|p| matches!(p, TierPeer::Networks(n) if n.contains(&world)))
+        });
+    pods && outside
+}
+
 /// `cnp-networks-match-pods`: "cluster-internal traffic will be checked
 /// against the rule as well" (the API on `networks`).
 fn networks_findings(idx: &Index, out: &mut Vec<Finding>) {
