@@ -152,3 +152,75 @@ fn a_tier_default_deny_is_not_an_open_namespace_and_hides_the_metadata_endpoint(
             .any(|x| x.namespace.as_deref() == Some("b"))
     );
 }
+
+#[test]
+fn a_rule_that_earlier_rules_or_policies_decide_entirely_is_shadowed() {
+    // Rule 2 (port 80 only) comes after rule 1 (all ports) for the same peers.
+    let f = findings(&cnp(
+        "p",
+        "Admin",
+        5,
+        NS_A,
+        &format!(
+            "  ingress:\n  - {{action: Deny, from: {FROM_B}}}\n  - {{name: web, action: Accept, from: {FROM_B}, protocols: [{{tcp: {{destinationPort: {{number: 80}}}}}}]}}\n"
+        ),
+    ));
+    let s = with(&f, "cnp-shadowed-rule");
+    assert_eq!(s.len(), 1, "{f:#?}");
+    assert!(
+        s[0].message
+            .starts_with("cnp/p ingress rule 2 \"web\" (Accept) never applies"),
+        "{}",
+        s[0].message
+    );
+    // A higher-priority policy of the same tier decides it all.
+    let f = findings(&format!(
+        "{}\n---\n{}",
+        cnp(
+            "first",
+            "Admin",
+            1,
+            ALL_NS,
+            &format!("  ingress:\n  - {{action: Pass, from: {FROM_B}}}\n")
+        ),
+        cnp(
+            "later",
+            "Admin",
+            9,
+            NS_A,
+            &format!("  ingress:\n  - {{action: Deny, from: {FROM_B}}}\n")
+        ),
+    ));
+    assert_eq!(with(&f, "cnp-shadowed-rule").len(), 1, "{f:#?}");
+    // Another tier does not shadow: Baseline rules apply when NetworkPolicy
+    // does not isolate, whatever the Admin tier passes.
+    let f = findings(&format!(
+        "{}\n---\n{}",
+        cnp(
+            "first",
+            "Admin",
+            1,
+            ALL_NS,
+            &format!("  ingress:\n  - {{action: Deny, from: {FROM_B}}}\n")
+        ),
+        cnp(
+            "base",
+            "Baseline",
+            9,
+            NS_A,
+            &format!("  ingress:\n  - {{action: Deny, from: {FROM_B}}}\n")
+        ),
+    ));
+    assert!(with(&f, "cnp-shadowed-rule").is_empty(), "{f:#?}");
+    // A narrower rule first, then a broader one: both apply.
+    let f = findings(&cnp(
+        "p",
+        "Admin",
+        5,
+        NS_A,
+        &format!(
+            "  ingress:\n  - {{action: Accept, from: {FROM_B}, protocols: [{{tcp: {{destinationPort: {{number: 80}}}}}}]}}\n  - {{action: Deny, from: {FROM_B}}}\n"
+        ),
+    ));
+    assert!(with(&f, "cnp-shadowed-rule").is_empty(), "{f:#?}");
+}

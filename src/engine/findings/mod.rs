@@ -8,6 +8,7 @@ mod isolation;
 mod metadata;
 mod policies;
 mod services;
+mod shadowed;
 mod tiers;
 
 use std::collections::BTreeMap;
@@ -66,6 +67,7 @@ pub const SERVICE_PORT_BLOCKED: &str = "service-port-blocked";
 pub const CNP_PRIORITY_TIE: &str = "cnp-priority-tie";
 pub const CNP_NETWORKS_MATCH_PODS: &str = "cnp-networks-match-pods";
 pub const TIER_DENY_BLOCKS_DNS: &str = "tier-deny-blocks-dns";
+pub const CNP_SHADOWED_RULE: &str = "cnp-shadowed-rule";
 
 /// Namespaces that are not nagged for a missing default deny.
 pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];

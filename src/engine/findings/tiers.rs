@@ -21,6 +21,7 @@ pub(super) fn tier_findings(idx: &Index, out: &mut Vec<Finding>) {
     }
     networks_findings(idx, out);
     tie_findings(idx, out);
+    super::shadowed::shadowed_findings(idx, out);
 }
 
 fn about_cluster_policy(id: &'static str, severity: Severity, p: &ClusterPolicy) -> Finding {
