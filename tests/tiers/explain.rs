@@ -165,3 +165,47 @@ fn ties_that_cannot_change_the_outcome_are_not_reported() {
         "{text}"
     );
 }
+
+#[test]
+fn a_pod_pane_headline_shows_the_tiers_around_networkpolicy() {
+    use netpol_tui::engine::model::{Direction, PodKey};
+    use netpol_tui::engine::tiers::tier_headline;
+    let idx = index(&cluster(&format!(
+        "{}\n---\n{}",
+        cnp(
+            "mon",
+            "Admin",
+            5,
+            NS_A,
+            &format!("  ingress:\n  - {{action: Pass, from: {FROM_B}}}\n")
+        ),
+        cnp(
+            "default-deny",
+            "Baseline",
+            1,
+            NS_A,
+            &format!("  ingress:\n  - {{action: Deny, from: {FROM_B}}}\n")
+        )
+    )));
+    let web = idx.pod_class(&PodKey::new("a", "web")).expect("web");
+    let h = tier_headline(
+        &idx,
+        web,
+        Direction::Ingress,
+        false,
+        "not isolated: all ingress allowed".into(),
+    );
+    assert_eq!(
+        h,
+        "Admin: cnp/mon priority 5 -> NetworkPolicy: not isolated -> Baseline: cnp/default-deny priority 1"
+    );
+    // No cluster-scoped policy for egress: NetworkPolicy's headline as is.
+    let h = tier_headline(
+        &idx,
+        web,
+        Direction::Egress,
+        false,
+        "not isolated: all egress allowed".into(),
+    );
+    assert_eq!(h, "not isolated: all egress allowed");
+}

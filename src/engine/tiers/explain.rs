@@ -2,8 +2,9 @@
 //! `Admin: cnp/x priority 10, ingress rule 2 "deny-untrusted" (Deny)` or
 //! `Admin: Pass -> NetworkPolicy: not isolated -> Baseline: cnp/d rule 1 (Deny)`.
 
-use super::{Action, TierDecision, TierSide, TierStep, TierTie};
+use super::{Action, ClusterPolicy, Tier, TierDecision, TierSide, TierStep, TierTie};
 use crate::engine::explain::{Line, Mark};
+use crate::engine::index::{ClassId, Index};
 use crate::engine::model::{Direction, Protocol};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::{PairVerdict, SideVerdict};
@@ -167,4 +168,46 @@ pub fn caveats(v: &PairVerdict, q: Option<(Protocol, u16)>) -> Vec<String> {
     }
     out.dedup();
     out
+}
+
+/// A pod pane's headline for one direction when cluster-scoped policies
+/// select the pod: the tiers around NetworkPolicy's own headline, e.g.
+/// `Admin: cnp/a priority 10 -> NetworkPolicy: not isolated -> Baseline:
+/// cnp/b priority 1`. Unchanged when no such policy selects it.
+pub fn tier_headline(
+    idx: &Index,
+    class: ClassId,
+    dir: Direction,
+    np_isolated: bool,
+    np_headline: String,
+) -> String {
+    let pols: Vec<&ClusterPolicy> = idx
+        .tier_policies_for(class)
+        .into_iter()
+        .filter(|p| !p.rules(dir).is_empty())
+        .collect();
+    if pols.is_empty() {
+        return np_headline;
+    }
+    let tier = |t: Tier| -> Option<String> {
+        let names: Vec<String> = pols
+            .iter()
+            .filter(|p| p.tier == t)
+            .map(|p| match p.has_priority() {
+                true => format!("{} priority {}", p.key(), p.priority),
+                false => p.key().to_string(),
+            })
+            .collect();
+        (!names.is_empty()).then(|| format!("{}: {}", t.as_str(), names.join(", ")))
+    };
+    let np = if np_isolated {
+        format!("NetworkPolicy: {np_headline}")
+    } else {
+        "NetworkPolicy: not isolated".to_string()
+    };
+    [tier(Tier::Admin), Some(np), tier(Tier::Baseline)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" -> ")
 }
