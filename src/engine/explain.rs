@@ -70,9 +70,13 @@ fn rule_name(policy: &str, dir: Direction, rule: usize) -> String {
 
 fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<(Protocol, u16)>) {
     if let Some(t) = &side.tiers {
-        if !super::tiers::explain_chain(lines, side, t, who, q) {
-            return;
-        }
+        // None: no tier rule touches the question, NetworkPolicy's own
+        // words follow unindented.
+        let indent = match super::tiers::explain_chain(lines, side, t, who, q) {
+            Some(false) => return,
+            Some(true) => true,
+            None => false,
+        };
         // The NetworkPolicy tier decided: its rules, one level down.
         let np = SideVerdict {
             allowed: t.np.clone().unwrap_or_else(PortSet::all),
@@ -81,8 +85,10 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
         };
         let start = lines.len();
         explain_side(lines, &np, who, q);
-        for l in &mut lines[start..] {
-            l.indent += 1;
+        if indent {
+            for l in &mut lines[start..] {
+                l.indent += 1;
+            }
         }
         return;
     }

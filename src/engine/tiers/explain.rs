@@ -72,15 +72,16 @@ pub fn tie_text(t: &TierTie) -> String {
     )
 }
 
-/// Pushes the chain of one side. Returns true when the NetworkPolicy tier
-/// decided part of the question for an isolated pod, so its rules follow.
+/// Pushes the chain of one side. Some(true) when the NetworkPolicy tier
+/// decided part of the question for an isolated pod, so its rules follow;
+/// None (nothing pushed) when NetworkPolicy alone decided the question.
 pub(crate) fn explain_chain(
     lines: &mut Vec<Line>,
     side: &SideVerdict,
     t: &TierSide,
     who: &str,
     q: Option<(Protocol, u16)>,
-) -> bool {
+) -> Option<bool> {
     let what = side.direction.as_str().to_lowercase();
     let ok = in_question(&side.allowed, q);
     let mark = if ok { Mark::Allow } else { Mark::Deny };
@@ -93,6 +94,10 @@ pub(crate) fn explain_chain(
     let np_decides = relevant
         .iter()
         .any(|d| matches!(d, TierDecision::NetworkPolicy { isolated: true, .. }));
+    if np_decides && relevant.len() == 1 && t.ties.is_empty() && t.depends.is_empty() {
+        // No tier rule touches the question: NetworkPolicy's own words.
+        return None;
+    }
     if q.is_some() {
         // One port: one path through the tiers.
         let chain: Vec<String> = relevant.iter().map(|d| decision_text(d, side)).collect();
@@ -144,7 +149,7 @@ pub(crate) fn explain_chain(
             text: d.clone(),
         });
     }
-    np_decides
+    Some(np_decides)
 }
 
 /// What the summary must add: ties that change the answer to the question
