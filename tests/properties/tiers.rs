@@ -259,3 +259,43 @@ proptest! {
         }
     }
 }
+
+fn tier_change_strategy() -> impl Strategy<Value = Vec<netpol_tui::engine::proposal::Change>> {
+    use netpol_tui::engine::proposal::Change;
+    let ev = prop_oneof![
+        2 => cluster_policy_strategy(1).prop_map(Change::UpsertClusterPolicy),
+        2 => cluster_policy_strategy(7).prop_map(Change::UpsertClusterPolicy),
+        1 => (0..4usize).prop_map(|i| Change::DeleteClusterPolicy(
+            netpol_tui::engine::tiers::ClusterPolicyKey { kind: ClusterKind::Cnp, name: format!("c{i}") }
+        )),
+        1 => super::change_strategy().prop_map(|mut v| v.remove(0)),
+    ];
+    proptest::collection::vec(ev, 1..4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: regressions(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn what_if_with_tiers_equals_a_full_diff(mut s in snapshot_strategy(), cps in cluster_policies_strategy(), changes in tier_change_strategy(), workload in proptest::bool::ANY) {
+        use netpol_tui::engine::connectivity::{Granularity, report_pair};
+        use netpol_tui::engine::diff::{PreviewOptions, diff_reports, preview};
+        use netpol_tui::engine::proposal::Proposal;
+        s.cluster_policies = cps;
+        let g = if workload { Granularity::Workload } else { Granularity::Pod };
+        let idx = Index::from_snapshot(s.clone());
+        let proposal = Proposal::new(changes);
+        let d = preview(&idx, &proposal, &PreviewOptions::new(g));
+        let mut after = Index::from_snapshot(s.clone());
+        after.apply_all(proposal.events());
+        let (before_r, after_r) = report_pair(&idx, &after, g);
+        let full = diff_reports(&before_r, &after_r);
+        let got: Vec<(String, String, String, String)> = d.entries.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
+        let want: Vec<(String, String, String, String)> = full.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
+        prop_assert_eq!(got, want);
+        if !workload {
+            let unchanged = before_r.internal.iter().filter(|r| after_r.internal.iter().any(|x| x.src == r.src && x.dst == r.dst && x.ports == r.ports)).count() as u64;
+            prop_assert_eq!(d.unchanged_pairs, unchanged);
+        }
+    }
+}

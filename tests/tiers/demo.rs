@@ -49,3 +49,32 @@ fn the_demo_tiers_show_admin_deny_pass_and_a_baseline_default() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_what_if_applying_the_demo_tiers_explains_through_the_chain() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::Proposal;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let base = Index::from_snapshot(load_paths(&[root.join("demo")]).snapshot);
+    let tiers = load_paths(&[root.join("demo-tiers")]);
+    let proposal = Proposal::from_loaded(&base, tiers.snapshot, &[]);
+    assert_eq!(proposal.changes.len(), 3, "{:?}", proposal.summary);
+    let d = preview(&base, &proposal, &PreviewOptions::new(Granularity::Pod));
+    let lost = d
+        .entries
+        .iter()
+        .find(|e| e.src == "shop/frontend" && e.dst == "legacy/ftp-bridge")
+        .expect("frontend -> ftp-bridge is cut by the Baseline default");
+    assert!(lost.after.is_empty(), "{lost:?}");
+    let why = lost.why.join("\n");
+    assert_eq!(
+        why,
+        "ingress of the destination: Baseline: cnp/legacy-default priority 100, ingress rule 2 \"deny-other-namespaces\" (Deny) denies All Connections"
+    );
+    assert!(
+        d.entries
+            .iter()
+            .any(|e| e.src == "payments/worker" && e.dst.starts_with("169.254.169.254"))
+    );
+}

@@ -58,6 +58,77 @@ impl<'a> Compiled<'a> {
             .allowed
     }
 
+    /// What `a` may open to `b`, through the tiers on both sides.
+    fn tiered_pair(&self, tp: &TierPols, a: ClassId, b: ClassId) -> PortSet {
+        let np_e = self.egress[a.index()]
+            .is_some()
+            .then(|| self.egress_to_class(a, b));
+        let e = self.tiered_side(
+            &tp.egress[a.index()],
+            a,
+            Direction::Egress,
+            Endpoint::Class(b),
+            np_e,
+        );
+        if e.is_empty() {
+            return e;
+        }
+        let np_i = self.ingress[b.index()]
+            .is_some()
+            .then(|| self.ingress_from_class(b, a));
+        let i = self.tiered_side(
+            &tp.ingress[b.index()],
+            b,
+            Direction::Ingress,
+            Endpoint::Class(a),
+            np_i,
+        );
+        e.intersect(&i)
+    }
+
+    /// `a`'s rows to and from external ranges, through the tiers.
+    fn tiered_external(
+        &self,
+        tp: &TierPols,
+        a: ClassId,
+        dst_ranges: &[IpRange],
+        src_ranges: &[IpRange],
+        out: &mut ClassConnectivity,
+    ) {
+        for r in dst_ranges {
+            let side = &self.egress[a.index()];
+            let np = side
+                .is_some()
+                .then(|| self.side_ports(side, |t| t.contains_range(r), None));
+            let p = self.tiered_side(
+                &tp.egress[a.index()],
+                a,
+                Direction::Egress,
+                Endpoint::Ip(*r),
+                np,
+            );
+            if !p.is_empty() {
+                out.to_external.push((a, *r, p));
+            }
+        }
+        for r in src_ranges {
+            let side = &self.ingress[a.index()];
+            let np = side
+                .is_some()
+                .then(|| self.side_ports(side, |t| t.contains_range(r), Some(a)));
+            let p = self.tiered_side(
+                &tp.ingress[a.index()],
+                a,
+                Direction::Ingress,
+                Endpoint::Ip(*r),
+                np,
+            );
+            if !p.is_empty() {
+                out.from_external.push((*r, a, p));
+            }
+        }
+    }
+
     /// Every class pair and external row, through the tiers.
     pub(super) fn tiered(
         &self,
@@ -68,66 +139,44 @@ impl<'a> Compiled<'a> {
         let tp = self.tier_pols();
         for &a in &self.classes {
             for &b in &self.classes {
-                let np_e = self.egress[a.index()]
-                    .is_some()
-                    .then(|| self.egress_to_class(a, b));
-                let e = self.tiered_side(
-                    &tp.egress[a.index()],
-                    a,
-                    Direction::Egress,
-                    Endpoint::Class(b),
-                    np_e,
-                );
-                if e.is_empty() {
-                    continue;
-                }
-                let np_i = self.ingress[b.index()]
-                    .is_some()
-                    .then(|| self.ingress_from_class(b, a));
-                let i = self.tiered_side(
-                    &tp.ingress[b.index()],
-                    b,
-                    Direction::Ingress,
-                    Endpoint::Class(a),
-                    np_i,
-                );
-                let allowed = e.intersect(&i);
+                let allowed = self.tiered_pair(&tp, a, b);
                 if !allowed.is_empty() {
                     out.pairs.push((a, b, allowed));
                 }
             }
-            for r in dst_ranges {
-                let side = &self.egress[a.index()];
-                let np = side
-                    .is_some()
-                    .then(|| self.side_ports(side, |t| t.contains_range(r), None));
-                let p = self.tiered_side(
-                    &tp.egress[a.index()],
-                    a,
-                    Direction::Egress,
-                    Endpoint::Ip(*r),
-                    np,
-                );
-                if !p.is_empty() {
-                    out.to_external.push((a, *r, p));
+            self.tiered_external(&tp, a, dst_ranges, src_ranges, &mut out);
+        }
+        out
+    }
+
+    /// [`Compiled::touching`] and the external rows of `classes`, through
+    /// the tiers: every pair with a client or a server among `classes`.
+    pub(super) fn tiered_touching(
+        &self,
+        classes: &[ClassId],
+        dst_ranges: &[IpRange],
+        src_ranges: &[IpRange],
+    ) -> ClassConnectivity {
+        let mut out = ClassConnectivity::default();
+        let tp = self.tier_pols();
+        let live = |c: &ClassId| self.class_ns.get(c.index()).is_some_and(|n| *n != u32::MAX);
+        let mut named: Vec<ClassId> = classes.iter().copied().filter(live).collect();
+        named.sort_unstable();
+        named.dedup();
+        for &a in &self.classes {
+            let a_named = named.binary_search(&a).is_ok();
+            for &b in &self.classes {
+                if !a_named && named.binary_search(&b).is_err() {
+                    continue;
+                }
+                let allowed = self.tiered_pair(&tp, a, b);
+                if !allowed.is_empty() {
+                    out.pairs.push((a, b, allowed));
                 }
             }
-            for r in src_ranges {
-                let side = &self.ingress[a.index()];
-                let np = side
-                    .is_some()
-                    .then(|| self.side_ports(side, |t| t.contains_range(r), Some(a)));
-                let p = self.tiered_side(
-                    &tp.ingress[a.index()],
-                    a,
-                    Direction::Ingress,
-                    Endpoint::Ip(*r),
-                    np,
-                );
-                if !p.is_empty() {
-                    out.from_external.push((*r, a, p));
-                }
-            }
+        }
+        for &a in &named {
+            self.tiered_external(&tp, a, dst_ranges, src_ranges, &mut out);
         }
         out
     }

@@ -100,6 +100,24 @@ impl Index {
             .collect()
     }
 
+    /// The pods the subject of cluster-scoped policy `key` selects now
+    /// (none when it does not exist).
+    pub fn tier_subject_pods(&self, key: &ClusterPolicyKey) -> Vec<crate::engine::model::PodKey> {
+        let Some(p) = self.cluster_policies().iter().find(|p| &p.key() == key) else {
+            return Vec::new();
+        };
+        self.classes()
+            .filter(|(_, c)| {
+                !c.host_network && p.subject.matches(&self.ns_labels(&c.namespace), &c.labels)
+            })
+            .flat_map(|(_, c)| {
+                c.members
+                    .iter()
+                    .map(|m| crate::engine::model::PodKey::new(&c.namespace, m))
+            })
+            .collect()
+    }
+
     fn tier_peer_match(
         &self,
         peer: &TierPeer,

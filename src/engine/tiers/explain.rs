@@ -216,3 +216,52 @@ pub fn tier_headline(
         .collect::<Vec<_>>()
         .join(" -> ")
 }
+
+/// Why a what-if changed `lost` / `gained` ports on one side, through the
+/// tier chain after the change: one line per deciding rule. The bool is
+/// true when the NetworkPolicy tier decided some of them (its own reasons
+/// follow).
+pub fn change_reasons(
+    t: &TierSide,
+    dir: &str,
+    who: &str,
+    lost: &PortSet,
+    gained: &PortSet,
+) -> (Vec<String>, bool) {
+    let mut out = Vec::new();
+    let mut np = false;
+    for d in &t.chain {
+        match d {
+            TierDecision::Step(s) => {
+                let (set, verb) = match s.action {
+                    Action::Deny => (lost, "denies"),
+                    Action::Accept => (gained, "accepts"),
+                    Action::Pass => continue,
+                };
+                let ports = s.ports.intersect(set);
+                if !ports.is_empty() {
+                    out.push(format!(
+                        "{dir} of the {who}: {} {verb} {ports}",
+                        step_text(s, t.direction)
+                    ));
+                }
+            }
+            TierDecision::NetworkPolicy {
+                ports,
+                isolated: true,
+            } => {
+                np |= !ports.intersect(&lost.union(gained)).is_empty();
+            }
+            TierDecision::NetworkPolicy { .. } => {}
+            TierDecision::Default(ports) => {
+                let ports = ports.intersect(gained);
+                if !ports.is_empty() {
+                    out.push(format!(
+                        "{dir} of the {who}: no tier decides {ports}: allowed by default"
+                    ));
+                }
+            }
+        }
+    }
+    (out, np)
+}

@@ -16,7 +16,7 @@ use super::model::{LabelSelector, PolicyPort};
 
 pub use eval::{TierDecision, TierSide, TierStep, TierTie};
 pub(crate) use explain::explain_chain;
-pub use explain::{caveats, step_text, tie_text, tier_headline};
+pub use explain::{caveats, change_reasons, step_text, tie_text, tier_headline};
 
 /// Which API object a cluster-scoped policy came from (for names and text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
