@@ -211,6 +211,13 @@ impl Proposal {
         self.changes.push(Change::DeletePolicy(key));
     }
 
+    /// Adds the deletion of a cluster-scoped policy; the caller checks
+    /// that it exists.
+    pub fn delete_cluster_policy(&mut self, key: crate::engine::tiers::ClusterPolicyKey) {
+        self.summary.push(format!("delete {key}"));
+        self.changes.push(Change::DeleteClusterPolicy(key));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }

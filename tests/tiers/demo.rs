@@ -78,3 +78,26 @@ fn a_what_if_applying_the_demo_tiers_explains_through_the_chain() {
             .any(|e| e.src == "payments/worker" && e.dst.starts_with("169.254.169.254"))
     );
 }
+
+#[test]
+fn deleting_a_cluster_scoped_policy_in_a_what_if() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::Proposal;
+    use netpol_tui::engine::tiers::{ClusterKind, ClusterPolicyKey};
+    let idx = demo_with_tiers();
+    let mut p = Proposal::default();
+    p.delete_cluster_policy(ClusterPolicyKey {
+        kind: ClusterKind::Cnp,
+        name: "legacy-default".into(),
+    });
+    assert_eq!(p.summary, vec!["delete cnp/legacy-default"]);
+    let d = preview(&idx, &p, &PreviewOptions::new(Granularity::Pod));
+    let e = d
+        .entries
+        .iter()
+        .find(|e| e.src == "shop/frontend" && e.dst == "legacy/ftp-bridge")
+        .expect("regained");
+    assert!(e.before.is_empty() && e.after.is_all(), "{e:?}");
+    assert!(d.entries.iter().all(|e| e.lost().is_empty()));
+}

@@ -253,14 +253,9 @@ pub fn change_reasons(
                 np |= !ports.intersect(&lost.union(gained)).is_empty();
             }
             TierDecision::NetworkPolicy { .. } => {}
-            TierDecision::Default(ports) => {
-                let ports = ports.intersect(gained);
-                if !ports.is_empty() {
-                    out.push(format!(
-                        "{dir} of the {who}: no tier decides {ports}: allowed by default"
-                    ));
-                }
-            }
+            // Allowed by default also on sides the change did not touch:
+            // not a reason worth a line.
+            TierDecision::Default(_) => {}
         }
     }
     (out, np)
