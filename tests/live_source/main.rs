@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 mod access;
 mod sync_and_watch;
+mod tiers;
 
 const CONTEXT: &str = "fake-ctx";
 const WAIT: Duration = Duration::from_secs(20);
