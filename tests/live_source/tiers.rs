@@ -86,3 +86,15 @@ async fn a_forbidden_cluster_network_policy_list_is_a_note() {
         state.notes
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_follower_reads_cluster_network_policies() {
+    let fake = FakeApiServer::start().await;
+    populate(&fake, 1);
+    fake.create_value(cnp("guard", 10));
+    let mut f = Follower::new(opts(&fake.write_kubeconfig(CONTEXT)));
+    f.until("tiers", |i, _| i.cluster_policies().len() == 1)
+        .await;
+    assert_eq!(f.count("ReplaceClusterPolicies"), 1);
+    fake.assert_only_gets();
+}

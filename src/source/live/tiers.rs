@@ -7,6 +7,7 @@ use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 
 use super::errors::{api_status, is_forbidden};
+use crate::engine::model::Event;
 use crate::engine::tiers::{ClusterKind, ClusterPolicy};
 use crate::source::convert::cluster_policy_from_value;
 
@@ -30,6 +31,8 @@ pub(crate) struct TierList {
     /// For the user: kinds not readable, objects refused. A kind whose
     /// CRD is not installed (404) is no news.
     pub notes: Vec<String>,
+    /// The kinds whose answer is known (listed, or not installed: none).
+    pub known: Vec<ClusterKind>,
 }
 
 pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
@@ -46,6 +49,7 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
         match api.list(&ListParams::default()).await {
             Ok(list) => {
+                out.known.push(kind);
                 for obj in list.items {
                     let name = obj.metadata.name.clone().unwrap_or_default();
                     let Ok(mut v) = serde_json::to_value(&obj) else {
@@ -69,7 +73,7 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
                     }
                 }
             }
-            Err(e) if api_status(&e).is_some_and(|s| s.code == 404) => {}
+            Err(e) if api_status(&e).is_some_and(|s| s.code == 404) => out.known.push(kind),
             Err(e) if is_forbidden(&e) => out.notes.push(format!(
                 "{plural}.{GROUP} is forbidden: verdicts leave out {} objects (see assets/rbac.yaml)",
                 kind.kind()
@@ -80,4 +84,34 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
         }
     }
     out
+}
+
+/// How often the TUI's live mode lists the three kinds again (they change
+/// rarely; a poll keeps this to one request per kind).
+pub(crate) const POLL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Lists the three kinds now and every [`POLL`], as one replace event
+/// each time the answer changes (kinds that could not be read are left as
+/// they were).
+pub(crate) fn poll_events(client: Client) -> impl futures::Stream<Item = Event> + Send + 'static {
+    futures::stream::unfold(
+        (client, None::<Vec<ClusterPolicy>>, true),
+        |(client, last, mut first)| async move {
+            loop {
+                if !first {
+                    tokio::time::sleep(POLL).await;
+                }
+                first = false;
+                let l = list_cluster_policies(&client).await;
+                if l.known.is_empty() || last.as_ref() == Some(&l.policies) {
+                    continue;
+                }
+                let ev = Event::ReplaceClusterPolicies {
+                    kinds: l.known,
+                    policies: l.policies.clone(),
+                };
+                return Some((ev, (client, Some(l.policies), false)));
+            }
+        },
+    )
 }

@@ -347,7 +347,11 @@ async fn start(opts: LiveOptions) -> Result<BoxStream<'static, LiveUpdate>, Live
             .into_stream(),
         Driver::<net::NetworkPolicy>::new(client.clone(), target.clone(), focus.clone(), vec![])
             .into_stream(),
-        Driver::<core::Service>::new(client, target.clone(), focus, vec![]).into_stream(),
+        Driver::<core::Service>::new(client.clone(), target.clone(), focus, vec![]).into_stream(),
+        // Cluster-scoped tiers: CRDs that change rarely, polled.
+        super::tiers::poll_events(client)
+            .map(|e| vec![Out::Event(e)])
+            .boxed(),
     ]);
     let health = Health::new(target.server.clone(), target.context.clone());
     let first = LiveUpdate::Health(Box::new(health.clone()));
