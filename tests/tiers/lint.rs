@@ -224,3 +224,20 @@ fn a_rule_that_earlier_rules_or_policies_decide_entirely_is_shadowed() {
     ));
     assert!(with(&f, "cnp-shadowed-rule").is_empty(), "{f:#?}");
 }
+
+#[test]
+fn only_a_deny_of_every_address_counts_as_an_egress_default_deny() {
+    let f = findings(&cnp(
+        "half",
+        "Baseline",
+        50,
+        NS_A,
+        "  egress:\n  - {action: Deny, to: [{namespaces: {}}, {networks: [0.0.0.0/1]}]}\n",
+    ));
+    assert!(
+        with(&f, "missing-default-deny-egress")
+            .iter()
+            .any(|x| x.namespace.as_deref() == Some("a")),
+        "0.0.0.0/1 leaves half the addresses open: {f:#?}"
+    );
+}

@@ -62,7 +62,10 @@ pub(super) fn tier_default_deny(idx: &Index, c: ClassId, dir: Direction) -> bool
         .filter(|r| r.action == Action::Deny && r.ports.is_empty())
         .collect();
     let pods = rules.iter().any(|r| covers_all_pods(r));
-    let world: ipnet::IpNet = ipnet::IpNet::V4(ipnet::Ipv4Net::default());
+    let world = ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::UNSPECIFIED,
+        0,
+    ));
     let outside = dir == Direction::Ingress
         || rules.iter().any(|r| {
             r.peers

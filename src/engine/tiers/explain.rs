@@ -171,7 +171,12 @@ pub fn caveats(v: &PairVerdict, q: Option<(Protocol, u16)>) -> Vec<String> {
             out.push("depends on DNS names".to_string());
         }
     }
-    out.dedup();
+    let mut seen = Vec::new();
+    out.retain(|c| {
+        let new = !seen.contains(c);
+        seen.push(c.clone());
+        new
+    });
     out
 }
 
