@@ -71,6 +71,8 @@ pub enum Selected {
     Namespace(String),
     Pod(PodKey),
     Policy(PolicyKey),
+    /// A cluster-scoped policy (no namespace).
+    ClusterPolicy(crate::engine::tiers::ClusterPolicyKey),
 }
 
 impl Selected {
@@ -81,6 +83,7 @@ impl Selected {
             Selected::Namespace(n) => Some(n),
             Selected::Pod(k) => Some(&k.namespace),
             Selected::Policy(k) => Some(&k.namespace),
+            Selected::ClusterPolicy(_) => None,
         }
     }
 }
@@ -92,6 +95,7 @@ pub enum Detail {
     Namespace(Box<NamespaceModel>),
     Pod(Box<PodModel>),
     Policy(Box<PolicyModel>),
+    ClusterPolicy(Box<super::models::cluster_policy::ClusterPolicyModel>),
 }
 
 /// Panes that take focus with Tab.

@@ -10,6 +10,7 @@ mod explain;
 mod lint;
 mod peers;
 mod ports;
+mod tui;
 
 use common::index;
 use netpol_tui::engine::explain::explain;

@@ -69,6 +69,10 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
             Pane::Tree => {
                 let cur = app.tree_state.borrow().selected().to_vec();
                 match cur.len() {
+                    2 if cur[0] == TreeId::Tiers => {
+                        app.tree_state.borrow_mut().select(cur[..1].to_vec());
+                        app.selected = Selected::None;
+                    }
                     2 => select(app, selected_of(&cur[..1])),
                     1 if app.tree_state.borrow().opened().contains(&cur) => {
                         set_open(app, &cur[0], false)

@@ -95,6 +95,8 @@ pub(super) fn refresh_detail(app: &mut App) {
         Selected::Policy(k) => {
             models::policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
         }
+        Selected::ClusterPolicy(k) => models::cluster_policy::model(idx, k)
+            .map_or(Detail::None, |m| Detail::ClusterPolicy(Box::new(m))),
     };
     if !same_selection {
         app.scroll_main = 0;
