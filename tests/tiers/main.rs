@@ -8,6 +8,7 @@ mod common;
 mod demo;
 mod explain;
 mod lint;
+mod manifest;
 mod peers;
 mod ports;
 mod tui;

@@ -57,6 +57,9 @@ fn the_tree_has_a_cluster_scoped_section_with_a_policy_view() {
         t.contains("from namespaces team=monitoring -> 3 pods: monitoring/alertmanager"),
         "{t}"
     );
+    // The YAML follows the resolved rules.
+    assert!(t.contains("YAML"), "{t}");
+    assert!(t.contains("kind: ClusterNetworkPolicy"), "{t}");
 }
 
 #[test]

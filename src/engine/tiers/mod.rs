@@ -7,6 +7,7 @@
 
 mod eval;
 mod explain;
+mod manifest;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ use super::model::{LabelSelector, PolicyPort};
 pub use eval::{TierDecision, TierSide, TierStep, TierTie};
 pub(crate) use explain::explain_chain;
 pub use explain::{caveats, change_reasons, step_text, tie_text, tier_headline};
+pub use manifest::cluster_policy_yaml;
 
 /// Which API object a cluster-scoped policy came from (for names and text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -19,6 +19,8 @@ pub struct ClusterPolicyModel {
     pub subject: String,
     /// Per direction: (rule heading, lines for its peers and ports).
     pub rules: Vec<(String, Vec<String>)>,
+    /// The policy as YAML, one line each.
+    pub yaml: Vec<String>,
 }
 
 fn pods_text(pods: &[PodKey]) -> String {
@@ -115,5 +117,9 @@ pub fn model(idx: &Index, key: &ClusterPolicyKey) -> Option<ClusterPolicyModel> 
         header,
         subject,
         rules,
+        yaml: crate::engine::tiers::cluster_policy_yaml(p)
+            .lines()
+            .map(str::to_string)
+            .collect(),
     })
 }

@@ -25,6 +25,9 @@ pub fn lines<'a>(m: &'a ClusterPolicyModel, theme: &Theme) -> Vec<Line<'a>> {
             out.push(Line::styled(format!("  {l}"), theme.dim));
         }
     }
+    out.push(Line::default());
+    out.push(Line::styled("YAML", theme.policy));
+    out.extend(m.yaml.iter().map(|l| Line::raw(l.clone())));
     out
 }
 
