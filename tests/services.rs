@@ -328,3 +328,136 @@ fn lint_service_no_backends_and_port_blocked() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_service_client_says_all_some_or_none_and_json_allowed_means_all() {
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "svc/payments/api",
+        "payments/db",
+        "--port",
+        "5432",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("one answer per kind of pod (all are allowed)"),
+        "{out}"
+    );
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "svc/payments/api",
+        "payments/worker",
+        "--port",
+        "9090",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["outcome"], "none");
+    assert_eq!(v["allowed"], false);
+    // checkout's egress allows 8443 only: the canary's 9443 is denied.
+    let (code, out) = cli(&[
+        "can-reach",
+        "--demo",
+        "shop/checkout",
+        "svc/payments/api",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["outcome"], "some");
+    assert_eq!(v["allowed"], false);
+}
+
+#[test]
+fn a_host_network_backend_has_no_verdict_and_is_never_counted_as_allowed() {
+    let dir = std::env::temp_dir().join(format!("netpol-svc-hn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let f = dir.join("hn.yaml");
+    let base = concat!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: agent}}\n",
+        "spec: {hostNetwork: true, containers: [{name: c, image: x, ports: [{containerPort: 9100}]}]}\n",
+        "status: {phase: Running}\n---\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: agent}}\n",
+        "spec: {containers: [{name: c, image: x, ports: [{containerPort: 9100}]}]}\n",
+        "status: {phase: Running}\n---\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: y, labels: {app: c}}\n",
+        "spec: {containers: [{name: c, image: x}]}\nstatus: {phase: Running}\n---\n",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: agent, namespace: x}\n",
+        "spec: {selector: {app: agent}, ports: [{port: 9100}]}\n",
+    );
+    std::fs::write(&f, base).expect("write");
+    let path = f.to_str().expect("utf-8 path");
+    // b is allowed (nothing isolates it); a has no verdict: "some", exit 3.
+    let (code, out) = cli(&["can-reach", "-f", path, "y/client", "svc/x/agent"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("1 of 2 backends allowed"), "{out}");
+    assert!(out.contains("1 is a hostNetwork pod: no verdict"), "{out}");
+    assert!(out.contains("? x/a on TCP 9100: hostNetwork pod"), "{out}");
+    let (_, out) = cli(&["connectivity", "-f", path, "--by", "service"]);
+    assert!(
+        out.contains("y/client[Pod] => x/agent[Service] : TCP 9100->9100 (some: 1 of 2 pod pairs)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# x/agent[Service]: its hostNetwork backends"),
+        "{out}"
+    );
+    // Deny b: nothing allowed and a has no verdict: no answer, not "none".
+    let deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+    std::fs::write(&f, format!("{base}{deny}")).expect("write");
+    let (code, out) = cli(&["can-reach", "-f", path, "y/client", "svc/x/agent"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("hostNetwork"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_verify_expectation_is_for_the_pod_the_command_runs_in() {
+    // Service a/s has two kinds of pods; only v2 may call t. The command
+    // runs in the first client pod (v1): it must expect a timeout, even
+    // though some client pod is allowed.
+    let yaml = pod("a", "s-1", "{app: s, v: v1}", "[]")
+        + &pod("a", "s-2", "{app: s, v: v2}", "[]")
+        + &svc("a", "s", "{selector: {app: s}, ports: [{port: 80}]}")
+        + &pod("b", "t-1", "{app: t}", "[{containerPort: 8080}]")
+        + &svc(
+            "b",
+            "t",
+            "{selector: {app: t}, ports: [{port: 80, targetPort: 8080}]}",
+        )
+        + "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: eg, namespace: a}\nspec:\n  podSelector: {matchLabels: {v: v2}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {}, podSelector: {matchLabels: {app: t}}}]\n    ports: [{port: 8080}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: eg-v1, namespace: a}\nspec:\n  podSelector: {matchLabels: {v: v1}}\n  policyTypes: [Egress]\n";
+    let dir = std::env::temp_dir().join(format!("netpol-svc-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let f = dir.join("v.yaml");
+    std::fs::write(&f, &yaml).expect("write");
+    let path = f.to_str().expect("utf-8 path");
+    let (code, out) = cli(&["can-reach", "-f", path, "svc/a/s", "svc/b/t"]);
+    // Only some client pods may reach the backend: "some", never "allowed".
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.starts_with("PARTLY ALLOWED: svc/a/s -> Service b/t"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0 of 1 backend allowed on TCP 8080 (Service port 80); 1 is allowed from some client pods only"),
+        "{out}"
+    );
+    assert!(
+        out.contains("~ b/t-1 on TCP 8080: allowed from some client pods only"),
+        "{out}"
+    );
+    assert!(out.contains("kubectl exec -n a pod/s-1 --"), "{out}");
+    assert!(out.contains("expect: times out"), "{out}");
+    let (code, out) = cli(&["connectivity", "-f", path, "--by", "service"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("a/s[Service] => b/t[Service] : TCP 80->8080 (some: 1 of 2 pod pairs)"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -72,7 +72,8 @@ fn tree_opens_and_badges_pods() {
     let mut h = demo();
     find(&mut h, "shop");
     h.key(KeyCode::Enter);
-    h.keys("jjjjjjjjj");
+    // Past the 8 policies and the 5 Services: the first pod.
+    h.keys("jjjjjjjjjjjjjj");
     insta::assert_snapshot!("tree_open_shop", h.text());
     assert!(
         matches!(h.app.selected, Selected::Pod(_)),
@@ -321,4 +322,87 @@ fn what_if_draft_errors_are_located() {
     h.send(Msg::Edited(Err("cannot run the editor".into())));
     assert!(h.text().contains("cannot run the editor"));
     assert!(h.app.whatif.proposal.is_some());
+}
+
+#[test]
+fn services_in_tree_service_view_and_pod_view() {
+    let mut h = demo();
+    find(&mut h, "svc/payments/api");
+    assert_eq!(
+        h.app.selected,
+        Selected::Service(netpol_tui::engine::model::ServiceKey::new(
+            "payments", "api"
+        ))
+    );
+    // Right shows the backends under the Service.
+    h.key(KeyCode::Right);
+    let text = h.text();
+    assert!(text.contains("⇄ api 443/TCP (2 backends)"), "{text}");
+    assert!(
+        text.contains("https(8443)") && text.contains("https(9443)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("tree_service_payments_api", text);
+    // Down onto a backend: the pod itself, whose view lists its Services.
+    h.key(KeyCode::Down);
+    assert_eq!(
+        h.app.selected,
+        Selected::Pod(PodKey::new("payments", "api"))
+    );
+    h.key(KeyCode::Down);
+    assert_eq!(
+        h.app.selected,
+        Selected::Pod(PodKey::new("payments", "api-canary"))
+    );
+    let text = h.text();
+    assert!(text.contains("api 443->https(9443)/TCP"), "{text}");
+    insta::assert_snapshot!("pod_canary_services", text);
+    // Left goes back to the Service.
+    h.key(KeyCode::Left);
+    assert!(matches!(h.app.selected, Selected::Service(_)));
+    // A selectorless Service: listed, no backends known, no verdict.
+    find(&mut h, "svc/legacy/mainframe");
+    let text = h.text();
+    assert!(text.contains("⇄ mainframe 23/TCP (backends un"), "{text}");
+    assert!(text.contains("backends unknown, so no verdict:"), "{text}");
+    assert!(
+        text.contains("selectorless: its endpoints are managed by hand"),
+        "{text}"
+    );
+}
+
+#[test]
+fn trace_to_a_service_asks_its_port_and_prints_the_test() {
+    let mut h = demo_with(ThemeKind::Mono, 120, 60);
+    find(&mut h, "shop/checkout");
+    h.keys("t");
+    h.keys("svc/payments/api");
+    h.key(KeyCode::Enter);
+    // The port field opens for the Service port.
+    assert!(matches!(&h.app.overlay, Overlay::Trace(t) if t.editing && t.service.is_some()));
+    assert!(h.text().contains("the Service port: 443 or its name"));
+    h.keys("443");
+    h.key(KeyCode::Enter);
+    let text = h.text();
+    assert!(
+        text.contains("PARTLY ALLOWED: shop/checkout -> Service payments/api"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 of 2 backends allowed on TCP 8443 or 9443"),
+        "{text}"
+    );
+    assert!(text.contains("✗ payments/api-canary on TCP 9443"), "{text}");
+    assert!(
+        text.contains(
+            "kubectl exec -n shop deploy/checkout -- nc -zv -w 3 api.payments.svc.cluster.local 443"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!("trace_service_some", text);
+    // Swap needs a pod or address destination (`Needs::TraceTo`): the key
+    // is greyed and does nothing.
+    assert!(!h.app.can(netpol_tui::tui::keymap::Needs::TraceTo));
+    h.keys("s");
+    assert!(matches!(&h.app.overlay, Overlay::Trace(t) if t.service.is_some()));
 }

@@ -194,14 +194,17 @@ fn demo_navigate_find_help_quit() {
         s.lines().any(|l| l.contains("shop in") && l.contains('⚠'))
     });
 
-    // Tree: down to kube-system, open it, down onto its first policy or pod.
+    // Tree: down to kube-system, open it, down onto its second child (it
+    // has no policies: its Services come first, then its pods).
     t.keys(&["j"]);
     t.wait_for("Namespace kube-system");
     t.keys(&["Enter"]);
     t.wait_for("▾ kube-system");
     t.keys(&["Down", "Down"]);
     t.wait("a kube-system child", |s| {
-        s.contains("Pod kube-system/") || s.contains("Policy kube-system/")
+        s.contains("Pod kube-system/")
+            || s.contains("Policy kube-system/")
+            || s.contains("Service kube-system/metrics-server")
     });
 
     // Finder: type, the list narrows; Enter jumps to the pod.

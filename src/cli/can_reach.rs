@@ -90,7 +90,14 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
     let answers = &reach.answers;
     let text = if args.output == "json" {
         let docs: Vec<JsonAnswer> = answers.iter().map(json_answer).collect();
-        let mut doc = serde_json::json!({"allowed": allowed, "answers": docs});
+        // With a Service, `allowed` means every backend (as with a Service
+        // destination); `outcome` says all, none or some.
+        let json_allowed = if service_client {
+            outcome == Outcome::All
+        } else {
+            allowed
+        };
+        let mut doc = serde_json::json!({"allowed": json_allowed, "answers": docs});
         if service_client {
             doc["outcome"] = outcome.as_str().into();
         }
@@ -107,7 +114,11 @@ pub fn run(idx: &Index, args: &CanReachArgs, default_ns: Option<&str>) -> Result
                 "{} -> {}: pods differ, one answer per kind of pod ({} allowed)\n\n",
                 from.name,
                 to.name,
-                if allowed { "some are" } else { "none is" }
+                match outcome {
+                    Outcome::All => "all are",
+                    Outcome::Some => "some are",
+                    Outcome::None => "none is",
+                }
             ));
         }
         for (i, a) in answers.iter().enumerate() {

@@ -7,10 +7,9 @@ use serde_json::{Value, json};
 use super::can_reach::{CanReachArgs, json_answer};
 use crate::engine::index::Index;
 use crate::engine::model::{PortRef, ServiceKey};
-use crate::engine::query::verify::{Expect, Target, Verify, verify};
-use crate::engine::query::{
-    End, Outcome, PortQuery, Reach, Resolved, ServiceReach, can_reach_service,
-};
+pub(super) use crate::engine::query::verify::verify_pods;
+use crate::engine::query::verify::{Verify, verify_service};
+use crate::engine::query::{Outcome, PortQuery, Resolved, ServiceReach, can_reach_service};
 
 /// `can-reach FROM svc/NS/NAME[:PORT]`.
 pub(super) fn run(
@@ -58,84 +57,6 @@ pub(super) fn run(
     Ok((text, outcome.exit_code()))
 }
 
-fn expect_of(o: Outcome) -> Expect {
-    match o {
-        Outcome::All => Expect::Connects,
-        Outcome::None => Expect::TimesOut,
-        Outcome::Some => Expect::Varies,
-    }
-}
-
-/// One test per asked Service port, from the first client pod.
-fn verify_service(idx: &Index, from: &Resolved, reach: &ServiceReach) -> Vec<Verify> {
-    let Some(End::Pod(client)) = from.ends.first() else {
-        return Vec::new();
-    };
-    reach
-        .ports
-        .iter()
-        .map(|p| {
-            let o = Outcome::of(p.allowed_count(), p.endpoints().count());
-            verify(
-                idx,
-                client,
-                Target::Service(&reach.service),
-                p.port.protocol,
-                p.port.port,
-                expect_of(o),
-            )
-        })
-        .collect()
-}
-
-/// The test for a pod or address destination (`--verify`, or a Service client).
-pub(super) fn verify_pods(
-    idx: &Index,
-    from: &Resolved,
-    to: &Resolved,
-    reach: &Reach,
-    port: Option<&PortQuery>,
-) -> Option<Verify> {
-    let End::Pod(client) = from.ends.first()? else {
-        return None;
-    };
-    let answer = reach.answers.first()?;
-    let (protocol, number) = match port {
-        Some(PortQuery {
-            protocol,
-            port: PortRef::Number(n),
-        }) => (*protocol, *n),
-        Some(PortQuery {
-            protocol,
-            port: PortRef::Name(name),
-        }) => {
-            let End::Pod(p) = to.ends.first()? else {
-                return None;
-            };
-            let c = idx.pod_class(p)?;
-            let n = idx
-                .class(c)
-                .ports
-                .iter()
-                .find(|cp| cp.protocol == *protocol && cp.name.as_deref() == Some(name))?
-                .port;
-            (*protocol, n)
-        }
-        // Without a port there is no single command to run.
-        None => return None,
-    };
-    let target = match to.ends.first()? {
-        End::Pod(p) => Target::Pod(p),
-        End::Ip(ip) => Target::Ip(*ip),
-    };
-    let expect = if answer.explanation.allowed {
-        Expect::Connects
-    } else {
-        Expect::TimesOut
-    };
-    Some(verify(idx, client, target, protocol, number, expect))
-}
-
 pub(super) fn verify_json(v: &Verify) -> Value {
     json!({"exec": v.exec, "debug": v.debug, "expect": v.expect})
 }
@@ -171,6 +92,14 @@ fn text_doc(reach: &ServiceReach, outcome: Outcome, verifies: &[Verify]) -> Stri
         ));
         for b in &p.backends {
             match b.target {
+                Some(t) if b.no_verdict => s.push_str(&format!(
+                    "  ? {} on {} {t}: hostNetwork pod, NetworkPolicy gives no verdict\n",
+                    b.pod, sp.protocol
+                )),
+                Some(t) if b.partly => s.push_str(&format!(
+                    "  ~ {} on {} {t}: allowed from some client pods only\n",
+                    b.pod, sp.protocol
+                )),
                 Some(t) => s.push_str(&format!(
                     "  {} {} on {} {t}\n",
                     if b.allowed { "✓" } else { "✗" },
@@ -232,7 +161,9 @@ fn json_doc(reach: &ServiceReach, outcome: Outcome, verifies: &[Verify]) -> Stri
                 "backends": p.backends.iter().map(|b| json!({
                     "pod": b.pod.to_string(),
                     "target_port": b.target,
-                    "allowed": b.target.is_some() && b.allowed,
+                    "allowed": b.target.is_some() && b.allowed && !b.partly,
+                    "partly": b.partly,
+                    "no_verdict": b.no_verdict,
                 })).collect::<Vec<_>>(),
                 "verify": verifies.get(i).map(verify_json),
             })

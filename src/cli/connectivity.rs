@@ -7,6 +7,7 @@ use color_eyre::eyre::{Result, bail};
 use serde::Serialize;
 
 use super::By;
+use super::connectivity_service;
 use super::output::{Format, csv_field, dot_str, md_cell};
 use crate::engine::connectivity::{ConnRow, Granularity, Report, report};
 use crate::engine::index::Index;
@@ -17,15 +18,26 @@ pub struct ConnectivityArgs {
     /// Output format. json follows the netpol-connectivity/v1 contract (pods only).
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Format,
-    /// Report per pod, or per workload (pods grouped by owner, `ns/name[Kind]`).
+    /// Report per pod, per workload (pods grouped by owner, `ns/name[Kind]`), or
+    /// per Service (`ns/name[Service]`, with the Service ports that pass;
+    /// workloads no Service selects stay `ns/name[Kind]`).
     #[arg(long, value_enum, default_value_t)]
-    pub by: By,
+    pub by: ConnBy,
     /// Leave out connections with IP ranges outside the cluster (text/md/csv/dot).
     #[arg(long)]
     pub no_external: bool,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
+}
+
+/// `connectivity --by`: `diff` has no Service mode, so this is its own type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ConnBy {
+    #[default]
+    Pod,
+    Workload,
+    Service,
 }
 
 pub fn granularity(by: By) -> Granularity {
@@ -60,13 +72,18 @@ fn focus(mut r: Report, ns: Option<&str>) -> Report {
 }
 
 pub fn run(index: &Index, args: &ConnectivityArgs, focus_ns: Option<&str>) -> Result<String> {
+    let by = match args.by {
+        ConnBy::Pod => By::Pod,
+        ConnBy::Workload => By::Workload,
+        ConnBy::Service => return Ok(connectivity_service::run(index, args, focus_ns)),
+    };
     if args.output == Format::Json {
-        if args.by == By::Workload {
+        if by == By::Workload {
             bail!("-o json follows netpol-connectivity/v1, which reports pods: drop --by workload");
         }
         return Ok(json(&report(index, Granularity::Pod)));
     }
-    let mut r = focus(report(index, granularity(args.by)), focus_ns);
+    let mut r = focus(report(index, granularity(by)), focus_ns);
     if args.no_external {
         r.external.clear();
     }

@@ -6,6 +6,7 @@ pub mod can_reach;
 mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
+mod connectivity_service;
 pub mod diff;
 pub mod input;
 pub mod lint;

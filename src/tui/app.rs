@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::index::Index;
-use crate::engine::model::{Event, PodKey, PolicyKey};
+use crate::engine::model::{Event, PodKey, PolicyKey, ServiceKey};
 use crate::source::Origin;
 
 use super::keymap::{Keymap, Mode, Needs};
@@ -73,6 +73,7 @@ pub enum Selected {
     Policy(PolicyKey),
     /// A cluster-scoped policy (no namespace).
     ClusterPolicy(crate::engine::tiers::ClusterPolicyKey),
+    Service(ServiceKey),
 }
 
 impl Selected {
@@ -84,6 +85,7 @@ impl Selected {
             Selected::Pod(k) => Some(&k.namespace),
             Selected::Policy(k) => Some(&k.namespace),
             Selected::ClusterPolicy(_) => None,
+            Selected::Service(k) => Some(&k.namespace),
         }
     }
 }
@@ -96,6 +98,7 @@ pub enum Detail {
     Pod(Box<PodModel>),
     Policy(Box<PolicyModel>),
     ClusterPolicy(Box<super::models::cluster_policy::ClusterPolicyModel>),
+    Service(Box<super::models::service::ServiceModel>),
 }
 
 /// Panes that take focus with Tab.

@@ -107,7 +107,7 @@ pub fn run(job: Job) -> JobOutput {
             within,
             trace_only,
         } => {
-            let wants = |k: Kind| !trace_only || matches!(k, Kind::Pod | Kind::Workload);
+            let wants = |k: Kind| !trace_only || k.is_trace_destination();
             let (matches, top) = search(
                 &candidates,
                 &query,

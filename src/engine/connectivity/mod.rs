@@ -8,6 +8,7 @@ mod classes;
 mod compile;
 mod external;
 mod report;
+mod services;
 mod tiered;
 mod touching;
 
@@ -16,4 +17,7 @@ pub use external::{
     CutBlocks, external_name, external_partitions, external_partitions_of, parse_external_name,
 };
 pub use report::{ConnRow, Granularity, Report, report, report_pair};
+pub use services::{
+    ServiceReport, SvcConn, SvcPortRow, SvcRow, service_node, service_report, service_report_from,
+};
 pub use touching::{Touching, touching};

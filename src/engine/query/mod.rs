@@ -16,7 +16,7 @@ pub use port::{PortQuery, PortQueryError};
 pub use resolve::{Resolved, resolve};
 pub use service::{
     Backend, Outcome, PortReach, ServiceReach, can_reach_service, lookup, parse_service_spec,
-    resolve_service_client, target_on,
+    resolve_service_client, target_in_class, target_on,
 };
 
 use super::explain::{Explanation, explain};

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{Answer, End, QueryError, Resolved, endpoint};
 use crate::engine::explain::explain;
-use crate::engine::index::{ClassId, Index};
+use crate::engine::index::{Class, ClassId, Index};
 use crate::engine::model::{PodKey, PortRef, Service, ServiceKey, ServicePort};
 use crate::engine::verdict::NoVerdict;
 
@@ -99,7 +99,15 @@ pub struct Backend {
     /// The target port on this pod; None when a named targetPort is not
     /// declared by the pod (it is then no endpoint of this port).
     pub target: Option<u16>,
+    /// Allowed from at least one client pod.
     pub allowed: bool,
+    /// Allowed from some client pods but not all (a Service client with
+    /// several kinds of pods): never counted as allowed.
+    pub partly: bool,
+    /// A hostNetwork backend: NetworkPolicy gives it no verdict, so it is
+    /// never counted as allowed (nor as denied: the outcome says "some" at
+    /// best, see [`ServiceReach::outcome`]).
+    pub no_verdict: bool,
     /// Index into [`PortReach::answers`] of the explanation for this backend.
     pub answer: Option<usize>,
 }
@@ -119,8 +127,19 @@ impl PortReach {
         self.backends.iter().filter(|b| b.target.is_some())
     }
 
+    /// Endpoints allowed from every client pod.
     pub fn allowed_count(&self) -> usize {
-        self.endpoints().filter(|b| b.allowed).count()
+        self.endpoints().filter(|b| b.allowed && !b.partly).count()
+    }
+
+    /// Endpoints allowed from some client pods only.
+    pub fn partly_count(&self) -> usize {
+        self.endpoints().filter(|b| b.partly).count()
+    }
+
+    /// Endpoints without a verdict (hostNetwork backends).
+    pub fn no_verdict_count(&self) -> usize {
+        self.endpoints().filter(|b| b.no_verdict).count()
     }
 
     /// The distinct target port numbers, sorted.
@@ -146,8 +165,18 @@ impl PortReach {
         } else {
             ""
         };
+        let mut unknown = match self.no_verdict_count() {
+            0 => String::new(),
+            1 => "; 1 is a hostNetwork pod: no verdict".to_string(),
+            k => format!("; {k} are hostNetwork pods: no verdict"),
+        };
+        match self.partly_count() {
+            0 => {}
+            1 => unknown.push_str("; 1 is allowed from some client pods only"),
+            k => unknown.push_str(&format!("; {k} are allowed from some client pods only")),
+        }
         format!(
-            "{} of {n} backend{} allowed on {} {targets} (Service port {}{differ})",
+            "{} of {n} backend{} allowed on {} {targets} (Service port {}{differ}){unknown}",
             self.allowed_count(),
             if n == 1 { "" } else { "s" },
             p.protocol,
@@ -203,10 +232,21 @@ impl Outcome {
 
 impl ServiceReach {
     /// Over every asked port's endpoints.
+    /// All: every backend from every client pod; none: no (client,
+    /// backend) pair; some: anything between.
     pub fn outcome(&self) -> Outcome {
         let total: usize = self.ports.iter().map(|p| p.endpoints().count()).sum();
-        let allowed: usize = self.ports.iter().map(PortReach::allowed_count).sum();
-        Outcome::of(allowed, total)
+        let full: usize = self.ports.iter().map(PortReach::allowed_count).sum();
+        let any: usize = full
+            + self
+                .ports
+                .iter()
+                .map(PortReach::partly_count)
+                .sum::<usize>();
+        match Outcome::of(any, total) {
+            Outcome::All if full < total => Outcome::Some,
+            o => o,
+        }
     }
 }
 
@@ -252,6 +292,26 @@ pub fn can_reach_service(
     for sp in ports {
         out.push(port_reach(idx, from, sp, &backends)?);
     }
+    let allowed: usize = out
+        .iter()
+        .map(|p| p.allowed_count() + p.partly_count())
+        .sum();
+    let unknown: usize = out.iter().map(PortReach::no_verdict_count).sum();
+    // Nothing allowed and some backends without a verdict: saying "none"
+    // could be wrong, so there is no answer at all (exit 2), as for a
+    // hostNetwork pod asked directly.
+    if allowed == 0 && unknown > 0 {
+        let b = out
+            .iter()
+            .flat_map(|p| p.endpoints())
+            .find(|b| b.no_verdict)
+            .map(|b| b.pod.to_string())
+            .unwrap_or_default();
+        return Err(QueryError::HostNetwork {
+            from: from.name.clone(),
+            to: b,
+        });
+    }
     Ok(ServiceReach {
         service: svc.clone(),
         from: from.name.clone(),
@@ -262,16 +322,18 @@ pub fn can_reach_service(
 /// The target port a backend resolves, as the endpoints controller does:
 /// a name is looked up among the pod's declared ports of that protocol.
 pub fn target_on(idx: &Index, pod: &PodKey, sp: &ServicePort) -> Option<u16> {
+    target_in_class(idx.class(idx.pod_class(pod)?), sp)
+}
+
+/// [`target_on`] for every pod of a class (they declare the same ports).
+pub fn target_in_class(class: &Class, sp: &ServicePort) -> Option<u16> {
     match &sp.target {
         PortRef::Number(n) => Some(*n),
-        PortRef::Name(name) => {
-            let c = idx.pod_class(pod)?;
-            idx.class(c)
-                .ports
-                .iter()
-                .find(|p| p.protocol == sp.protocol && p.name.as_deref() == Some(name))
-                .map(|p| p.port)
-        }
+        PortRef::Name(name) => class
+            .ports
+            .iter()
+            .find(|p| p.protocol == sp.protocol && p.name.as_deref() == Some(name))
+            .map(|p| p.port),
     }
 }
 
@@ -282,8 +344,9 @@ fn port_reach(
     backends: &[PodKey],
 ) -> Result<PortReach, QueryError> {
     let mut answers: Vec<Answer> = Vec::new();
-    // (backend class, target) -> (allowed, first answer index)
-    let mut seen: BTreeMap<(ClassId, u16), (bool, usize)> = BTreeMap::new();
+    // (backend class, target) -> (any client allowed, every client allowed,
+    // first answer index)
+    let mut seen: BTreeMap<(ClassId, u16), (bool, bool, usize)> = BTreeMap::new();
     let mut out = Vec::new();
     for b in backends {
         let target = target_on(idx, b, sp);
@@ -292,15 +355,29 @@ fn port_reach(
                 pod: b.clone(),
                 target,
                 allowed: false,
+                partly: false,
+                no_verdict: false,
                 answer: None,
             });
             continue;
         };
-        let (allowed, answer) = match seen.get(&(class, t)) {
+        if idx.class(class).host_network {
+            out.push(Backend {
+                pod: b.clone(),
+                target: Some(t),
+                allowed: false,
+                partly: false,
+                no_verdict: true,
+                answer: None,
+            });
+            continue;
+        }
+        let (allowed, every, answer) = match seen.get(&(class, t)) {
             Some(&v) => v,
             None => {
                 let first = answers.len();
                 let mut any = false;
+                let mut every = true;
                 for fe in &from.ends {
                     let fname = from.label(fe);
                     if matches!(fe, End::Pod(k) if k == b) {
@@ -317,20 +394,23 @@ fn port_reach(
                     })?;
                     let e = explain(idx, &v, &fname, &b.to_string(), Some((sp.protocol, t)));
                     any |= e.allowed;
+                    every &= e.allowed;
                     answers.push(Answer {
                         from: fname,
                         to: b.to_string(),
                         explanation: e,
                     });
                 }
-                seen.insert((class, t), (any, first));
-                (any, first)
+                seen.insert((class, t), (any, every, first));
+                (any, every, first)
             }
         };
         out.push(Backend {
             pod: b.clone(),
             target: Some(t),
             allowed,
+            partly: allowed && !every,
+            no_verdict: false,
             answer: (answer < answers.len()).then_some(answer),
         });
     }

@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
+use super::{End, Outcome, PortQuery, Reach, Resolved, ServiceReach};
 use crate::engine::index::Index;
-use crate::engine::model::{PodKey, Protocol, Service};
+use crate::engine::model::{PodKey, PortRef, Protocol, Service};
 
 /// The image of the `kubectl debug` variant: it has nc, dig and nslookup.
 pub const DEBUG_IMAGE: &str = "nicolaka/netshoot";
@@ -170,4 +171,108 @@ impl Verify {
             self.exec, self.debug, self.expect
         )
     }
+}
+
+pub fn expect_of(o: Outcome) -> Expect {
+    match o {
+        Outcome::All => Expect::Connects,
+        Outcome::None => Expect::TimesOut,
+        Outcome::Some => Expect::Varies,
+    }
+}
+
+/// One test per asked Service port, from the first client pod.
+pub fn verify_service(idx: &Index, from: &Resolved, reach: &ServiceReach) -> Vec<Verify> {
+    let Some(End::Pod(client)) = from.ends.first() else {
+        return Vec::new();
+    };
+    reach
+        .ports
+        .iter()
+        .map(|p| {
+            verify(
+                idx,
+                client,
+                Target::Service(&reach.service),
+                p.port.protocol,
+                p.port.port,
+                expect_from(idx, client, p),
+            )
+        })
+        .collect()
+}
+
+/// What the command run in `client` should show: the per-backend answers
+/// are "any client pod", so the expectation is recomputed for this one.
+fn expect_from(idx: &Index, client: &PodKey, p: &super::PortReach) -> Expect {
+    let Ok(fv) = super::endpoint(idx, &End::Pod(client.clone())) else {
+        return Expect::Varies;
+    };
+    let (mut allowed, mut total, mut unknown) = (0, 0, 0);
+    for b in p.endpoints().filter(|b| b.pod != *client) {
+        total += 1;
+        let Some(t) = b.target else { continue };
+        let verdict = super::endpoint(idx, &End::Pod(b.pod.clone()))
+            .ok()
+            .and_then(|tv| idx.pair_verdict(fv, tv).ok());
+        match verdict {
+            _ if b.no_verdict => unknown += 1,
+            Some(v) if v.allowed.contains(p.port.protocol, t) => allowed += 1,
+            Some(_) => {}
+            None => unknown += 1,
+        }
+    }
+    match Outcome::of(allowed, total) {
+        // Unknown backends (hostNetwork) may answer: never promise a timeout.
+        Outcome::None if unknown > 0 => Expect::Varies,
+        o => expect_of(o),
+    }
+}
+
+/// The test for a pod or address destination (`--verify`, or a Service client).
+pub fn verify_pods(
+    idx: &Index,
+    from: &Resolved,
+    to: &Resolved,
+    reach: &Reach,
+    port: Option<&PortQuery>,
+) -> Option<Verify> {
+    let End::Pod(client) = from.ends.first()? else {
+        return None;
+    };
+    let answer = reach.answers.first()?;
+    let (protocol, number) = match port {
+        Some(PortQuery {
+            protocol,
+            port: PortRef::Number(n),
+        }) => (*protocol, *n),
+        Some(PortQuery {
+            protocol,
+            port: PortRef::Name(name),
+        }) => {
+            let End::Pod(p) = to.ends.first()? else {
+                return None;
+            };
+            let c = idx.pod_class(p)?;
+            let n = idx
+                .class(c)
+                .ports
+                .iter()
+                .find(|cp| cp.protocol == *protocol && cp.name.as_deref() == Some(name))?
+                .port;
+            (*protocol, n)
+        }
+        // Without a port there is no single command to run.
+        None => return None,
+    };
+    let target = match to.ends.first()? {
+        End::Pod(p) => Target::Pod(p),
+        End::Ip(ip) => Target::Ip(*ip),
+    };
+    let expect = if answer.explanation.allowed {
+        Expect::Connects
+    } else {
+        Expect::TimesOut
+    };
+    Some(verify(idx, client, target, protocol, number, expect))
 }

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::validate::{is_dns_subdomain, label_key_error, label_value_error, port_name_error};
+use super::validate::{
+    is_dns_label, is_dns_subdomain, label_key_error, label_value_error, port_name_error,
+};
 use super::{DEFAULT_NAMESPACE, FieldError};
 use crate::engine::model::{Labels, PortRef, Protocol, Service, ServicePort, ServiceType};
 
@@ -215,17 +217,6 @@ pub fn service_from_api(svc: &core::Service) -> Result<Service, Vec<FieldError>>
         cluster_ips,
         headless,
     })
-}
-
-/// RFC 1123 label: 1-63 lower-case alphanumerics or '-', alphanumeric at both ends.
-fn is_dns_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 #[cfg(test)]

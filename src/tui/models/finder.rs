@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::engine::index::Index;
-use crate::engine::model::{PodKey, PolicyKey};
+use crate::engine::model::{PodKey, PolicyKey, ServiceKey};
 use crate::engine::query::End;
 
 use super::super::fuzzy::Matcher;
@@ -22,9 +22,15 @@ pub enum Kind {
     Workload,
     Policy,
     Label,
+    Service,
 }
 
 impl Kind {
+    /// What a trace may go to (besides a typed address).
+    pub fn is_trace_destination(self) -> bool {
+        matches!(self, Kind::Pod | Kind::Workload | Kind::Service)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Namespace => "ns",
@@ -32,6 +38,7 @@ impl Kind {
             Kind::Workload => "workload",
             Kind::Policy => "policy",
             Kind::Label => "label",
+            Kind::Service => "svc",
         }
     }
 }
@@ -42,6 +49,8 @@ pub enum Target {
     Policy(PolicyKey),
     /// A pod or an address: a possible end of a trace.
     End(End),
+    /// A Service: a destination of a trace (per backend).
+    Service(ServiceKey),
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +73,7 @@ pub struct Candidates {
 #[derive(Debug, Clone)]
 pub enum Purpose {
     Jump,
-    /// Pick the destination of a trace (pods, workloads, addresses).
+    /// Pick the destination of a trace (pods, workloads, Services, addresses).
     TraceTo(Box<TraceState>),
 }
 
@@ -114,7 +123,7 @@ impl FinderState {
     pub fn wants(&self, k: Kind) -> bool {
         match self.purpose {
             Purpose::Jump => true,
-            Purpose::TraceTo(_) => matches!(k, Kind::Pod | Kind::Workload),
+            Purpose::TraceTo(_) => k.is_trace_destination(),
         }
     }
 
@@ -181,6 +190,25 @@ pub fn build_candidates(idx: &Index) -> Candidates {
             text: format!("{}/{}", p.namespace, p.name),
             note: String::new(),
             target: Target::Policy(p.key()),
+        });
+    }
+    for s in idx.services() {
+        let ports: Vec<String> = s
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.port, p.protocol))
+            .collect();
+        let note = if s.backends_known() {
+            let n = idx.service_backends(s).len();
+            format!("{}  {}", ports.join(","), plural(n, "backend", "backends"))
+        } else {
+            format!("{}  backends unknown", ports.join(","))
+        };
+        items.push(Candidate {
+            kind: Kind::Service,
+            text: format!("svc/{}/{}", s.namespace, s.name),
+            note,
+            target: Target::Service(s.key()),
         });
     }
     for ns in &names {

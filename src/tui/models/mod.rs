@@ -8,3 +8,4 @@ pub mod matrix;
 pub mod namespace;
 pub mod pod;
 pub mod policy;
+pub mod service;

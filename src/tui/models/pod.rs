@@ -65,6 +65,8 @@ pub struct PodModel {
     pub ports: Vec<ContainerPort>,
     pub ips: Vec<String>,
     pub host_network: bool,
+    /// The Services that select the pod, with their port mapping on it.
+    pub services: Vec<String>,
     pub ingress: SideModel,
     pub egress: SideModel,
 }
@@ -235,6 +237,7 @@ pub fn model(idx: &Index, cache: &mut PeerCache, key: &PodKey) -> Option<PodMode
         ports: pod.ports,
         ips: pod.ips.iter().map(|i| i.to_string()).collect(),
         host_network: pod.host_network,
+        services: super::service::selecting(idx, key),
         ingress: side(idx, cache, class, Direction::Ingress),
         egress: side(idx, cache, class, Direction::Egress),
     })

@@ -73,6 +73,9 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
                         app.tree_state.borrow_mut().select(cur[..1].to_vec());
                         app.selected = Selected::None;
                     }
+                    // A backend: back to its Service.
+                    3 => select_path(app, cur[..2].to_vec()),
+                    2 if is_open_service(app, &cur) => set_service_open(app, &cur, false),
                     2 => select(app, selected_of(&cur[..1])),
                     1 if app.tree_state.borrow().opened().contains(&cur) => {
                         set_open(app, &cur[0], false)
@@ -92,6 +95,8 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
                     } else {
                         set_open(app, &cur[0], true);
                     }
+                } else if is_closed_service(app, &cur) {
+                    set_service_open(app, &cur, true);
                 } else if panes(app).contains(&Pane::Main) {
                     app.focus = Pane::Main;
                 }
@@ -105,6 +110,9 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
                 if cur.len() == 1 {
                     let open = app.tree_state.borrow().opened().contains(&cur);
                     set_open(app, &cur[0], !open);
+                } else if matches!(cur.get(1), Some(TreeId::Service(_))) && cur.len() == 2 {
+                    let open = is_open_service(app, &cur);
+                    set_service_open(app, &cur, !open);
                 } else if panes(app).contains(&Pane::Main) {
                     app.focus = Pane::Main;
                 }

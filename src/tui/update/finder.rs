@@ -58,7 +58,7 @@ pub(super) fn finder(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             let f = std::mem::replace(&mut app.overlay, Overlay::None);
             if let Overlay::Finder(f) = f
                 && let Purpose::TraceTo(t) = f.purpose
-                && t.to.is_some()
+                && (t.to.is_some() || t.service.is_some())
             {
                 app.overlay = Overlay::Trace(t);
             }
@@ -113,16 +113,25 @@ pub(super) fn finder_accept(app: &mut App) {
                 Target::Namespace(n) => Selected::Namespace(n),
                 Target::End(End::Pod(k)) => Selected::Pod(k),
                 Target::Policy(k) => Selected::Policy(k),
+                Target::Service(k) => Selected::Service(k),
                 Target::End(End::Ip(_)) => Selected::None,
             };
             select(app, sel);
             app.focus = Pane::Tree;
         }
         Purpose::TraceTo(mut t) => {
-            t.to = match target {
-                Target::End(e) => Some(e),
-                _ => t.to,
-            };
+            match target {
+                Target::End(e) => {
+                    t.to = Some(e);
+                    t.service = None;
+                }
+                // Answered per backend; the port asked next is the Service port.
+                Target::Service(k) => {
+                    t.to = None;
+                    t.service = Some(k);
+                }
+                _ => {}
+            }
             // A new destination: a new question (named ports differ).
             t.port.clear();
             t.editing = true;

@@ -97,6 +97,9 @@ pub(super) fn refresh_detail(app: &mut App) {
         }
         Selected::ClusterPolicy(k) => models::cluster_policy::model(idx, k)
             .map_or(Detail::None, |m| Detail::ClusterPolicy(Box::new(m))),
+        Selected::Service(k) => {
+            models::service::model(idx, k).map_or(Detail::None, |m| Detail::Service(Box::new(m)))
+        }
     };
     if !same_selection {
         app.scroll_main = 0;

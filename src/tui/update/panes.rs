@@ -12,7 +12,7 @@ pub(super) fn panes(app: &App) -> Vec<Pane> {
     let mut v = vec![Pane::Tree];
     match app.detail {
         Detail::None => {}
-        Detail::Namespace(_) | Detail::ClusterPolicy(_) => v.push(Pane::Main),
+        Detail::Namespace(_) | Detail::Service(_) | Detail::ClusterPolicy(_) => v.push(Pane::Main),
         Detail::Pod(_) | Detail::Policy(_) => v.extend([Pane::Main, Pane::Second]),
     }
     if app.findings.visible {
@@ -44,6 +44,9 @@ pub(super) fn pane_extent(app: &App, pane: Pane) -> (usize, usize) {
             views::cluster_policy::lines(m, t).len(),
             inner_height(a.main),
         ),
+        (Detail::Service(m), Pane::Main) => {
+            (views::service::lines(m, t).len(), inner_height(a.main))
+        }
         _ => (0, 0),
     }
 }

@@ -51,3 +51,31 @@ pub(super) fn tree_move(app: &mut App, f: impl FnOnce(usize, usize) -> usize) {
     app.tree_state.borrow_mut().select(path.clone());
     app.selected = selected_of(&path);
 }
+
+/// Selects a row by its path.
+pub(super) fn select_path(app: &mut App, path: Vec<TreeId>) {
+    app.selected = selected_of(&path);
+    app.tree_state.borrow_mut().select(path);
+}
+
+fn is_service(path: &[TreeId]) -> bool {
+    matches!(path, [TreeId::Ns(_), TreeId::Service(_)])
+}
+
+pub(super) fn is_open_service(app: &App, path: &[TreeId]) -> bool {
+    is_service(path) && app.tree_state.borrow().opened().contains(path)
+}
+
+pub(super) fn is_closed_service(app: &App, path: &[TreeId]) -> bool {
+    is_service(path) && !app.tree_state.borrow().opened().contains(path)
+}
+
+/// Shows or hides a Service's backends (built with its namespace's rows).
+pub(super) fn set_service_open(app: &mut App, path: &[TreeId], open: bool) {
+    let mut st = app.tree_state.borrow_mut();
+    if open {
+        st.open(path.to_vec());
+    } else {
+        st.close(path);
+    }
+}

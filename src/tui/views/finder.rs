@@ -106,6 +106,7 @@ fn candidate_spans(spans: &mut Vec<Span<'static>>, cand: &Candidate, pos: &[usiz
         Kind::Namespace => theme.ns,
         Kind::Policy => theme.policy,
         Kind::Label => theme.label,
+        Kind::Service => theme.info,
         _ => theme.pod,
     };
     for (i, ch) in cand.text.chars().enumerate() {

@@ -8,6 +8,7 @@ pub mod matrix;
 pub mod namespace;
 pub mod pod;
 pub mod policy;
+pub mod service;
 pub mod status;
 pub mod trace;
 pub mod tree;
@@ -192,11 +193,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 Detail::Policy(m) => policy::render(frame, &a, app, m),
                 Detail::Namespace(m) => namespace::render(frame, a.main, app, m),
                 Detail::ClusterPolicy(m) => cluster_policy::render(frame, a.main, app, m),
+                Detail::Service(m) => service::render(frame, a.main, app, m),
                 Detail::None => {
                     let b = pane_block(" Details ", app.focus == Pane::Main, &app.theme);
                     frame.render_widget(
                         Paragraph::new(Line::styled(
-                            "select a namespace, pod or policy",
+                            "select a namespace, pod, policy or Service",
                             app.theme.dim,
                         ))
                         .block(b),

@@ -77,6 +77,13 @@ pub fn header_lines<'a>(m: &'a PodModel, theme: &Theme) -> Vec<Line<'a>> {
             theme,
         ),
     ];
+    if !m.services.is_empty() {
+        v.push(kv(
+            "services",
+            vec![Span::styled(m.services.join("; "), theme.info)],
+            theme,
+        ));
+    }
     if m.host_network {
         v.push(kv(
             "hostNetwork",

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use crate::engine::index::{ClassId, Index};
-use crate::engine::model::{Direction, PodKey, PolicyKey};
+use crate::engine::model::{Direction, PodKey, PolicyKey, ServiceKey};
 
 use super::super::app::{App, Pane, Selected};
 use super::super::nsstats::{Dirty, NsStats, NsStatsCache};
@@ -26,6 +26,8 @@ pub enum TreeId {
     Ns(Arc<str>),
     Pod(Arc<str>),
     Policy(Arc<str>),
+    /// A Service; its children are its backend pods (`Pod` ids).
+    Service(Arc<str>),
     /// The child of a closed namespace (children are built on open).
     Stub,
     /// The cluster-scoped policies (after the namespaces), and one of them.
@@ -100,7 +102,7 @@ fn ns_item(
     theme: &Theme,
 ) -> TreeItem<'static, TreeId> {
     let line = ns_line(name, s, findings, touched.map_or(0, |t| t.len()), theme);
-    let has_children = s.pods > 0 || s.policies > 0;
+    let has_children = s.pods > 0 || s.policies > 0 || idx.services_in(name).next().is_some();
     let children = if !has_children {
         vec![]
     } else if open {
@@ -113,8 +115,9 @@ fn ns_item(
         .unwrap_or_else(|_| TreeItem::new_leaf(TreeId::Ns(name.clone()), name.to_string()))
 }
 
-/// A namespace's rows: its policies, then its pods with badges (`touched`:
-/// the pods an active what-if touches).
+/// A namespace's rows: its policies, its Services (with their backend pods
+/// as children), then its pods with badges (`touched`: the pods an active
+/// what-if touches).
 pub fn children(
     idx: &Index,
     ns: &str,
@@ -137,6 +140,9 @@ pub fn children(
                 Span::styled(format!(" ({types})"), theme.dim),
             ]),
         ));
+    }
+    for svc in idx.services_in(ns) {
+        out.push(service_item(idx, svc, theme));
     }
     let mut memo: HashMap<ClassId, (bool, bool, bool)> = HashMap::new();
     for k in idx.pods_in(ns) {
@@ -172,6 +178,51 @@ pub fn children(
         ));
     }
     out
+}
+
+/// A Service row: `⇄ name 443/TCP (2 backends)`, its backends below it.
+fn service_item(
+    idx: &Index,
+    svc: &crate::engine::model::Service,
+    theme: &Theme,
+) -> TreeItem<'static, TreeId> {
+    let ports: Vec<String> = svc
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.port, p.protocol))
+        .collect();
+    let backends = idx.service_backends(svc);
+    let (note, style) = if !svc.backends_known() {
+        ("backends unknown".to_string(), theme.dim)
+    } else if backends.is_empty() {
+        ("no backends".to_string(), theme.warn)
+    } else {
+        (
+            crate::engine::text::plural(backends.len(), "backend", "backends"),
+            theme.dim,
+        )
+    };
+    let line = Line::from(vec![
+        Span::styled("⇄ ", theme.info),
+        Span::styled(svc.name.clone(), theme.info),
+        Span::styled(format!(" {}", ports.join(",")), theme.dim),
+        Span::styled(format!(" ({note})"), style),
+    ]);
+    let children: Vec<TreeItem<'static, TreeId>> = backends
+        .iter()
+        .map(|k| {
+            TreeItem::new_leaf(
+                TreeId::Pod(Arc::from(k.name.as_str())),
+                Line::from(vec![
+                    Span::styled("● ", theme.dim),
+                    Span::styled(k.name.clone(), theme.pod),
+                ]),
+            )
+        })
+        .collect();
+    let id = TreeId::Service(Arc::from(svc.name.as_str()));
+    TreeItem::new(id.clone(), line.clone(), children)
+        .unwrap_or_else(|_| TreeItem::new_leaf(id, line))
 }
 
 /// The cluster-scoped section: every ClusterNetworkPolicy / (Baseline)
@@ -274,6 +325,9 @@ pub fn selected_of(path: &[TreeId]) -> Selected {
         [TreeId::Ns(n)] => Selected::Namespace(n.to_string()),
         [TreeId::Ns(n), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
         [TreeId::Ns(n), TreeId::Policy(p)] => Selected::Policy(PolicyKey::new(n, p)),
+        [TreeId::Ns(n), TreeId::Service(s)] => Selected::Service(ServiceKey::new(n, s)),
+        // A backend under its Service is the pod itself.
+        [TreeId::Ns(n), TreeId::Service(_), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
         [TreeId::Tiers, TreeId::ClusterPolicy(k)] => Selected::ClusterPolicy(k.clone()),
         _ => Selected::None,
     }
@@ -293,6 +347,10 @@ pub fn path_of(sel: &Selected) -> Vec<TreeId> {
                 TreeId::Policy(Arc::from(k.name.as_str())),
             ]
         }
+        Selected::Service(k) => vec![
+            TreeId::Ns(Arc::from(k.namespace.as_str())),
+            TreeId::Service(Arc::from(k.name.as_str())),
+        ],
         Selected::ClusterPolicy(k) => vec![TreeId::Tiers, TreeId::ClusterPolicy(k.clone())],
     }
 }
