@@ -46,7 +46,9 @@ fn the_tree_has_a_cluster_scoped_section_with_a_policy_view() {
         "{t}"
     );
     assert!(
-        t.contains("subject: namespaces compliance=pci -> 4 pods: payments/api, payments/api-canary"),
+        t.contains(
+            "subject: namespaces compliance=pci -> 4 pods: payments/api, payments/api-canary"
+        ),
         "{t}"
     );
     assert!(
