@@ -27,6 +27,8 @@ pub enum SyncState {
     Live,
     Stale,
     Forbidden,
+    /// A CRD kind the cluster does not have (cluster-scoped tiers): normal.
+    NotInstalled,
 }
 
 impl SyncState {
@@ -36,6 +38,7 @@ impl SyncState {
             SyncState::Live => "Live",
             SyncState::Stale => "Stale",
             SyncState::Forbidden => "Forbidden",
+            SyncState::NotInstalled => "not installed",
         }
     }
 }

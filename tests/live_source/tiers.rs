@@ -34,6 +34,12 @@ async fn cluster_network_policies_are_listed_and_decide_verdicts() {
         .map(|p| p.name.as_str())
         .collect();
     assert_eq!(names, vec!["guard"]);
+    assert_eq!(state.health.tiers, Some(live::TierHealth::Listed(1)));
+    assert!(
+        state.health.summary().contains("tiers live (1)"),
+        "{}",
+        state.health.summary()
+    );
     // The refused object is named with its field; the v1alpha1 kinds are
     // not installed here, which is no news.
     assert!(
@@ -77,6 +83,8 @@ async fn a_forbidden_cluster_network_policy_list_is_a_note() {
     let state = live::list_once(&o).await.expect("still lists the rest");
     assert!(state.snapshot.cluster_policies.is_empty());
     assert!(!state.snapshot.pods.is_empty());
+    // The installed kind refused, the other two are not installed.
+    assert_eq!(state.health.tiers, Some(live::TierHealth::Forbidden));
     assert!(
         state
             .notes
@@ -96,5 +104,9 @@ async fn the_live_follower_reads_cluster_network_policies() {
     f.until("tiers", |i, _| i.cluster_policies().len() == 1)
         .await;
     assert_eq!(f.count("ReplaceClusterPolicies"), 1);
+    f.until("tiers health", |_, h| {
+        h.is_some_and(|h| h.tiers == Some(live::TierHealth::Listed(1)))
+    })
+    .await;
     fake.assert_only_gets();
 }

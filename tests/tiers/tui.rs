@@ -82,3 +82,19 @@ fn a_pod_pane_names_the_tiers_around_networkpolicy() {
         "{t}"
     );
 }
+
+#[test]
+fn the_status_bar_says_when_the_tier_crds_are_not_installed() {
+    use netpol_tui::source::live::{Health, TierHealth};
+    use netpol_tui::tui::update::Msg;
+    let mut h = harness();
+    let mut health = Health::new("https://x", "ctx");
+    health.tiers = Some(TierHealth::NotInstalled);
+    h.send(Msg::Source(netpol_tui::tui::live::health_msgs(&health)));
+    let t = h.text();
+    assert!(t.contains("tiers not installed"), "{t}");
+    health.tiers = Some(TierHealth::Listed(3));
+    h.send(Msg::Source(netpol_tui::tui::live::health_msgs(&health)));
+    let t = h.text();
+    assert!(t.contains("tiers Live"), "{t}");
+}

@@ -156,6 +156,7 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
         Err(e) => return Err(e),
     };
 
+    health.tiers = Some(tiers.status());
     let mut snapshot = Snapshot {
         namespaces,
         pods: pods.models,

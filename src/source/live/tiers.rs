@@ -7,6 +7,7 @@ use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 
 use super::errors::{api_status, is_forbidden};
+use super::health::TierHealth;
 use crate::engine::model::Event;
 use crate::engine::tiers::{ClusterKind, ClusterPolicy};
 use crate::source::convert::cluster_policy_from_value;
@@ -33,6 +34,28 @@ pub(crate) struct TierList {
     pub notes: Vec<String>,
     /// The kinds whose answer is known (listed, or not installed: none).
     pub known: Vec<ClusterKind>,
+    /// Kinds that answered a list / 404 / 403.
+    listed: usize,
+    missing: usize,
+    forbidden: usize,
+    failed: Option<String>,
+}
+
+impl TierList {
+    /// The status for the user: "not installed" only when none of the
+    /// three kinds exists.
+    pub fn status(&self) -> TierHealth {
+        if self.listed > 0 {
+            TierHealth::Listed(self.policies.len())
+        } else if self.forbidden > 0 {
+            TierHealth::Forbidden
+        } else if let Some(e) = &self.failed {
+            TierHealth::Failed(e.clone())
+        } else {
+            debug_assert_eq!(self.missing, KINDS.len());
+            TierHealth::NotInstalled
+        }
+    }
 }
 
 pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
@@ -50,6 +73,7 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
         match api.list(&ListParams::default()).await {
             Ok(list) => {
                 out.known.push(kind);
+                out.listed += 1;
                 for obj in list.items {
                     let name = obj.metadata.name.clone().unwrap_or_default();
                     let Ok(mut v) = serde_json::to_value(&obj) else {
@@ -73,14 +97,23 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
                     }
                 }
             }
-            Err(e) if api_status(&e).is_some_and(|s| s.code == 404) => out.known.push(kind),
-            Err(e) if is_forbidden(&e) => out.notes.push(format!(
+            Err(e) if api_status(&e).is_some_and(|s| s.code == 404) => {
+                out.known.push(kind);
+                out.missing += 1;
+            }
+            Err(e) if is_forbidden(&e) => {
+                out.forbidden += 1;
+                out.notes.push(format!(
                 "{plural}.{GROUP} is forbidden: verdicts leave out {} objects (see assets/rbac.yaml)",
                 kind.kind()
-            )),
-            Err(e) => out.notes.push(format!(
-                "could not list {plural}.{GROUP}: {e}; verdicts leave them out"
-            )),
+            ));
+            }
+            Err(e) => {
+                out.failed = Some(e.to_string());
+                out.notes.push(format!(
+                    "could not list {plural}.{GROUP}: {e}; verdicts leave them out"
+                ));
+            }
         }
     }
     out
@@ -93,24 +126,32 @@ pub(crate) const POLL: std::time::Duration = std::time::Duration::from_secs(30);
 /// Lists the three kinds now and every [`POLL`], as one replace event
 /// each time the answer changes (kinds that could not be read are left as
 /// they were).
-pub(crate) fn poll_events(client: Client) -> impl futures::Stream<Item = Event> + Send + 'static {
+pub(crate) fn poll_events(
+    client: Client,
+) -> impl futures::Stream<Item = (Option<Event>, TierHealth)> + Send + 'static {
+    type Last = Option<(Vec<ClusterPolicy>, TierHealth)>;
     futures::stream::unfold(
-        (client, None::<Vec<ClusterPolicy>>, true),
-        |(client, last, mut first)| async move {
+        (client, None::<(Vec<ClusterPolicy>, TierHealth)>, true),
+        |(client, last, mut first): (Client, Last, bool)| async move {
             loop {
                 if !first {
                     tokio::time::sleep(POLL).await;
                 }
                 first = false;
                 let l = list_cluster_policies(&client).await;
-                if l.known.is_empty() || last.as_ref() == Some(&l.policies) {
+                let status = l.status();
+                let same_pols = last.as_ref().is_some_and(|(p, _)| *p == l.policies);
+                let same_status = last.as_ref().is_some_and(|(_, s)| *s == status);
+                if same_pols && same_status {
                     continue;
                 }
-                let ev = Event::ReplaceClusterPolicies {
-                    kinds: l.known,
-                    policies: l.policies.clone(),
-                };
-                return Some((ev, (client, Some(l.policies), false)));
+                let ev =
+                    (!l.known.is_empty() && !same_pols).then(|| Event::ReplaceClusterPolicies {
+                        kinds: l.known.clone(),
+                        policies: l.policies.clone(),
+                    });
+                let next = (client, Some((l.policies, status.clone())), false);
+                return Some(((ev, status), next));
             }
         },
     )
