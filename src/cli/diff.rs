@@ -39,7 +39,7 @@ pub struct DiffArgs {
     /// or replaced, and namespaces or pods added or relabelled. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub apply: Vec<PathBuf>,
-    /// Policies to delete, as NS/NAME. Repeatable.
+    /// Policies to delete, as NS/NAME (cluster-scoped: cnp/NAME, anp/NAME, banp/NAME). Repeatable.
     #[arg(long, value_name = "NS/NAME")]
     pub delete: Vec<String>,
     /// Compare two manifest trees instead: the original...
@@ -289,10 +289,22 @@ pub fn load_proposal(idx: &Index, apply: &[PathBuf], delete: &[String]) -> Resul
             bail!("--delete {d:?}: expected NS/NAME");
         };
         let key = PolicyKey::new(ns, name);
-        if idx.policy(&key).is_none() {
-            bail!("--delete {d}: no such NetworkPolicy in the current state");
+        // cnp/NAME, anp/NAME, banp/NAME: a cluster-scoped policy.
+        let cluster = idx
+            .cluster_policies()
+            .iter()
+            .find(|p| p.kind.short() == ns && p.name == name)
+            .map(|p| p.key());
+        match (cluster, idx.policy(&key).is_some()) {
+            (Some(_), true) => bail!(
+                "--delete {d}: both a NetworkPolicy in namespace {ns} and a cluster-scoped policy have this name"
+            ),
+            (Some(k), false) => proposal.delete_cluster_policy(k),
+            (None, true) => proposal.delete_policy(key),
+            (None, false) => bail!(
+                "--delete {d}: no such NetworkPolicy (or cnp/anp/banp cluster-scoped policy) in the current state"
+            ),
         }
-        proposal.delete_policy(key);
     }
     Ok(proposal)
 }

@@ -69,6 +69,29 @@ fn rule_name(policy: &str, dir: Direction, rule: usize) -> String {
 }
 
 fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<(Protocol, u16)>) {
+    if let Some(t) = &side.tiers {
+        // None: no tier rule touches the question, NetworkPolicy's own
+        // words follow unindented.
+        let indent = match super::tiers::explain_chain(lines, side, t, who, q) {
+            Some(false) => return,
+            Some(true) => true,
+            None => false,
+        };
+        // The NetworkPolicy tier decided: its rules, one level down.
+        let np = SideVerdict {
+            allowed: t.np.clone().unwrap_or_else(PortSet::all),
+            tiers: None,
+            ..side.clone()
+        };
+        let start = lines.len();
+        explain_side(lines, &np, who, q);
+        if indent {
+            for l in &mut lines[start..] {
+                l.indent += 1;
+            }
+        }
+        return;
+    }
     let dir = side.direction;
     let what = match dir {
         Direction::Egress => "egress",
@@ -201,6 +224,12 @@ pub fn explain(
         }
     } else {
         format!("DENIED: {from_name} -> {to_name}{on}")
+    };
+    let caveats = super::tiers::caveats(v, q);
+    let summary = if caveats.is_empty() {
+        summary
+    } else {
+        format!("{summary} ({})", caveats.join("; "))
     };
     let mut lines = Vec::new();
     for (side, who, what) in [

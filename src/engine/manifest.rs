@@ -51,7 +51,7 @@ struct RuleDoc {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SelectorDoc {
+pub(crate) struct SelectorDoc {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     match_labels: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,7 +101,7 @@ enum PortValue {
     Name(String),
 }
 
-fn selector(s: &LabelSelector) -> SelectorDoc {
+pub(crate) fn selector(s: &LabelSelector) -> SelectorDoc {
     SelectorDoc {
         match_labels: s.match_labels.clone(),
         match_expressions: s

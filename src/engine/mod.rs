@@ -16,4 +16,5 @@ pub mod proposal;
 pub mod query;
 pub mod selector;
 pub mod text;
+pub mod tiers;
 pub mod verdict;

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::tiers::{ClusterKind, ClusterPolicy, ClusterPolicyKey};
+
 /// Labels are kept sorted so that equal label sets compare and hash equal.
 pub type Labels = BTreeMap<String, String>;
 
@@ -413,6 +415,16 @@ pub enum Event {
     },
     /// A whole new state (files, demo): replaces everything at once.
     Replace(Snapshot),
+    /// Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy,
+    /// BaselineAdminNetworkPolicy); see [`crate::engine::tiers`].
+    UpsertClusterPolicy(ClusterPolicy),
+    DeleteClusterPolicy(ClusterPolicyKey),
+    /// The result of a (re)list of the cluster-scoped policies of `kinds`:
+    /// replaces exactly those kinds at once.
+    ReplaceClusterPolicies {
+        kinds: Vec<ClusterKind>,
+        policies: Vec<ClusterPolicy>,
+    },
 }
 
 /// A whole cluster state (what a list returns, or what files hold).
@@ -421,5 +433,7 @@ pub struct Snapshot {
     pub namespaces: Vec<Namespace>,
     pub pods: Vec<Pod>,
     pub policies: Vec<Policy>,
+    /// Cluster-scoped tier policies.
+    pub cluster_policies: Vec<ClusterPolicy>,
     pub services: Vec<Service>,
 }

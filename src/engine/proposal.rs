@@ -123,6 +123,10 @@ pub enum Change {
     /// Adds the policy, or replaces the one with its key.
     UpsertPolicy(Policy),
     DeletePolicy(PolicyKey),
+    /// Adds or replaces a cluster-scoped policy (ClusterNetworkPolicy,
+    /// AdminNetworkPolicy, BaselineAdminNetworkPolicy).
+    UpsertClusterPolicy(crate::engine::tiers::ClusterPolicy),
+    DeleteClusterPolicy(crate::engine::tiers::ClusterPolicyKey),
 }
 
 impl From<Change> for Event {
@@ -134,6 +138,8 @@ impl From<Change> for Event {
             Change::DeletePod(k) => Event::DeletePod(k),
             Change::UpsertPolicy(p) => Event::UpsertPolicy(p),
             Change::DeletePolicy(k) => Event::DeletePolicy(k),
+            Change::UpsertClusterPolicy(p) => Event::UpsertClusterPolicy(p),
+            Change::DeleteClusterPolicy(k) => Event::DeleteClusterPolicy(k),
         }
     }
 }
@@ -174,6 +180,15 @@ impl Proposal {
             .iter()
             .map(|p| p.key().to_string())
             .collect();
+        let pols: Vec<String> = pols
+            .into_iter()
+            .chain(
+                snapshot
+                    .cluster_policies
+                    .iter()
+                    .map(|p| p.key().to_string()),
+            )
+            .collect();
         if !pols.is_empty() {
             p.summary.push(format!("apply {}", pols.join(", ")));
         }
@@ -181,6 +196,12 @@ impl Proposal {
             .extend(snapshot.pods.into_iter().map(Change::UpsertPod));
         p.changes
             .extend(snapshot.policies.into_iter().map(Change::UpsertPolicy));
+        p.changes.extend(
+            snapshot
+                .cluster_policies
+                .into_iter()
+                .map(Change::UpsertClusterPolicy),
+        );
         p
     }
 
@@ -188,6 +209,13 @@ impl Proposal {
     pub fn delete_policy(&mut self, key: PolicyKey) {
         self.summary.push(format!("delete {key}"));
         self.changes.push(Change::DeletePolicy(key));
+    }
+
+    /// Adds the deletion of a cluster-scoped policy; the caller checks
+    /// that it exists.
+    pub fn delete_cluster_policy(&mut self, key: crate::engine::tiers::ClusterPolicyKey) {
+        self.summary.push(format!("delete {key}"));
+        self.changes.push(Change::DeleteClusterPolicy(key));
     }
 
     pub fn is_empty(&self) -> bool {

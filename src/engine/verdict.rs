@@ -52,6 +52,9 @@ pub struct SideVerdict {
     pub allowed: PortSet,
     pub hits: Vec<RuleHit>,
     pub misses: Vec<RuleMiss>,
+    /// The tier chain, when a cluster-scoped policy selects the pod for
+    /// this direction; `allowed` is then the chain's answer.
+    pub tiers: Option<super::tiers::TierSide>,
 }
 
 impl SideVerdict {
@@ -229,6 +232,23 @@ impl Index {
         other: Endpoint,
         with_misses: bool,
     ) -> SideVerdict {
+        let mut v = self.np_side_verdict(subject, dir, other, with_misses);
+        let np = v.is_isolated().then_some(&v.allowed);
+        if let Some(t) = self.tier_side(subject, dir, other, np) {
+            v.allowed = t.allowed.clone();
+            v.tiers = Some(t);
+        }
+        v
+    }
+
+    /// The NetworkPolicy tier alone.
+    fn np_side_verdict(
+        &self,
+        subject: ClassId,
+        dir: Direction,
+        other: Endpoint,
+        with_misses: bool,
+    ) -> SideVerdict {
         let isolating = self.isolating_policies(subject, dir);
         if isolating.is_empty() {
             return SideVerdict {
@@ -237,6 +257,7 @@ impl Index {
                 allowed: PortSet::all(),
                 hits: vec![],
                 misses: vec![],
+                tiers: None,
             };
         }
         // Named ports resolve against the destination: the subject itself on
@@ -314,6 +335,7 @@ impl Index {
             allowed,
             hits,
             misses,
+            tiers: None,
         }
     }
 

@@ -27,6 +27,8 @@ pub enum SyncState {
     Live,
     Stale,
     Forbidden,
+    /// A CRD kind the cluster does not have (cluster-scoped tiers): normal.
+    NotInstalled,
 }
 
 impl SyncState {
@@ -36,6 +38,7 @@ impl SyncState {
             SyncState::Live => "Live",
             SyncState::Stale => "Stale",
             SyncState::Forbidden => "Forbidden",
+            SyncState::NotInstalled => "not installed",
         }
     }
 }
@@ -71,6 +74,8 @@ pub enum Selected {
     Namespace(String),
     Pod(PodKey),
     Policy(PolicyKey),
+    /// A cluster-scoped policy (no namespace).
+    ClusterPolicy(crate::engine::tiers::ClusterPolicyKey),
     Service(ServiceKey),
 }
 
@@ -82,6 +87,7 @@ impl Selected {
             Selected::Namespace(n) => Some(n),
             Selected::Pod(k) => Some(&k.namespace),
             Selected::Policy(k) => Some(&k.namespace),
+            Selected::ClusterPolicy(_) => None,
             Selected::Service(k) => Some(&k.namespace),
         }
     }
@@ -94,6 +100,7 @@ pub enum Detail {
     Namespace(Box<NamespaceModel>),
     Pod(Box<PodModel>),
     Policy(Box<PolicyModel>),
+    ClusterPolicy(Box<super::models::cluster_policy::ClusterPolicyModel>),
     Service(Box<super::models::service::ServiceModel>),
 }
 

@@ -34,6 +34,20 @@ pub fn health_msgs(h: &Health) -> Vec<SourceMsg> {
             detail,
         });
     }
+    // Cluster-scoped tiers (CRDs): "not installed" is normal.
+    if let Some(t) = &h.tiers {
+        let (state, detail) = match t {
+            live::TierHealth::NotInstalled => (SyncState::NotInstalled, None),
+            live::TierHealth::Listed(_) => (SyncState::Live, None),
+            live::TierHealth::Forbidden => (SyncState::Forbidden, None),
+            live::TierHealth::Failed(e) => (SyncState::Stale, Some(e.clone())),
+        };
+        v.push(SourceMsg::Health {
+            kind: "tiers".to_string(),
+            state,
+            detail,
+        });
+    }
     v
 }
 

@@ -13,7 +13,8 @@ use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::{Namespace, Snapshot};
 use netpol_tui::source::convert::{FieldError, namespace_from_api, pod_from_api, policy_from_api};
 
-/// Parses `---`-separated Namespace/Pod/NetworkPolicy documents.
+/// Parses `---`-separated Namespace/Pod/NetworkPolicy documents (and the
+/// cluster-scoped ClusterNetworkPolicy/AdminNetworkPolicy/BaselineAdminNetworkPolicy).
 /// Namespaces referenced but not given are created as the API server would.
 pub fn snapshot(yaml: &str) -> Snapshot {
     let mut s = Snapshot::default();
@@ -37,6 +38,21 @@ pub fn snapshot(yaml: &str) -> Snapshot {
             Some("NetworkPolicy") => {
                 let p: net::NetworkPolicy = serde_yaml::from_value(v).expect("policy");
                 s.policies.push(policy_from_api(&p).expect("valid policy"));
+            }
+            Some(
+                k @ ("ClusterNetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"),
+            ) => {
+                use netpol_tui::engine::tiers::ClusterKind;
+                let kind = match k {
+                    "ClusterNetworkPolicy" => ClusterKind::Cnp,
+                    "AdminNetworkPolicy" => ClusterKind::Anp,
+                    _ => ClusterKind::Banp,
+                };
+                let api = v["apiVersion"].as_str().unwrap_or_default().to_string();
+                let json: serde_json::Value = serde_json::to_value(&v).expect("json");
+                let (res, _warnings) =
+                    netpol_tui::source::convert::cluster_policy_from_value(kind, &api, &json);
+                s.cluster_policies.push(res.expect("valid cluster policy"));
             }
             other => panic!("unexpected kind {other:?}"),
         }

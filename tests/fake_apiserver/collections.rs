@@ -148,6 +148,12 @@ pub(super) fn table(
             col("Type", "string", ""),
             col("Age", "string", ""),
         ],
+        Kind::ClusterNetworkPolicy => vec![
+            col("Name", "string", "name"),
+            col("Tier", "string", ""),
+            col("Priority", "string", ""),
+            col("Age", "string", ""),
+        ],
     };
     let include_object = q
         .get("includeObject")
@@ -180,6 +186,7 @@ pub(super) fn table(
                     json!([name, sel, "1m"])
                 }
                 Kind::Service => json!([name, o["spec"]["type"].as_str().unwrap_or("ClusterIP"), "1m"]),
+                Kind::ClusterNetworkPolicy => json!([name, o["spec"]["tier"].clone(), o["spec"]["priority"].to_string(), "1m"]),
             };
             let object = match include_object {
                 "None" => Value::Null,

@@ -61,14 +61,18 @@ pub enum Kind {
     Pod,
     NetworkPolicy,
     Service,
+    /// A CRD (policy.networking.k8s.io/v1alpha2); the v1alpha1 kinds are
+    /// not installed here.
+    ClusterNetworkPolicy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::NetworkPolicy,
         Kind::Service,
+        Kind::ClusterNetworkPolicy,
     ];
 
     pub fn resource(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Kind {
             Kind::Pod => "pods",
             Kind::NetworkPolicy => "networkpolicies",
             Kind::Service => "services",
+            Kind::ClusterNetworkPolicy => "clusternetworkpolicies",
         }
     }
     pub fn kind(self) -> &'static str {
@@ -85,22 +90,25 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::NetworkPolicy => "NetworkPolicy",
             Kind::Service => "Service",
+            Kind::ClusterNetworkPolicy => "ClusterNetworkPolicy",
         }
     }
     pub fn group(self) -> &'static str {
         match self {
             Kind::NetworkPolicy => "networking.k8s.io",
+            Kind::ClusterNetworkPolicy => "policy.networking.k8s.io",
             _ => "",
         }
     }
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::NetworkPolicy => "networking.k8s.io/v1",
+            Kind::ClusterNetworkPolicy => "policy.networking.k8s.io/v1alpha2",
             _ => "v1",
         }
     }
     pub fn namespaced(self) -> bool {
-        self != Kind::Namespace
+        !matches!(self, Kind::Namespace | Kind::ClusterNetworkPolicy)
     }
     pub fn from_kind(kind: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.kind() == kind)

@@ -148,6 +148,8 @@ fn route(path: &str) -> Option<Route> {
         ("", r)
     } else if let Some(r) = path.strip_prefix("/apis/networking.k8s.io/v1/") {
         ("networking.k8s.io", r)
+    } else if let Some(r) = path.strip_prefix("/apis/policy.networking.k8s.io/v1alpha2/") {
+        ("policy.networking.k8s.io", r)
     } else {
         return None;
     };

@@ -93,18 +93,17 @@ fn kinds_that_change_connectivity_are_skipped_with_a_warning() {
         .collect();
     assert_eq!(
         objs,
-        vec![
-            "AdminNetworkPolicy cluster-guard",
-            "MultiNetworkPolicy ne/mnp",
-            "NetworkPolicy ne/calico-np"
-        ]
+        vec!["MultiNetworkPolicy ne/mnp", "NetworkPolicy ne/calico-np"]
     );
+    // AdminNetworkPolicy is evaluated since issue #11: read, not warned about.
+    assert_eq!(l.snapshot.cluster_policies.len(), 1);
+    assert_eq!(l.snapshot.cluster_policies[0].name, "cluster-guard");
     assert!(
         l.warnings
             .iter()
             .all(|w| w.message.contains("not evaluated"))
     );
-    assert_eq!(l.warnings[2].document, Some(2));
+    assert_eq!(l.warnings[1].document, Some(2));
     assert!(
         l.snapshot.policies.is_empty(),
         "a Calico NetworkPolicy is not a Kubernetes one"

@@ -273,13 +273,17 @@ async fn only_get_requests_are_ever_sent() {
     let reqs = fake.requests();
     assert!(reqs.iter().any(|r| r.is_watch()));
     assert!(reqs.iter().all(|r| r.method == "GET"), "{reqs:?}");
-    // Every request is a list or watch of the four kinds (or /version).
+    // Every request is a list or watch of the kinds read (or /version).
     let allowed = [
         "/api/v1/namespaces",
         "/api/v1/pods",
         "/apis/networking.k8s.io/v1/networkpolicies",
         "/api/v1/services",
         "/version",
+        // Cluster-scoped policy tiers (CRDs; the v1alpha1 ones answer 404).
+        "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies",
+        "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies",
+        "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies",
     ];
     assert!(
         reqs.iter().all(|r| allowed.contains(&r.path.as_str())),

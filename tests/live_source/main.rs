@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 mod access;
 mod sync_and_watch;
+mod tiers;
 
 const CONTEXT: &str = "fake-ctx";
 const WAIT: Duration = Duration::from_secs(20);
@@ -153,6 +154,9 @@ fn event_name(e: &Event) -> &'static str {
         Event::DeleteService(_) => "DeleteService",
         Event::ReplaceServices { .. } => "ReplaceServices",
         Event::Replace(_) => "Replace",
+        Event::UpsertClusterPolicy(_) => "UpsertClusterPolicy",
+        Event::DeleteClusterPolicy(_) => "DeleteClusterPolicy",
+        Event::ReplaceClusterPolicies { .. } => "ReplaceClusterPolicies",
     }
 }
 

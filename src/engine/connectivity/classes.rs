@@ -58,6 +58,13 @@ pub fn class_connectivity_on(
     src_ranges: Vec<IpRange>,
 ) -> ClassConnectivity {
     let cc = Compiled::new(idx);
+    if idx.has_tiers() {
+        return ClassConnectivity {
+            dst_ranges: dst_ranges.clone(),
+            src_ranges: src_ranges.clone(),
+            ..cc.tiered(&dst_ranges, &src_ranges)
+        };
+    }
     let mut out = ClassConnectivity {
         dst_ranges,
         src_ranges,

@@ -48,6 +48,20 @@ impl CutBlocks {
                 }
             }
         }
+        // `networks` peers (egress only) cut external destinations too.
+        for p in idx.cluster_policies() {
+            for r in &p.egress {
+                for peer in &r.peers {
+                    if let crate::engine::tiers::TierPeer::Networks(nets) = peer {
+                        out.egress.extend(nets.iter().map(|n| IpBlock {
+                            cidr: *n,
+                            except: vec![],
+                        }));
+                        out.v6 |= nets.iter().any(|n| matches!(n, ipnet::IpNet::V6(_)));
+                    }
+                }
+            }
+        }
         out
     }
 

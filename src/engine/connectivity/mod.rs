@@ -9,6 +9,7 @@ mod compile;
 mod external;
 mod report;
 mod services;
+mod tiered;
 mod touching;
 
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};

@@ -32,6 +32,15 @@ pub fn touching(
     with_total: bool,
 ) -> Touching {
     let cc = Compiled::new(idx);
+    if idx.has_tiers() {
+        let t = cc.tiered_touching(classes, dst_ranges, src_ranges);
+        return Touching {
+            pairs: t.pairs,
+            to_external: t.to_external,
+            from_external: t.from_external,
+            total: with_total.then(|| pod_pair_count(idx, &cc.tiered(&[], &[]))),
+        };
+    }
     let mut out = Touching {
         pairs: cc.touching(classes, classes),
         total: with_total.then(|| pod_pair_count(idx, &cc.pod_pairs())),

@@ -71,6 +71,9 @@ fn affected_before(idx: &Index, changes: &[Change], out: &mut BTreeSet<PodKey>) 
                 }
             }
             Change::DeleteNamespace(name) => out.extend(idx.pods_in(name).cloned()),
+            // A cluster-scoped policy only changes the sides of its subject.
+            Change::UpsertClusterPolicy(p) => out.extend(idx.tier_subject_pods(&p.key())),
+            Change::DeleteClusterPolicy(k) => out.extend(idx.tier_subject_pods(k)),
         }
     }
 }
@@ -82,6 +85,9 @@ fn affected_after(idx: &Index, changes: &[Change], out: &mut BTreeSet<PodKey>) {
             && let Some(now) = idx.policy(&p.key())
         {
             out.extend(idx.selected_pods(now));
+        }
+        if let Change::UpsertClusterPolicy(p) = ev {
+            out.extend(idx.tier_subject_pods(&p.key()));
         }
     }
 }

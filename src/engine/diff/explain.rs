@@ -48,6 +48,13 @@ pub(super) fn explain_change(
             Direction::Egress => "egress",
             Direction::Ingress => "ingress",
         };
+        if let Some(t) = &side.tiers {
+            let (lines, np) = crate::engine::tiers::change_reasons(t, dir, who, &lost, &gained);
+            why.extend(lines);
+            if !np {
+                continue;
+            }
+        }
         if !lost.is_empty() && !lost.difference(&side.allowed).is_empty() {
             let denied = lost.difference(&side.allowed);
             let by: Vec<String> = side.isolated_by.iter().map(|k| k.to_string()).collect();

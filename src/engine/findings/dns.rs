@@ -88,7 +88,8 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
         .classes()
         .filter(|(_, c)| !c.host_network && c.namespace != o.dns_namespace)
         .map(|(id, _)| id)
-        .filter(|&c| idx.is_isolated(c, Direction::Egress))
+        // With cluster-scoped tiers any pod may be denied its DNS.
+        .filter(|&c| idx.is_isolated(c, Direction::Egress) || idx.has_tiers())
         .collect();
     if isolated.is_empty() {
         return;
@@ -115,10 +116,13 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
     let mut blocked: Groups = BTreeMap::new();
     let mut udp_only: Groups = BTreeMap::new();
     let mut mismatch: Groups = BTreeMap::new();
+    let mut by_tier = super::tiers::DnsDenials::default();
     for &c in &isolated {
         let (mut udp, mut tcp, mut svc_port_only) = (false, false, false);
+        let mut denial = None;
         for &d in &dns {
             if let Ok(v) = view.pair_verdict(Endpoint::Class(c), Endpoint::Class(d)) {
+                denial = denial.or_else(|| super::tiers::dns_denial(&v, udp_port, tcp_port));
                 udp |= v.allowed.contains(Protocol::Udp, udp_port);
                 tcp |= v.allowed.contains(Protocol::Tcp, tcp_port);
                 svc_port_only |= (udp_tr.is_some()
@@ -134,6 +138,15 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
             .iter()
             .map(|p| p.name.clone())
             .collect();
+        if !(udp && tcp)
+            && let Some(step) = denial
+        {
+            by_tier.add(idx, c, step);
+            continue;
+        }
+        if !idx.is_isolated(c, Direction::Egress) {
+            continue;
+        }
         if svc_port_only && !(udp && tcp) {
             group_add(&mut mismatch, idx, c, pols);
         } else if !udp {
@@ -142,6 +155,7 @@ pub(super) fn dns_findings(idx: &Index, o: &LintOptions, out: &mut Vec<Finding>)
             group_add(&mut udp_only, idx, c, pols);
         }
     }
+    by_tier.report(o, &dns_name, (udp_port, tcp_port), out);
     for ((ns, pols), mut pods) in blocked {
         pods.sort();
         out.push(Finding {

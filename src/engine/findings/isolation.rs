@@ -35,7 +35,7 @@ pub(super) fn isolation_findings(idx: &Index, out: &mut Vec<Finding>) {
                 }
                 let m = members(idx, c);
                 total += m.len();
-                if !idx.is_isolated(c, dir) {
+                if !idx.is_isolated(c, dir) && !super::tiers::tier_default_deny(idx, c, dir) {
                     open.extend(m);
                 }
             }

@@ -24,6 +24,10 @@ pub(super) fn metadata_findings(idx: &Index, out: &mut Vec<Finding>) {
         let mut rules = Vec::new();
         for ip in [METADATA_V4, METADATA_V6] {
             let side = idx.side_verdict(c, Direction::Egress, Endpoint::Ip(IpRange::single(ip)));
+            if side.allowed.is_empty() {
+                // A cluster-scoped tier denies it whatever NetworkPolicy says.
+                continue;
+            }
             for h in &side.hits {
                 if !allowing.contains(&h.policy.name) {
                     allowing.push(h.policy.name.clone());

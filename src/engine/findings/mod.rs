@@ -8,6 +8,8 @@ mod isolation;
 mod metadata;
 mod policies;
 mod services;
+mod shadowed;
+mod tiers;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -62,6 +64,10 @@ pub const NO_ENFORCING_CNI: &str = "no-enforcing-cni";
 pub const DNS_PORT_MISMATCH: &str = "dns-port-mismatch";
 pub const SERVICE_NO_BACKENDS: &str = "service-no-backends";
 pub const SERVICE_PORT_BLOCKED: &str = "service-port-blocked";
+pub const CNP_PRIORITY_TIE: &str = "cnp-priority-tie";
+pub const CNP_NETWORKS_MATCH_PODS: &str = "cnp-networks-match-pods";
+pub const TIER_DENY_BLOCKS_DNS: &str = "tier-deny-blocks-dns";
+pub const CNP_SHADOWED_RULE: &str = "cnp-shadowed-rule";
 
 /// Namespaces that are not nagged for a missing default deny.
 pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -206,6 +212,7 @@ pub fn lint(idx: &Index, o: &LintOptions) -> Vec<Finding> {
     host_network_findings(idx, &mut out);
     cni_findings(idx, o, &mut out);
     services::service_findings(idx, &mut out);
+    tiers::tier_findings(idx, &mut out);
     out.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.severity),

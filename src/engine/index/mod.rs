@@ -15,6 +15,7 @@ use ipnet::IpNet;
 use super::model::{
     ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, Service, ServiceKey, Snapshot,
 };
+use super::tiers::ClusterPolicy;
 
 /// The id of a [`Class`] in one [`Index`]; ids of freed classes are reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,6 +82,8 @@ pub struct Index {
     /// Every CIDR (cidr and except) used by some ipBlock, with a use count.
     ip_net_refs: Arc<BTreeMap<IpNet, usize>>,
     ip_nets: Arc<Vec<IpNet>>,
+    /// Cluster-scoped tier policies, in evaluation order (see `tiers`).
+    cluster: Arc<Vec<ClusterPolicy>>,
     /// Services play no part in verdicts: they only name groups of pods.
     services: Arc<BTreeMap<ServiceKey, Service>>,
     generation: u64,
@@ -217,6 +220,7 @@ impl Index {
                 for p in s.policies {
                     self.insert_policy(p);
                 }
+                self.set_cluster_policies(s.cluster_policies);
                 self.clear_pods();
                 self.ip_net_refs = Arc::default();
                 self.ip_nets = Arc::default();
@@ -226,7 +230,54 @@ impl Index {
                     self.insert_pod(p);
                 }
             }
+            Event::UpsertClusterPolicy(p) => {
+                let key = p.key();
+                let mut all: Vec<ClusterPolicy> = self
+                    .cluster
+                    .iter()
+                    .filter(|q| q.key() != key)
+                    .cloned()
+                    .collect();
+                all.push(p);
+                self.set_cluster_policies(all);
+                self.rebuild_nets();
+            }
+            Event::DeleteClusterPolicy(key) => {
+                if self.cluster.iter().any(|q| q.key() == key) {
+                    let all = self
+                        .cluster
+                        .iter()
+                        .filter(|q| q.key() != key)
+                        .cloned()
+                        .collect();
+                    self.set_cluster_policies(all);
+                    self.rebuild_nets();
+                }
+            }
+            Event::ReplaceClusterPolicies { kinds, policies } => {
+                let mut all: Vec<ClusterPolicy> = self
+                    .cluster
+                    .iter()
+                    .filter(|q| !kinds.contains(&q.kind))
+                    .cloned()
+                    .collect();
+                all.extend(policies.into_iter().filter(|p| kinds.contains(&p.kind)));
+                self.set_cluster_policies(all);
+                self.rebuild_nets();
+            }
         }
+    }
+
+    /// Stores cluster-scoped policies in evaluation order.
+    fn set_cluster_policies(&mut self, mut all: Vec<ClusterPolicy>) {
+        all.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        all.dedup_by(|a, b| a.key() == b.key());
+        self.cluster = Arc::new(all);
+    }
+
+    /// Cluster-scoped tier policies, in evaluation order.
+    pub fn cluster_policies(&self) -> &[ClusterPolicy] {
+        &self.cluster
     }
 }
 

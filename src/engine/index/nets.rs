@@ -93,6 +93,14 @@ impl Index {
         for n in self.policies().flat_map(Self::policy_nets) {
             *refs.entry(n).or_insert(0) += 1;
         }
+        // `networks` peers of cluster-scoped policies also match pod IPs.
+        for n in self
+            .cluster
+            .iter()
+            .flat_map(|p| p.nets().copied().collect::<Vec<_>>())
+        {
+            *refs.entry(n).or_insert(0) += 1;
+        }
         self.ip_nets = Arc::new(refs.keys().copied().collect());
         self.ip_net_refs = Arc::new(refs);
         if before != self.ip_nets {

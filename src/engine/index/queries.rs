@@ -157,6 +157,7 @@ impl Index {
             namespaces: self.namespaces.values().cloned().collect(),
             pods: self.pods.keys().filter_map(|k| self.pod(k)).collect(),
             policies: self.policies().cloned().collect(),
+            cluster_policies: self.cluster_policies().to_vec(),
             services: self.services.values().cloned().collect(),
         }
     }

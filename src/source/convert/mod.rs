@@ -3,6 +3,7 @@
 //! refuse is refused here too, with the field path and the reason, so that the
 //! tool never reasons about a policy that could not exist in a cluster.
 
+mod cluster;
 mod pod;
 mod policy;
 mod service;
@@ -15,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 
 use crate::engine::model::{Labels, Namespace};
 
+pub use cluster::cluster_policy_from_value;
 pub use pod::{pod_from_api, pod_from_template};
 pub use policy::policy_from_api;
 pub use service::service_from_api;

@@ -270,7 +270,7 @@ fn convert_ports(
     out
 }
 
-fn convert_selector(
+pub(super) fn convert_selector(
     sel: Option<&meta::LabelSelector>,
     path: &str,
     errs: &mut Vec<FieldError>,

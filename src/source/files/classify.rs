@@ -7,6 +7,8 @@ pub(super) enum Class {
     Namespace,
     Pod,
     Policy,
+    /// ClusterNetworkPolicy / AdminNetworkPolicy / BaselineAdminNetworkPolicy.
+    ClusterPolicy(crate::engine::tiers::ClusterKind),
     Service,
     Workload(WorkloadKind),
     /// A Kubernetes kind under an API group that does not serve it (a typo).
@@ -48,6 +50,19 @@ pub(super) fn classify(group: &str, kind: &str) -> Class {
                 "NetworkPolicy of {group} is not evaluated: CNI-specific policies may allow or deny traffic that the results here do not show"
             ));
         }
+        "ClusterNetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy" => {
+            use crate::engine::tiers::ClusterKind;
+            let (kind, version) = match kind {
+                "ClusterNetworkPolicy" => (ClusterKind::Cnp, "policy.networking.k8s.io/v1alpha2"),
+                "AdminNetworkPolicy" => (ClusterKind::Anp, "policy.networking.k8s.io/v1alpha1"),
+                _ => (ClusterKind::Banp, "policy.networking.k8s.io/v1alpha1"),
+            };
+            return expect(
+                &["policy.networking.k8s.io"],
+                Class::ClusterPolicy(kind),
+                version,
+            );
+        }
         _ => {}
     }
     if let Some(wk) = WorkloadKind::parse(kind) {
@@ -59,9 +74,6 @@ pub(super) fn classify(group: &str, kind: &str) -> Class {
         return expect(wk.groups(), Class::Workload(wk), expected);
     }
     let why = match kind {
-        "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy" | "ClusterNetworkPolicy" => {
-            "cluster-wide admin policies take precedence over NetworkPolicies and may allow or deny traffic that the results here do not show"
-        }
         "MultiNetworkPolicy" | "NetworkAttachmentDefinition" => {
             "only the default pod network is analysed, not secondary networks"
         }

@@ -130,6 +130,17 @@ impl Loader {
             Class::Namespace => self.add_namespace(map, loc, &object),
             Class::Pod => self.add_pod(map, loc, &object),
             Class::Policy => self.add_policy(map, loc, &object),
+            Class::ClusterPolicy(kind) => {
+                let (res, warnings) =
+                    convert::cluster_policy_from_value(kind, &api_version, &Value::Object(map));
+                self.warnings.extend(loc.field_errors(&object, &warnings));
+                self.insert_converted(res, loc, &object, |p| {
+                    (
+                        (p.kind.kind(), String::new(), p.name.clone()),
+                        Data::ClusterPolicy(p),
+                    )
+                });
+            }
             Class::Service => self.add_service(map, loc, &object),
             Class::Workload(wk) => self.add_workload(wk, map, loc, &object),
             Class::WrongGroup(expected) => self.errors.push(loc.error(

@@ -184,6 +184,7 @@ enum Data {
     /// `None`: a pod that has finished (Succeeded/Failed) and is dropped.
     Pod(Option<Pod>),
     Policy(Policy),
+    ClusterPolicy(crate::engine::tiers::ClusterPolicy),
     Service(Service),
     Workload(Workload),
 }

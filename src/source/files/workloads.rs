@@ -147,6 +147,7 @@ impl Loader {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         let mut real_pods: Vec<Pod> = Vec::new();
         let mut policies: Vec<Policy> = Vec::new();
+        let mut cluster_policies = Vec::new();
         let mut services: Vec<Service> = Vec::new();
         // (namespace, kind, name) -> workload
         let mut workloads: BTreeMap<(String, &'static str, String), Workload> = BTreeMap::new();
@@ -158,6 +159,7 @@ impl Loader {
                 Data::Pod(Some(p)) => real_pods.push(p),
                 Data::Pod(None) => {}
                 Data::Policy(p) => policies.push(p),
+                Data::ClusterPolicy(p) => cluster_policies.push(p),
                 // In key order already: sorted by namespace, then name.
                 Data::Service(s) => services.push(s),
                 Data::Workload(w) => {
@@ -256,6 +258,7 @@ impl Loader {
                 namespaces: namespaces.into_values().collect(),
                 pods: pods.into_values().collect(),
                 policies,
+                cluster_policies,
                 services,
             },
             errors,

@@ -61,6 +61,30 @@ impl KindHealth {
     }
 }
 
+/// What the last list of the cluster-scoped tier kinds (CRDs) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TierHealth {
+    /// None of the three CRDs is installed: normal, not an error.
+    NotInstalled,
+    /// This many policies were read.
+    Listed(usize),
+    /// Every installed kind refused the list (403).
+    Forbidden,
+    /// The list failed otherwise.
+    Failed(String),
+}
+
+impl TierHealth {
+    pub fn label(&self) -> String {
+        match self {
+            TierHealth::NotInstalled => "not installed".to_string(),
+            TierHealth::Listed(n) => format!("live ({n})"),
+            TierHealth::Forbidden => "forbidden".to_string(),
+            TierHealth::Failed(e) => format!("failed: {e}"),
+        }
+    }
+}
+
 /// Health of the whole live source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Health {
@@ -76,6 +100,8 @@ pub struct Health {
     /// `kubernetes.io/metadata.name` label is assumed), so verdicts that
     /// depend on a namespaceSelector are uncertain.
     pub namespaces_uncertain: bool,
+    /// Cluster-scoped policy tiers, once listed.
+    pub tiers: Option<TierHealth>,
 }
 
 impl Health {
@@ -88,6 +114,7 @@ impl Health {
             policies: KindHealth::new(ResourceKind::NetworkPolicies),
             services: KindHealth::new(ResourceKind::Services),
             namespaces_uncertain: false,
+            tiers: None,
         }
     }
 
@@ -165,6 +192,10 @@ impl Health {
                 }
             })
             .collect();
+        let mut parts = parts;
+        if let Some(t) = &self.tiers {
+            parts.push(format!("tiers {}", t.label()));
+        }
         format!("{}: {}", self.context, parts.join(" · "))
     }
 }

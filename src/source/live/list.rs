@@ -106,11 +106,12 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
     let client = resolved.list_client()?;
     let target = &resolved.target;
     let focus = opts.namespace.as_deref();
-    let (namespaces, pods, policies, services) = tokio::join!(
+    let (namespaces, pods, policies, services, tiers) = tokio::join!(
         list_kind::<core::Namespace>(&client, target, None),
         list_kind::<core::Pod>(&client, target, focus),
         list_kind::<net::NetworkPolicy>(&client, target, focus),
         list_kind::<core::Service>(&client, target, focus),
+        super::tiers::list_cluster_policies(&client),
     );
     let mut health = Health::new(target.server.clone(), target.context.clone());
     // Namespaces may be forbidden: go on with what -n names, uncertain.
@@ -155,10 +156,12 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
         Err(e) => return Err(e),
     };
 
+    health.tiers = Some(tiers.status());
     let mut snapshot = Snapshot {
         namespaces,
         pods: pods.models,
         policies: policies.models,
+        cluster_policies: tiers.policies,
         services,
     };
     snapshot.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
@@ -169,7 +172,8 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
         .policies
         .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let cni = detect_cni(&snapshot.pods);
-    let notes = health.notes();
+    let mut notes = health.notes();
+    notes.extend(tiers.notes);
     Ok(LiveState {
         snapshot,
         health,

@@ -17,6 +17,7 @@ mod config;
 mod errors;
 mod health;
 mod list;
+mod tiers;
 mod translate;
 mod watch;
 
@@ -28,7 +29,7 @@ use futures::Stream;
 pub use cni::{CniDetection, CniPlugin, Enforcement, detect_cni, detect_cni_in};
 pub use config::DEFAULT_REQUEST_TIMEOUT;
 pub use errors::{LiveError, RBAC_HINT};
-pub use health::{Health, KindHealth, SyncState};
+pub use health::{Health, KindHealth, SyncState, TierHealth};
 pub use list::PAGE_SIZE;
 pub use translate::{Converted, LiveResource, Translator};
 

@@ -46,6 +46,8 @@ pub(crate) enum Out {
     Health(KindHealth),
     /// Namespaces only: whether their labels are unknown.
     Uncertain(bool),
+    /// The cluster-scoped tier kinds (polled).
+    Tiers(super::health::TierHealth),
 }
 
 type WatchStream<K> = BoxStream<'static, watcher::Result<watcher::Event<K>>>;
@@ -315,6 +317,10 @@ impl Aggregator {
                     changed |= self.health.namespaces_uncertain != u;
                     self.health.namespaces_uncertain = u;
                 }
+                Out::Tiers(t) => {
+                    changed |= self.health.tiers.as_ref() != Some(&t);
+                    self.health.tiers = Some(t);
+                }
             }
         }
         if changed {
@@ -347,7 +353,16 @@ async fn start(opts: LiveOptions) -> Result<BoxStream<'static, LiveUpdate>, Live
             .into_stream(),
         Driver::<net::NetworkPolicy>::new(client.clone(), target.clone(), focus.clone(), vec![])
             .into_stream(),
-        Driver::<core::Service>::new(client, target.clone(), focus, vec![]).into_stream(),
+        Driver::<core::Service>::new(client.clone(), target.clone(), focus, vec![]).into_stream(),
+        // Cluster-scoped tiers: CRDs that change rarely, polled.
+        super::tiers::poll_events(client)
+            .map(|(e, h)| {
+                e.map(Out::Event)
+                    .into_iter()
+                    .chain([Out::Tiers(h)])
+                    .collect()
+            })
+            .boxed(),
     ]);
     let health = Health::new(target.server.clone(), target.context.clone());
     let first = LiveUpdate::Health(Box::new(health.clone()));

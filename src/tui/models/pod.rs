@@ -146,6 +146,8 @@ fn side(idx: &Index, cache: &mut PeerCache, class: ClassId, dir: Direction) -> S
         rules: vec![],
     }
     .headline();
+    let headline =
+        crate::engine::tiers::tier_headline(idx, class, dir, !isolated_by.is_empty(), headline);
     let mut m = SideModel {
         direction: dir,
         headline,

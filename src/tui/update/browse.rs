@@ -69,6 +69,10 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
             Pane::Tree => {
                 let cur = app.tree_state.borrow().selected().to_vec();
                 match cur.len() {
+                    2 if cur[0] == TreeId::Tiers => {
+                        app.tree_state.borrow_mut().select(cur[..1].to_vec());
+                        app.selected = Selected::None;
+                    }
                     // A backend: back to its Service.
                     3 => select_path(app, cur[..2].to_vec()),
                     2 if is_open_service(app, &cur) => set_service_open(app, &cur, false),

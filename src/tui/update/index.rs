@@ -105,6 +105,8 @@ pub(super) fn refresh_detail(app: &mut App) {
         Selected::Policy(k) => {
             models::policy::model(idx, k).map_or(Detail::None, |m| Detail::Policy(Box::new(m)))
         }
+        Selected::ClusterPolicy(k) => models::cluster_policy::model(idx, k)
+            .map_or(Detail::None, |m| Detail::ClusterPolicy(Box::new(m))),
         Selected::Service(k) => {
             models::service::model(idx, k).map_or(Detail::None, |m| Detail::Service(Box::new(m)))
         }

@@ -12,7 +12,7 @@ pub(super) fn panes(app: &App) -> Vec<Pane> {
     let mut v = vec![Pane::Tree];
     match app.detail {
         Detail::None => {}
-        Detail::Namespace(_) | Detail::Service(_) => v.push(Pane::Main),
+        Detail::Namespace(_) | Detail::Service(_) | Detail::ClusterPolicy(_) => v.push(Pane::Main),
         Detail::Pod(_) | Detail::Policy(_) => v.extend([Pane::Main, Pane::Second]),
     }
     if app.findings.visible {
@@ -40,6 +40,10 @@ pub(super) fn pane_extent(app: &App, pane: Pane) -> (usize, usize) {
             a.second.map_or(0, inner_height),
         ),
         (Detail::Namespace(m), Pane::Main) => (namespace::lines(m, t).len(), inner_height(a.main)),
+        (Detail::ClusterPolicy(m), Pane::Main) => (
+            views::cluster_policy::lines(m, t).len(),
+            inner_height(a.main),
+        ),
         (Detail::Service(m), Pane::Main) => {
             (views::service::lines(m, t).len(), inner_height(a.main))
         }

@@ -13,6 +13,16 @@ pub fn select(app: &mut App, sel: Selected) {
 }
 
 pub(super) fn set_open(app: &mut App, ns: &TreeId, open: bool) {
+    if *ns == TreeId::Tiers {
+        // Its rows are always built.
+        let mut st = app.tree_state.borrow_mut();
+        if open {
+            st.open(vec![ns.clone()]);
+        } else {
+            st.close(std::slice::from_ref(ns));
+        }
+        return;
+    }
     let TreeId::Ns(name) = ns else { return };
     let changed = {
         let mut st = app.tree_state.borrow_mut();

@@ -1,5 +1,6 @@
 //! Drawing: one file per view. Everything here reads the state only.
 
+pub mod cluster_policy;
 pub mod finder;
 pub mod findings;
 pub mod help;
@@ -191,6 +192,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 Detail::Pod(m) => pod::render(frame, &a, app, m),
                 Detail::Policy(m) => policy::render(frame, &a, app, m),
                 Detail::Namespace(m) => namespace::render(frame, a.main, app, m),
+                Detail::ClusterPolicy(m) => cluster_policy::render(frame, a.main, app, m),
                 Detail::Service(m) => service::render(frame, a.main, app, m),
                 Detail::None => {
                     let b = pane_block(" Details ", app.focus == Pane::Main, &app.theme);

@@ -159,6 +159,13 @@ pub fn side_lines<'a>(
     let isolated = !s.isolated_by.is_empty();
     let hs = if isolated { theme.allow } else { theme.warn };
     match s.headline.split_once(": ") {
+        // The tier chain: one tier per line.
+        Some(_) if s.headline.chars().count() > width && s.headline.contains(" -> ") => {
+            for (i, part) in s.headline.split(" -> ").enumerate() {
+                let arrow = if i == 0 { "" } else { "-> " };
+                out.push(Line::styled(format!("{arrow}{part}"), hs));
+            }
+        }
         Some((a, b)) if s.headline.chars().count() > width => {
             out.push(Line::styled(format!("{a}:"), hs));
             out.push(Line::styled(b.to_string(), hs));

@@ -44,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             SyncState::Syncing => theme.info,
             SyncState::Stale => theme.warn,
             SyncState::Forbidden => theme.deny,
+            SyncState::NotInstalled => theme.dim,
         };
         left.push(Span::styled(format!("{kind} "), theme.dim));
         left.push(Span::styled(format!("{} ", state.as_str()), st));

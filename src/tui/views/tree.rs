@@ -30,6 +30,9 @@ pub enum TreeId {
     Service(Arc<str>),
     /// The child of a closed namespace (children are built on open).
     Stub,
+    /// The cluster-scoped policies (after the namespaces), and one of them.
+    Tiers,
+    ClusterPolicy(crate::engine::tiers::ClusterPolicyKey),
 }
 
 #[derive(Default)]
@@ -222,6 +225,38 @@ fn service_item(
         .unwrap_or_else(|_| TreeItem::new_leaf(id, line))
 }
 
+/// The cluster-scoped section: every ClusterNetworkPolicy / (Baseline)
+/// AdminNetworkPolicy in evaluation order (Admin by priority, then
+/// Baseline). None when there is none.
+fn tiers_item(idx: &Index, theme: &Theme) -> Option<TreeItem<'static, TreeId>> {
+    let pols = idx.cluster_policies();
+    if pols.is_empty() {
+        return None;
+    }
+    let children: Vec<TreeItem<'static, TreeId>> = pols
+        .iter()
+        .map(|p| {
+            let prio = if p.has_priority() {
+                format!(" p{}", p.priority)
+            } else {
+                String::new()
+            };
+            TreeItem::new_leaf(
+                TreeId::ClusterPolicy(p.key()),
+                Line::from(vec![
+                    Span::styled(format!("{}{prio} ", p.tier.as_str()), theme.dim),
+                    Span::styled(p.key().to_string(), theme.policy),
+                ]),
+            )
+        })
+        .collect();
+    let line = Line::from(vec![
+        Span::styled("cluster-scoped tiers", theme.ns),
+        Span::styled(format!(" ({})", pols.len()), theme.dim),
+    ]);
+    TreeItem::new(TreeId::Tiers, line, children).ok()
+}
+
 /// What rows are built from.
 #[derive(Clone, Copy)]
 pub struct RowSource<'a> {
@@ -262,15 +297,17 @@ impl TreeModel {
         if !same_names || matches!(dirty, Dirty::All) {
             self.names = names.iter().map(|n| Arc::from(n.as_str())).collect();
             self.items = self.names.iter().map(build).collect();
-            return;
-        }
-        if let Dirty::Some(set) = dirty {
+        } else if let Dirty::Some(set) = dirty {
             for n in set {
                 if let Ok(i) = self.names.binary_search_by(|x| (**x).cmp(n.as_str())) {
                     self.items[i] = build(&self.names[i]);
                 }
             }
         }
+        // The cluster-scoped section comes after the namespaces (`items`
+        // stays parallel to `names` before it).
+        self.items.truncate(self.names.len());
+        self.items.extend(tiers_item(idx, theme));
     }
 
     /// Every visible row's path, top to bottom.
@@ -291,6 +328,7 @@ pub fn selected_of(path: &[TreeId]) -> Selected {
         [TreeId::Ns(n), TreeId::Service(s)] => Selected::Service(ServiceKey::new(n, s)),
         // A backend under its Service is the pod itself.
         [TreeId::Ns(n), TreeId::Service(_), TreeId::Pod(p)] => Selected::Pod(PodKey::new(n, p)),
+        [TreeId::Tiers, TreeId::ClusterPolicy(k)] => Selected::ClusterPolicy(k.clone()),
         _ => Selected::None,
     }
 }
@@ -313,6 +351,7 @@ pub fn path_of(sel: &Selected) -> Vec<TreeId> {
             TreeId::Ns(Arc::from(k.namespace.as_str())),
             TreeId::Service(Arc::from(k.name.as_str())),
         ],
+        Selected::ClusterPolicy(k) => vec![TreeId::Tiers, TreeId::ClusterPolicy(k.clone())],
     }
 }
 

@@ -2,7 +2,17 @@
 //! with a naive pod-by-pod oracle written straight from the spec; adding an
 //! allow rule never removes a connection; a default-deny policy never adds
 //! one; results do not depend on input order; incremental updates equal a
-//! fresh build.
+//! fresh build. `tiers`: the oracle extended with cluster-scoped policies.
+
+mod tiers;
+
+/// Failing cases are kept next to each source file
+/// (`main.proptest-regressions`, as when this was `tests/properties.rs`).
+fn regressions() -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
+    Some(Box::new(
+        proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+    ))
+}
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -210,6 +220,7 @@ fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
             }
             m.into_values().collect()
         },
+        cluster_policies: Vec::new(),
         services: Vec::new(),
     })
 }
@@ -346,7 +357,7 @@ fn sets(m: &BTreeMap<String, String>) -> BTreeMap<String, PortSetText> {
 struct PortSetText(String);
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: regressions(), ..ProptestConfig::default() })]
 
     #[test]
     fn classes_agree_with_the_pod_by_pod_oracle(s in snapshot_strategy()) {
@@ -444,7 +455,7 @@ fn change_strategy() -> impl Strategy<Value = Vec<Change>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: regressions(), ..ProptestConfig::default() })]
 
     #[test]
     fn incremental_what_if_equals_a_full_diff(s in snapshot_strategy(), changes in change_strategy(), workload in proptest::bool::ANY) {

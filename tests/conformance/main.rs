@@ -1,10 +1,13 @@
 //! Conformance against netpol-analyzer's golden outputs
 //! (../shared/conformance/netpol-analyzer, see its README): every core
-//! NetworkPolicy connlist case (no ANP/BANP/UDN/NAD/VM/Route/Ingress, no
+//! NetworkPolicy and AdminNetworkPolicy/BaselineAdminNetworkPolicy connlist
+//! case (no UDN/NAD/VM/Route/Ingress, no
 //! exposure/explain/focus), at workload level, compared modulo line breaks
 //! exactly as the upstream harness compares (all `\n` and `\r` removed).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod refused;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,12 +16,14 @@ use netpol_tui::cli::connectivity::{csv, md, text};
 use netpol_tui::engine::connectivity::{Granularity, Report, report};
 use netpol_tui::engine::index::Index;
 use netpol_tui::source::files::load_paths;
+use refused::refused_by_api;
 use serde_json::Value;
 
-/// Features that put a scenario outside core NetworkPolicy.
+/// Features outside what the tool evaluates. AdminNetworkPolicy and
+/// BaselineAdminNetworkPolicy (with `networks` peers) are evaluated; `nodes`
+/// peers are not (node IPs are not in the manifests: verdicts say they
+/// depend on them), so those scenarios stay out.
 const NON_CORE: &[&str] = &[
-    "AdminNetworkPolicy",
-    "BaselineAdminNetworkPolicy",
     "UserDefinedNetwork",
     "ClusterUserDefinedNetwork",
     "NetworkAttachmentDefinition",
@@ -26,7 +31,6 @@ const NON_CORE: &[&str] = &[
     "MultiNetworkPolicy",
     "Route",
     "Ingress",
-    "ANP_networks_peer",
     "ANP_nodes_peer",
 ];
 
@@ -120,6 +124,22 @@ fn is_core_connlist(case: &Value, scenarios: &Value) -> bool {
         })
 }
 
+/// netpol-analyzer ignores IPv6 `networks` CIDRs of (B)ANPs ("ipv6
+/// unsupported - a warning will be raised", says the scenario); the API
+/// evaluates them ("Each item in Networks should be provided in the CIDR
+/// format and should be IPv4 or IPv6, for example "10.0.0.0/8" or
+/// "fd00::/8""). Here our rows naming IPv6 ranges are left out before
+/// comparing; every IPv4 row must match exactly.
+const IPV6_NETWORKS: &[&str] = &["anp_and_banp_using_networks_with_ipv6_test"];
+
+fn without_ipv6_rows(r: &Report) -> Report {
+    let mut r = r.clone();
+    // Only IPv6 ranges contain ':' (pod and workload names cannot).
+    r.external
+        .retain(|row| !row.src.contains(':') && !row.dst.contains(':'));
+    r
+}
+
 /// Cases where we knowingly differ from netpol-analyzer: the golden file,
 /// the endpoints we leave out on purpose, and the spec text that says so.
 /// Such a case passes only if the golden output, less exactly the lines that
@@ -182,7 +202,7 @@ fn netpol_analyzer_core_connlist_cases() {
         return;
     };
     let mut cache: BTreeMap<Vec<String>, Report> = BTreeMap::new();
-    let (mut total, mut pass) = (0, 0);
+    let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in cases.as_array().expect("cases.json is an array") {
         if !is_core_connlist(case, &scenarios) {
@@ -191,6 +211,11 @@ fn netpol_analyzer_core_connlist_cases() {
         total += 1;
         let expected_path = case["expected"].as_str().expect("expected");
         let inputs = str_list(&case["inputs"]);
+        if let Some(why) = refused_by_api(&inputs, &dir) {
+            println!("skipped {expected_path}: {why}");
+            refused += 1;
+            continue;
+        }
         let rep = cache.entry(inputs.clone()).or_insert_with(|| {
             let paths: Vec<PathBuf> = inputs.iter().map(|i| dir.join(i)).collect();
             let loaded = load_paths(&paths);
@@ -200,7 +225,20 @@ fn netpol_analyzer_core_connlist_cases() {
             }
             report(&Index::from_snapshot(snapshot), Granularity::Workload)
         });
-        let got = render(rep, case["format"].as_str().expect("format"));
+        let v6 = inputs
+            .iter()
+            .any(|i| IPV6_NETWORKS.contains(&i.strip_prefix("tests/").unwrap_or(i)));
+        let got = if v6 {
+            println!(
+                "{expected_path}: IPv6 networks rows left out (netpol-analyzer ignores IPv6 CIDRs)"
+            );
+            render(
+                &without_ipv6_rows(rep),
+                case["format"].as_str().expect("format"),
+            )
+        } else {
+            render(rep, case["format"].as_str().expect("format"))
+        };
         let want = std::fs::read_to_string(dir.join(expected_path)).expect("golden file");
         // Debug aid: NETPOL_CONFORMANCE_DUMP=DIR writes what we produced.
         if let Ok(dump) = std::env::var("NETPOL_CONFORMANCE_DUMP") {
@@ -230,7 +268,9 @@ fn netpol_analyzer_core_connlist_cases() {
             ));
         }
     }
-    println!("netpol-analyzer corpus: {total} cases, {pass} pass");
+    println!(
+        "netpol-analyzer corpus: {total} cases, {pass} pass, {refused} refused as the API server would"
+    );
     assert!(
         total >= 50,
         "expected at least 50 core connlist cases, found {total}"
@@ -370,7 +410,7 @@ fn netpol_analyzer_core_diff_cases() {
         return;
     };
     let mut indexes: BTreeMap<String, Index> = BTreeMap::new();
-    let (mut total, mut pass) = (0, 0);
+    let (mut total, mut pass, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in cases.as_array().expect("cases.json is an array") {
         if !is_core_diff(case, &scenarios) {
@@ -380,6 +420,11 @@ fn netpol_analyzer_core_diff_cases() {
         let expected_path = case["expected"].as_str().expect("expected");
         let d1 = case["dir1"].as_str().expect("dir1").to_string();
         let d2 = case["dir2"].as_str().expect("dir2").to_string();
+        if let Some(why) = refused_by_api(&[d1.clone(), d2.clone()], &dir) {
+            println!("skipped {expected_path}: {why}");
+            refused += 1;
+            continue;
+        }
         for d in [&d1, &d2] {
             if !indexes.contains_key(d) {
                 indexes.insert(d.clone(), load_index(&dir, d));
@@ -419,7 +464,9 @@ fn netpol_analyzer_core_diff_cases() {
             ));
         }
     }
-    println!("netpol-analyzer diff corpus: {total} cases, {pass} pass");
+    println!(
+        "netpol-analyzer diff corpus: {total} cases, {pass} pass, {refused} refused as the API server would"
+    );
     assert!(
         total >= 37,
         "expected at least 37 core diff cases, found {total}"

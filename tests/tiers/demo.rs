@@ -1,0 +1,103 @@
+//! The demo's tiers (assets/demo-tiers, loaded with assets/demo): the
+//! chain can be seen without a cluster.
+
+use std::path::PathBuf;
+
+use netpol_tui::engine::explain::explain;
+use netpol_tui::engine::findings::{LintOptions, lint};
+use netpol_tui::engine::index::Index;
+use netpol_tui::engine::model::Protocol;
+use netpol_tui::source::files::load_paths;
+
+use super::verdict;
+
+fn demo_with_tiers() -> Index {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let l = load_paths(&[root.join("demo"), root.join("demo-tiers")]);
+    assert!(l.errors.is_empty(), "{:#?}", l.errors);
+    assert_eq!(l.snapshot.cluster_policies.len(), 3);
+    Index::from_snapshot(l.snapshot)
+}
+
+fn why(idx: &Index, from: &str, to: &str, port: Option<u16>) -> String {
+    let v = verdict(idx, from, to);
+    explain(idx, &v, from, to, port.map(|p| (Protocol::Tcp, p))).to_text()
+}
+
+#[test]
+fn the_demo_tiers_show_admin_deny_pass_and_a_baseline_default() {
+    let idx = demo_with_tiers();
+    let t = why(&idx, "payments/worker", "169.254.169.254", Some(80));
+    assert!(t.starts_with("DENIED"), "{t}");
+    assert!(t.contains("Admin: cnp/platform-guardrails priority 10, egress rule 1 \"deny-cloud-metadata\" (Deny)"), "{t}");
+    let t = why(&idx, "legacy/ftp-bridge", "payments/api", Some(8080));
+    assert!(
+        t.contains("ingress rule 3 \"deny-outside-pci\" (Deny)"),
+        "{t}"
+    );
+    let t = why(&idx, "shop/checkout", "payments/api", Some(8080));
+    assert!(
+        t.contains("(Pass) -> NetworkPolicy: isolated by payments/api-allow-checkout, payments/default-deny"),
+        "{t}"
+    );
+    let t = why(&idx, "shop/frontend", "legacy/ftp-bridge", Some(21));
+    assert!(t.contains("NetworkPolicy: not isolated -> Baseline: cnp/legacy-default priority 100, ingress rule 2 \"deny-other-namespaces\" (Deny); denies"), "{t}");
+    // The demo's metadata mistake is closed by the Admin tier.
+    let f = lint(&idx, &LintOptions::default());
+    assert!(
+        f.iter().all(|x| x.id != "metadata-endpoint-reachable"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_what_if_applying_the_demo_tiers_explains_through_the_chain() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::Proposal;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let base = Index::from_snapshot(load_paths(&[root.join("demo")]).snapshot);
+    let tiers = load_paths(&[root.join("demo-tiers")]);
+    let proposal = Proposal::from_loaded(&base, tiers.snapshot, &[]);
+    assert_eq!(proposal.changes.len(), 3, "{:?}", proposal.summary);
+    let d = preview(&base, &proposal, &PreviewOptions::new(Granularity::Pod));
+    let lost = d
+        .entries
+        .iter()
+        .find(|e| e.src == "shop/frontend" && e.dst == "legacy/ftp-bridge")
+        .expect("frontend -> ftp-bridge is cut by the Baseline default");
+    assert!(lost.after.is_empty(), "{lost:?}");
+    let why = lost.why.join("\n");
+    assert_eq!(
+        why,
+        "ingress of the destination: Baseline: cnp/legacy-default priority 100, ingress rule 2 \"deny-other-namespaces\" (Deny) denies All Connections"
+    );
+    assert!(
+        d.entries
+            .iter()
+            .any(|e| e.src == "payments/worker" && e.dst.starts_with("169.254.169.254"))
+    );
+}
+
+#[test]
+fn deleting_a_cluster_scoped_policy_in_a_what_if() {
+    use netpol_tui::engine::connectivity::Granularity;
+    use netpol_tui::engine::diff::{PreviewOptions, preview};
+    use netpol_tui::engine::proposal::Proposal;
+    use netpol_tui::engine::tiers::{ClusterKind, ClusterPolicyKey};
+    let idx = demo_with_tiers();
+    let mut p = Proposal::default();
+    p.delete_cluster_policy(ClusterPolicyKey {
+        kind: ClusterKind::Cnp,
+        name: "legacy-default".into(),
+    });
+    assert_eq!(p.summary, vec!["delete cnp/legacy-default"]);
+    let d = preview(&idx, &p, &PreviewOptions::new(Granularity::Pod));
+    let e = d
+        .entries
+        .iter()
+        .find(|e| e.src == "shop/frontend" && e.dst == "legacy/ftp-bridge")
+        .expect("regained");
+    assert!(e.before.is_empty() && e.after.is_all(), "{e:?}");
+    assert!(d.entries.iter().all(|e| e.lost().is_empty()));
+}
