@@ -97,6 +97,7 @@ pub fn snapshot() -> Snapshot {
         pods: vec![front, api],
         policies: vec![deny, allow],
         services: vec![],
+        cluster_policies: vec![],
     }
 }
 
