@@ -58,10 +58,16 @@ impl Tmux {
         let start = Instant::now();
         loop {
             let s = self.screen();
+            // A capture can land mid-frame: return only a screen that holds
+            // and stays the same a moment later, so later asserts on the same
+            // screen see a whole frame.
             if pred(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(60));
+                if self.screen() == s {
+                    return s;
+                }
             }
-            if start.elapsed() > Duration::from_secs(10) {
+            if start.elapsed() > Duration::from_secs(30) {
                 panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -362,8 +368,11 @@ fn what_if_rehearse_explain_and_edit_in_editor() {
     t.wait("back to the list", |s| s.contains("Lost connections ("));
     // Edit: the terminal is handed to the editor and taken back.
     t.keys(&["e"]);
-    let s = t.wait_for("Proposal: draft");
-    assert!(s.contains("Lost connections ("), "{s}");
+    // "Proposal: draft" is on screen while the edited proposal is recomputed
+    // too: wait for the finished what-if, not the first frame after the editor.
+    let s = t.wait("the what-if recomputed after the edit", |s| {
+        s.contains("Proposal: draft") && s.contains("Lost connections (")
+    });
     assert!(s.contains("apply legacy/deny-legacy"), "{s}");
     let first = std::fs::read_to_string(&ran).expect("the editor ran");
     assert!(first.starts_with("# Default deny for namespace"), "{first}");
