@@ -37,16 +37,8 @@ pub struct LintArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Label selector of the cluster DNS pods.
-    #[arg(
-        long,
-        default_value = "k8s-app=kube-dns",
-        value_name = "KEY=VALUE[,...]"
-    )]
-    pub dns_selector: String,
-    /// Namespace of the cluster DNS pods.
-    #[arg(long, default_value = "kube-system", value_name = "NS")]
-    pub dns_namespace: String,
+    #[command(flatten)]
+    pub dns: DnsArgs,
     /// Recorded flows (Hubble JSON or CSV; file, directory or -): report
     /// `policy-not-enforced` for traffic that passed although the policies
     /// deny it. With --demo, `--flows demo` is the demo's recording.
@@ -58,6 +50,31 @@ pub struct LintArgs {
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
+}
+
+/// Where the cluster DNS pods are (lint and suggest check and allow DNS).
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Label selector of the cluster DNS pods.
+    #[arg(
+        long,
+        default_value = "k8s-app=kube-dns",
+        value_name = "KEY=VALUE[,...]"
+    )]
+    pub dns_selector: String,
+    /// Namespace of the cluster DNS pods.
+    #[arg(long, default_value = "kube-system", value_name = "NS")]
+    pub dns_namespace: String,
+}
+
+impl DnsArgs {
+    /// The namespace and the parsed selector.
+    pub fn parse(&self) -> Result<(String, LabelSelector)> {
+        Ok((
+            self.dns_namespace.clone(),
+            parse_equality_selector(&self.dns_selector)?,
+        ))
+    }
 }
 
 /// `k=v,k2=v2` as an equality selector.
@@ -159,9 +176,10 @@ pub fn text(findings: &[Finding], with_fix: bool) -> String {
 }
 
 pub fn options(args: &LintArgs, cni: Option<CniInfo>) -> Result<LintOptions> {
+    let (dns_namespace, dns_selector) = args.dns.parse()?;
     Ok(LintOptions {
-        dns_namespace: args.dns_namespace.clone(),
-        dns_selector: parse_equality_selector(&args.dns_selector)?,
+        dns_namespace,
+        dns_selector,
         cni,
     })
 }

@@ -10,7 +10,6 @@ use color_eyre::eyre::{Result, bail};
 use serde::Serialize;
 
 use super::flows::load_recorded;
-use super::lint::parse_equality_selector;
 use crate::engine::flows::attribute::attribute;
 use crate::engine::flows::suggest::{Proof, SuggestOptions, prove, suggest};
 use crate::engine::index::Index;
@@ -27,16 +26,8 @@ pub struct SuggestArgs {
     /// json (policies and proof).
     #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
     pub output: String,
-    /// Label selector of the cluster DNS pods.
-    #[arg(
-        long,
-        default_value = "k8s-app=kube-dns",
-        value_name = "KEY=VALUE[,...]"
-    )]
-    pub dns_selector: String,
-    /// Namespace of the cluster DNS pods.
-    #[arg(long, default_value = "kube-system", value_name = "NS")]
-    pub dns_namespace: String,
+    #[command(flatten)]
+    pub dns: super::lint::DnsArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -100,9 +91,10 @@ pub fn run(
     }
     let rec = load_recorded(&args.flows, demo)?;
     let att = attribute(idx, &rec);
+    let (dns_namespace, dns_selector) = args.dns.parse()?;
     let o = SuggestOptions {
-        dns_namespace: args.dns_namespace.clone(),
-        dns_selector: parse_equality_selector(&args.dns_selector)?,
+        dns_namespace,
+        dns_selector,
     };
     let s = suggest(&att, ns, &o);
     let proof = prove(&att, idx, ns, &s);

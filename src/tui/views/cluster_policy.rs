@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::super::app::{App, Overlay, Pane};
+use super::super::app::App;
 use super::super::models::cluster_policy::ClusterPolicyModel;
 use super::super::theme::Theme;
-use super::{pane_block, scrolled};
+use super::main_pane;
 
 pub fn lines<'a>(m: &'a ClusterPolicyModel, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = vec![
@@ -32,18 +32,11 @@ pub fn lines<'a>(m: &'a ClusterPolicyModel, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, m: &ClusterPolicyModel) {
-    let browse = matches!(app.overlay, Overlay::None);
-    let b = pane_block(
-        &format!(" {} ", m.key),
-        browse && app.focus == Pane::Main,
-        &app.theme,
-    );
-    scrolled(
+    main_pane(
         frame,
         area,
+        app,
+        &format!(" {} ", m.key),
         lines(m, &app.theme),
-        app.scroll_main,
-        b,
-        &app.theme,
     );
 }

@@ -113,6 +113,14 @@ pub fn pane_block<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
         .title(Span::styled(title.to_string(), theme.title))
 }
 
+/// The main pane of a detail view: titled, focused while browsing, scrolled
+/// by `scroll_main`.
+pub fn main_pane(frame: &mut Frame, area: Rect, app: &App, title: &str, lines: Vec<Line<'_>>) {
+    let focused = matches!(app.overlay, Overlay::None) && app.focus == Pane::Main;
+    let block = pane_block(title, focused, &app.theme);
+    scrolled(frame, area, lines, app.scroll_main, block, &app.theme);
+}
+
 /// Lines in a bordered pane, scrolled, with a scrollbar when they overflow.
 pub fn scrolled(
     frame: &mut Frame,

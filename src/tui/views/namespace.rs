@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::super::app::{App, Overlay, Pane};
+use super::super::app::App;
 use super::super::models::namespace::NamespaceModel;
 use super::super::theme::Theme;
-use super::{pane_block, scrolled};
+use super::main_pane;
 use crate::engine::text::plural;
 
 const MAX_PODS: usize = 30;
@@ -157,18 +157,11 @@ pub fn lines<'a>(m: &'a NamespaceModel, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, m: &NamespaceModel) {
-    let browse = matches!(app.overlay, Overlay::None);
-    let b = pane_block(
-        &format!(" Namespace {} ", m.name),
-        browse && app.focus == Pane::Main,
-        &app.theme,
-    );
-    scrolled(
+    main_pane(
         frame,
         area,
+        app,
+        &format!(" Namespace {} ", m.name),
         lines(m, &app.theme),
-        app.scroll_main,
-        b,
-        &app.theme,
     );
 }

@@ -9,7 +9,7 @@ use crate::engine::model::Direction;
 use super::super::app::{App, Overlay, Pane};
 use super::super::models::policy::{PolicyModel, RuleRes};
 use super::super::theme::Theme;
-use super::{Areas, pane_block, scrolled};
+use super::{Areas, main_pane, pane_block, scrolled};
 use crate::engine::text::plural;
 
 pub fn yaml_lines<'a>(m: &'a PolicyModel, theme: &Theme) -> Vec<Line<'a>> {
@@ -161,18 +161,12 @@ pub fn resolved_lines<'a>(m: &'a PolicyModel, theme: &Theme) -> Vec<Line<'a>> {
 pub fn render(frame: &mut Frame, a: &Areas, app: &App, m: &PolicyModel) {
     let theme = &app.theme;
     let browse = matches!(app.overlay, Overlay::None);
-    let b = pane_block(
-        &format!(" Policy {} ", m.key),
-        browse && app.focus == Pane::Main,
-        theme,
-    );
-    scrolled(
+    main_pane(
         frame,
         a.main,
+        app,
+        &format!(" Policy {} ", m.key),
         yaml_lines(m, theme),
-        app.scroll_main,
-        b,
-        theme,
     );
     if let Some(s) = a.second {
         let b = pane_block(" Resolved now ", browse && app.focus == Pane::Second, theme);

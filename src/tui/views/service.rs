@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::super::app::{App, Overlay, Pane};
+use super::super::app::App;
 use super::super::models::service::{ServiceModel, port_text};
 use super::super::theme::Theme;
-use super::{pane_block, scrolled};
+use super::main_pane;
 use crate::engine::model::PortRef;
 
 /// Backends listed before "… and N more".
@@ -116,18 +116,11 @@ pub fn lines<'a>(m: &'a ServiceModel, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, m: &ServiceModel) {
-    let browse = matches!(app.overlay, Overlay::None);
-    let b = pane_block(
-        &format!(" Service {} ", m.service.key()),
-        browse && app.focus == Pane::Main,
-        &app.theme,
-    );
-    scrolled(
+    main_pane(
         frame,
         area,
+        app,
+        &format!(" Service {} ", m.service.key()),
         lines(m, &app.theme),
-        app.scroll_main,
-        b,
-        &app.theme,
     );
 }
