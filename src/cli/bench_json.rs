@@ -73,3 +73,24 @@ pub fn run(sizes: &[usize]) -> io::Result<String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression check for CI: a ratio against the in-memory serialisation
+    /// measured in the same run (best of 5 each), not an absolute time, so a
+    /// loaded machine slows both sides alike.
+    #[test]
+    fn streaming_stays_well_ahead_of_building_the_document() {
+        let idx = Index::from_snapshot(generate(SynthSpec::with_pods(1500)));
+        let (mem, streamed, first, bytes) = measure(&idx, 5).unwrap();
+        eprintln!(
+            "{bytes} bytes: in memory {mem:.4} s, streamed {streamed:.4} s, first byte {first:.4} s, ratio {:.1}",
+            mem / streamed
+        );
+        assert!(bytes > 1_000_000);
+        assert!(mem / streamed > 2.0, "streamed {streamed} s vs in memory {mem} s");
+        assert!(first < streamed * 0.8, "first byte at {first} s of {streamed} s");
+    }
+}
