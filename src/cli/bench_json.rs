@@ -90,7 +90,13 @@ mod tests {
             mem / streamed
         );
         assert!(bytes > 1_000_000);
-        assert!(mem / streamed > 2.0, "streamed {streamed} s vs in memory {mem} s");
-        assert!(first < streamed * 0.8, "first byte at {first} s of {streamed} s");
+        assert!(
+            mem / streamed > 2.0,
+            "streamed {streamed} s vs in memory {mem} s"
+        );
+        assert!(
+            first < streamed * 0.8,
+            "first byte at {first} s of {streamed} s"
+        );
     }
 }
