@@ -316,6 +316,9 @@ fn parse_stream(text: &str) -> Vec<Result<Option<Value>, String>> {
     if !looks_json {
         return from_yaml();
     }
+    if let Some(v) = super::json_list::parse_split(text) {
+        return vec![Ok(Some(v))];
+    }
     let mut json = Vec::new();
     for v in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
         match v {

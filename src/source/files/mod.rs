@@ -24,6 +24,7 @@
 
 mod classify;
 mod decode;
+mod json_list;
 mod parallel;
 mod prune;
 mod walk;
