@@ -17,16 +17,19 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
+/// A byte range of the text.
+type Span = (usize, usize);
+
 /// Byte ranges of the items, and the range of the array (brackets included).
-fn find_items(b: &[u8]) -> Option<(Vec<(usize, usize)>, (usize, usize))> {
+fn find_items(b: &[u8]) -> Option<(Vec<Span>, Span)> {
     let (mut depth, mut max_depth) = (0usize, 0usize);
     let mut i = 0;
     // At depth 1: the next string is a key.
     let mut expect_key = false;
-    let mut found: Option<(Vec<(usize, usize)>, (usize, usize))> = None;
+    let mut found: Option<(Vec<Span>, Span)> = None;
     // While inside the items array: its start and the current item's start.
-    let mut array: Option<(usize, usize)> = None;
-    let mut items: Vec<(usize, usize)> = Vec::new();
+    let mut array: Option<Span> = None;
+    let mut items: Vec<Span> = Vec::new();
     let mut after_items_key = false;
     while i < b.len() {
         match b[i] {
