@@ -134,6 +134,13 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         return super::bench_files::write(dir, n);
     }
     if args.connectivity_json {
+        // The in-memory reference holds the whole document: gigabytes past
+        // a few thousand pods (the default sizes go to 150k).
+        if let Some(n) = args.pods.iter().find(|&&n| n > 20_000) {
+            return Err(eyre!(
+                "--connectivity-json builds the whole document in memory to compare: {n} pods is too many, use --pods 500,2000,5000"
+            ));
+        }
         return Ok(super::bench_json::run(&args.pods)?);
     }
     if args.single {
