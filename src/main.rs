@@ -96,7 +96,15 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
     let focus = source.namespace.as_deref();
     match command {
         Command::Connectivity(args) => {
-            print(&cli::connectivity::run(&input.index, &args, focus)?)?;
+            // Streamed: a big report starts printing before it is complete.
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            match cli::connectivity::run_to(&input.index, &args, focus, &mut out) {
+                // A closed pipe (`| head`) is not an error worth reporting.
+                Err(e)
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {}
+                r => r?,
+            }
             Ok(0)
         }
         Command::CanReach(args) => {

@@ -18,6 +18,8 @@ pub fn to_string<T: Serialize>(v: &T) -> Result<String, String> {
     serde_yaml::to_string(v).map_err(|e| e.to_string())
 }
 
+mod list;
+
 /// One document of a YAML stream.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -105,17 +107,27 @@ fn finish(text: String, start_line: usize, explicit: bool) -> Piece {
 
 /// Splits and parses a whole stream.
 pub fn parse_documents(text: &str) -> Vec<Document> {
-    split_documents(text)
+    let pieces = split_documents(text);
+    // Documents parse independently: on every core when there are many.
+    let parsed = if pieces.len() > 64 || text.len() >= list::MIN_BYTES {
+        list::par_map(&pieces, |p| (!p.blank).then(|| parse_value(&p.text)))
+    } else {
+        pieces
+            .iter()
+            .map(|p| (!p.blank).then(|| parse_value(&p.text)))
+            .collect()
+    };
+    pieces
         .into_iter()
+        .zip(parsed)
         .enumerate()
-        .map(|(index, p)| {
-            let value = if p.blank {
-                Ok(None)
-            } else {
-                parse_value(&p.text).map_err(|e| SyntaxError {
+        .map(|(index, (p, parsed))| {
+            let value = match parsed {
+                None => Ok(None),
+                Some(v) => v.map_err(|e| SyntaxError {
                     message: shift_lines(&e.message, p.start_line - 1),
                     line: e.line.map(|l| l + p.start_line - 1),
-                })
+                }),
             };
             Document {
                 index,
@@ -129,6 +141,14 @@ pub fn parse_documents(text: &str) -> Vec<Document> {
 /// Parses one YAML document into a JSON value (merge keys applied, tags
 /// dropped, non-string keys written as strings). `Ok(None)` when empty.
 pub fn parse_value(text: &str) -> Result<Option<Value>, SyntaxError> {
+    if let Some(v) = list::parse_split(text) {
+        return Ok(Some(v));
+    }
+    parse_whole(text)
+}
+
+/// [`parse_value`] in one piece.
+pub(super) fn parse_whole(text: &str) -> Result<Option<Value>, SyntaxError> {
     let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| SyntaxError {
         message: e.to_string(),
         line: e.location().map(|l| l.line()),

@@ -80,6 +80,18 @@ fn connectivity_json_follows_the_contract() {
     assert!(names.contains(&"payments/db"));
 }
 
+/// `-o json` is streamed; its bytes are exactly the document built in memory.
+#[test]
+fn streamed_connectivity_json_is_byte_identical_to_the_built_document() {
+    use netpol_tui::engine::connectivity::{Granularity, report};
+    use netpol_tui::engine::index::Index;
+    let o = run(&["connectivity", "--demo", "-o", "json"]);
+    assert_eq!(code(&o), 0);
+    let idx = Index::from_snapshot(netpol_tui::source::demo::load().snapshot);
+    let reference = netpol_tui::cli::connectivity::json(&report(&idx, Granularity::Pod));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), reference);
+}
+
 #[test]
 fn lint_and_diff_gate_ci_with_fail_on() {
     let lint = run(&["lint", "--demo", "--fail-on", "high", "-o", "json"]);

@@ -33,6 +33,14 @@ pub struct BenchArgs {
     /// Run one size in this process and print one result line (internal).
     #[arg(long, hide = true)]
     pub single: bool,
+    /// Instead of measuring: write the first size as manifests (`List`s of
+    /// namespaces, pods, policies) to DIR/yaml and DIR/json, to time `-f`.
+    #[arg(long, value_name = "DIR")]
+    pub write_manifests: Option<std::path::PathBuf>,
+    /// Instead: time `connectivity -o json` at each size, built in memory
+    /// against streamed (same process, best of 3).
+    #[arg(long)]
+    pub connectivity_json: bool,
 }
 
 /// Peak resident set size of this process, in MiB (Linux; None elsewhere).
@@ -134,6 +142,20 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     }
     if let Some(n) = args.suggest_pods {
         return Ok(super::bench_flows::suggest_bench(n));
+    }
+    if let Some(dir) = &args.write_manifests {
+        let n = *args.pods.first().ok_or_else(|| eyre!("--pods is empty"))?;
+        return super::bench_files::write(dir, n);
+    }
+    if args.connectivity_json {
+        // The in-memory reference holds the whole document: gigabytes past
+        // a few thousand pods (the default sizes go to 150k).
+        if let Some(n) = args.pods.iter().find(|&&n| n > 20_000) {
+            return Err(eyre!(
+                "--connectivity-json builds the whole document in memory to compare: {n} pods is too many, use --pods 500,2000,5000"
+            ));
+        }
+        return Ok(super::bench_json::run(&args.pods)?);
     }
     if args.single {
         let n = *args

@@ -71,6 +71,24 @@ fn focus(mut r: Report, ns: Option<&str>) -> Report {
     r
 }
 
+/// Runs the command, writing to `out`; the pod-level `-o json` document is
+/// streamed ([`super::connectivity_json`]): output starts before the report
+/// is complete, and no whole report is held in memory.
+pub fn run_to(
+    index: &Index,
+    args: &ConnectivityArgs,
+    focus_ns: Option<&str>,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    if args.output == Format::Json && args.by == ConnBy::Pod {
+        super::connectivity_json::write(index, out)?;
+    } else {
+        out.write_all(run(index, args, focus_ns)?.as_bytes())?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
 pub fn run(index: &Index, args: &ConnectivityArgs, focus_ns: Option<&str>) -> Result<String> {
     let by = match args.by {
         ConnBy::Pod => By::Pod,
@@ -202,7 +220,8 @@ impl<'a> JsonConn<'a> {
     }
 }
 
-/// The netpol-connectivity/v1 document (pods only, no external ranges).
+/// The netpol-connectivity/v1 document (pods only, no external ranges),
+/// built in memory: the reference the streamed writer is tested against.
 pub fn json(r: &Report) -> String {
     let host: std::collections::HashSet<&String> = r.host_network.iter().collect();
     let connections = r

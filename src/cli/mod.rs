@@ -2,11 +2,14 @@
 //! kubectl's, because kubectl forwards everything after the plugin name.
 
 pub mod bench;
+mod bench_files;
 mod bench_flows;
+pub mod bench_json;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;
 pub mod connectivity;
+pub mod connectivity_json;
 mod connectivity_service;
 pub mod diff;
 mod diff_flows;

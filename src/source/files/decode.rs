@@ -42,7 +42,13 @@ impl Loader {
 
     /// One object, or a list of them. `item_of`: the apiVersion and kind an
     /// item of a typed list (`PodList`) has when it does not say.
-    fn add_value(&mut self, v: Value, loc: &Loc, item_of: Option<(&str, &str)>, from_walk: bool) {
+    pub(super) fn add_value(
+        &mut self,
+        v: Value,
+        loc: &Loc,
+        item_of: Option<(&str, &str)>,
+        from_walk: bool,
+    ) {
         let mut map = match v {
             Value::Object(m) => m,
             Value::Null => return,
@@ -100,11 +106,8 @@ impl Loader {
             match map.remove("items") {
                 Some(Value::Array(items)) => {
                     let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
-                    for (i, item) in items.into_iter().enumerate() {
-                        let child = loc.child(&format!("items[{i}]"));
-                        let of = item_kind.map(|k| (api_version.as_str(), k));
-                        self.add_value(item, &child, of, from_walk);
-                    }
+                    let of = item_kind.map(|k| (api_version.as_str(), k));
+                    self.add_items(items, loc, of, from_walk);
                 }
                 None | Some(Value::Null) => {}
                 Some(_) => self.errors.push(loc.error(
@@ -323,6 +326,9 @@ fn parse_stream(text: &str) -> Vec<Result<Option<Value>, String>> {
     };
     if !looks_json {
         return from_yaml();
+    }
+    if let Some(v) = super::json_list::parse_split(text) {
+        return vec![Ok(Some(v))];
     }
     let mut json = Vec::new();
     for v in serde_json::Deserializer::from_str(text).into_iter::<Value>() {

@@ -24,6 +24,8 @@
 
 mod classify;
 mod decode;
+mod json_list;
+mod parallel;
 mod prune;
 mod walk;
 mod workloads;
@@ -198,12 +200,20 @@ struct Entry {
 /// Kind, namespace ("" for namespaces), name.
 type ObjKey = (&'static str, String, String);
 
+/// An insertion a worker loader leaves for the main one: the key, the
+/// entry, the object's label, and how many warnings came before it (so that
+/// replaying keeps every message in input order).
+type Deferred = (ObjKey, Entry, String, usize);
+
 #[derive(Default)]
 struct Loader {
     errors: Vec<LoadError>,
     warnings: Vec<LoadError>,
     objects: BTreeMap<ObjKey, Entry>,
     seen_files: BTreeSet<PathBuf>,
+    /// Set on the workers of [`Loader::add_items`]: inserts are recorded here
+    /// and replayed in order by the main loader.
+    deferred: Option<Vec<Deferred>>,
 }
 
 impl Loader {
@@ -213,17 +223,32 @@ impl Loader {
             loc: loc.clone(),
             data,
         };
-        if let Some(old) = self.objects.insert(key, entry) {
-            let w = loc.error(
-                Some(object),
-                "",
-                format!(
-                    "duplicate: also defined in {} document {}; this later definition is used",
-                    old.loc.file,
-                    old.loc.document + 1
-                ),
-            );
-            self.warnings.push(w);
+        if let Some(d) = &mut self.deferred {
+            d.push((key, entry, object.to_string(), self.warnings.len()));
+            return;
+        }
+        self.insert_entry(key, entry, object);
+    }
+
+    fn insert_entry(&mut self, key: ObjKey, entry: Entry, object: &str) {
+        use std::collections::btree_map::Entry as Slot;
+        match self.objects.entry(key) {
+            Slot::Vacant(v) => {
+                v.insert(entry);
+            }
+            Slot::Occupied(mut o) => {
+                let old = std::mem::replace(o.get_mut(), entry);
+                let w = o.get().loc.error(
+                    Some(object),
+                    "",
+                    format!(
+                        "duplicate: also defined in {} document {}; this later definition is used",
+                        old.loc.file,
+                        old.loc.document + 1
+                    ),
+                );
+                self.warnings.push(w);
+            }
         }
     }
 }

@@ -1,0 +1,146 @@
+//! The items of a big `List` decoded on every core. Each worker is a
+//! [`Loader`] of its own that records its inserts instead of making them;
+//! the main loader then replays errors, warnings and inserts chunk by chunk,
+//! so messages, their order and which duplicate wins are exactly those of
+//! decoding the items one after the other.
+
+use serde_json::Value;
+
+use super::{Loader, Loc};
+
+/// Below this many items a list is not worth the threads.
+const MIN_ITEMS: usize = 512;
+
+/// How many workers: the cores there are, at most 8.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+impl Loader {
+    /// Decodes `items` (the list at `loc`) as [`Loader::add_value`] would,
+    /// one after the other. `item_of`: see `add_value`.
+    pub(super) fn add_items(
+        &mut self,
+        items: Vec<Value>,
+        loc: &Loc,
+        item_of: Option<(&str, &str)>,
+        from_walk: bool,
+    ) {
+        let n = workers();
+        // Workers do not fan out again (nested lists stay in their worker).
+        if n < 2 || items.len() < MIN_ITEMS || self.deferred.is_some() {
+            for (i, item) in items.into_iter().enumerate() {
+                let child = loc.child(&format!("items[{i}]"));
+                self.add_value(item, &child, item_of, from_walk);
+            }
+            return;
+        }
+        let per = items.len().div_ceil(n);
+        let mut chunks: Vec<(usize, Vec<Value>)> = Vec::with_capacity(n);
+        let mut rest = items;
+        let mut start = 0;
+        while !rest.is_empty() {
+            let tail = rest.split_off(per.min(rest.len()));
+            let len = rest.len();
+            chunks.push((start, rest));
+            start += len;
+            rest = tail;
+        }
+        let done: Vec<Loader> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|(first, chunk)| {
+                    s.spawn(move || {
+                        let mut w = Loader {
+                            deferred: Some(Vec::new()),
+                            ..Loader::default()
+                        };
+                        for (i, item) in chunk.into_iter().enumerate() {
+                            let child = loc.child(&format!("items[{}]", first + i));
+                            w.add_value(item, &child, item_of, from_walk);
+                        }
+                        w
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for w in done {
+            self.replay(w);
+        }
+    }
+
+    /// Takes over a worker's messages and inserts, in the worker's order.
+    fn replay(&mut self, w: Loader) {
+        self.errors.extend(w.errors);
+        let mut warnings = w.warnings.into_iter();
+        let mut taken = 0;
+        for (key, entry, object, before) in w.deferred.unwrap_or_default() {
+            self.warnings
+                .extend(warnings.by_ref().take(before.saturating_sub(taken)));
+            taken = taken.max(before);
+            self.insert_entry(key, entry, &object);
+        }
+        self.warnings.extend(warnings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Pods, some broken (an error), some repeated (a warning), one of a kind
+    /// that is not evaluated (a warning), spread over every worker's chunk.
+    fn items(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| match i % 97 {
+                5 => json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("p{i}"), "namespace": "a"},
+                    "spec": {"containers": [{"name": "c", "ports": [{"containerPort": "x"}]}]}}),
+                7 => json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("p{}", i / 3), "namespace": "a"},
+                    "spec": {"containers": [{"name": "c"}]}}),
+                11 => json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": format!("c{i}"), "namespace": "a"}}),
+                _ => json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("p{i}"), "namespace": "a", "labels": {"app": "x"}},
+                    "spec": {"containers": [{"name": "c"}]}}),
+            })
+            .collect()
+    }
+
+    fn outcome(l: &Loader) -> (String, String, Vec<String>) {
+        (
+            format!("{:?}", l.errors),
+            format!("{:?}", l.warnings),
+            l.objects
+                .iter()
+                .map(|(k, e)| format!("{k:?} {:?}", e.loc))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn parallel_items_give_the_messages_and_objects_of_one_by_one() {
+        let loc = Loc {
+            file: "list.json".into(),
+            document: 0,
+            prefix: String::new(),
+        };
+        let items = items(3000);
+        let mut one_by_one = Loader::default();
+        for (i, item) in items.clone().into_iter().enumerate() {
+            one_by_one.add_value(item, &loc.child(&format!("items[{i}]")), None, false);
+        }
+        let mut par = Loader::default();
+        par.add_items(items, &loc, None, false);
+        let (errors, warnings, objects) = outcome(&one_by_one);
+        assert!(!one_by_one.errors.is_empty() && one_by_one.warnings.len() > 30);
+        assert_eq!(outcome(&par), (errors, warnings, objects));
+    }
+}

@@ -1,0 +1,171 @@
+//! Big YAML documents parsed on every core. `kubectl get -o yaml` prints one
+//! `List` document whose items are column-0 `- ` entries under a column-0
+//! `items:` line; each item is parsed on its own (in parallel) and the rest
+//! of the document once. Whenever anything about the text is unusual (an
+//! anchor or alias, a directive, a second `items:`, an item that does not
+//! parse alone) this gives up and the caller parses the whole document, so
+//! values and error messages are always those of the one-piece parse.
+
+use serde_json::Value;
+
+#[cfg(test)]
+use super::parse_value;
+use super::{SyntaxError, parse_whole};
+
+/// Below this size a document is parsed in one piece.
+pub(super) const MIN_BYTES: usize = 256 * 1024;
+
+/// How many workers: the cores there are, at most 8.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// `f` over `items` on every core, results in input order.
+pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let n = workers();
+    if n < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(n);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+fn is_item_start(line: &str) -> bool {
+    line == "-" || line.starts_with("- ") || line.starts_with("-\t")
+}
+
+/// A column-0 line that continues the items block (indented, blank, a
+/// comment, or a new item).
+fn in_block(line: &str) -> bool {
+    line.is_empty() || line.starts_with([' ', '#']) || is_item_start(line)
+}
+
+/// The document's value when it is a List that can be parsed item by item;
+/// `None` when the caller must parse it whole.
+pub(super) fn parse_split(text: &str) -> Option<Value> {
+    if text.len() < MIN_BYTES || workers() < 2 || text.contains(['&', '*']) {
+        return None;
+    }
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if lines.iter().any(|l| l.starts_with('%')) {
+        return None;
+    }
+    let mut heads = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end() == "items:");
+    let (at, _) = heads.next()?;
+    if heads.next().is_some() {
+        return None;
+    }
+    let end = (at + 1..lines.len())
+        .find(|&i| !in_block(lines[i]))
+        .unwrap_or(lines.len());
+    // Item texts: the `- ` of the first line blanked, so that the item is a
+    // block node indented by two, as it is inside the list.
+    let mut items: Vec<String> = Vec::new();
+    for line in &lines[at + 1..end] {
+        if is_item_start(line) {
+            if line.starts_with("-\t") {
+                return None; // a tab after the dash: leave it to the whole parse
+            }
+            // `- key: v` becomes `  key: v`: the dash alone is replaced, so
+            // the first line keeps the column of the item's other lines.
+            let mut t = String::with_capacity(256);
+            t.push(' ');
+            t.push_str(&line[1..]);
+            t.push('\n');
+            items.push(t);
+        } else if let Some(cur) = items.last_mut() {
+            cur.push_str(line);
+            cur.push('\n');
+        } else if !(line.trim().is_empty() || line.starts_with('#')) {
+            return None; // content before the first item
+        }
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let mut rest = String::new();
+    for line in lines[..at].iter().chain(&lines[end..]) {
+        rest.push_str(line);
+        rest.push('\n');
+    }
+    rest.push_str("items: []\n");
+    let parsed: Vec<Result<Option<Value>, SyntaxError>> = par_map(&items, |t| parse_whole(t));
+    let mut values = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        values.push(p.ok()?.unwrap_or(Value::Null));
+    }
+    let Ok(Some(Value::Object(mut map))) = parse_whole(&rest) else {
+        return None;
+    };
+    match map.get("items") {
+        Some(Value::Array(a)) if a.is_empty() => {}
+        _ => return None,
+    }
+    map.insert("items".to_string(), Value::Array(values));
+    Some(Value::Object(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big_list(items: usize) -> String {
+        let mut t = String::from("apiVersion: v1\nitems:\n");
+        for i in 0..items {
+            t.push_str(&format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    labels: {{app: a}}\n  spec:\n    containers:\n    - name: c\n      ports:\n      - containerPort: 80\n"
+            ));
+        }
+        t.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        t
+    }
+
+    #[test]
+    fn split_parse_equals_whole_parse() {
+        let t = big_list(3000);
+        assert!(t.len() >= MIN_BYTES);
+        let whole = parse_whole(&t).unwrap().unwrap();
+        if workers() >= 2 {
+            // The split path engages on kubectl-style Lists and gives the
+            // one-piece value exactly.
+            assert_eq!(parse_split(&t), Some(whole.clone()));
+        }
+        // Items that are scalars, nested sequences, empty, or with comments
+        // and blank lines between them.
+        let odd = t.replacen(
+            "- apiVersion: v1\n",
+            "- plain\n-\n  a: 1\n# c\n\n- - x\n  - y\n- apiVersion: v1\n",
+            1,
+        );
+        let whole = parse_whole(&odd).unwrap().unwrap();
+        if let Some(v) = parse_split(&odd) {
+            assert_eq!(v, whole);
+        }
+        assert_eq!(parse_value(&odd).unwrap().unwrap(), whole);
+    }
+
+    #[test]
+    fn unusual_text_is_left_to_the_whole_parse() {
+        let t = big_list(3000);
+        assert_eq!(parse_split(&format!("{t}x: &a 1\ny: *a\n")), None);
+        assert_eq!(parse_split(&format!("{t}items:\n")), None);
+        // An item that does not parse alone (a broken flow mapping).
+        assert_eq!(parse_split(&t.replacen("{app: a}", "{app: a", 1)), None);
+    }
+}
