@@ -352,3 +352,39 @@ fn csv_output_reads_back_with_the_same_entries_and_focus_keeps_the_namespace() {
             .any(|f| f["from"] == "shop/checkout")
     );
 }
+
+#[test]
+fn a_flow_to_a_cluster_ip_is_judged_per_backend_and_shows_its_service() {
+    let args = |o: &'static str| {
+        [
+            "-f",
+            "tests/fixtures/flows_svc/cluster.yaml",
+            "flows",
+            "--flows",
+            "tests/fixtures/flows_svc/flows.json",
+            "-o",
+            o,
+        ]
+    };
+    let o = run(&args("text"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("shop/frontend[Pod] -> 10.96.0.20 via svc/payments/api TCP/443"),
+        "{text}"
+    );
+    // Only api-v1 (https = 8443) is allowed; api-v2 (https = 9443) is not.
+    assert!(
+        text.contains("1 of 2 backends allowed on TCP 8443 or 9443"),
+        "{text}"
+    );
+    assert!(text.contains("forwarded-but-denied (1)"), "{text}");
+    let md = String::from_utf8_lossy(&run(&args("md")).stdout).to_string();
+    assert!(md.contains("| 10.96.0.20 via svc/payments/api |"), "{md}");
+    // The JSON contract has no field for it: `to` stays the address.
+    let v = json(&run(&args("json")));
+    assert_eq!(v["flows"][0]["to"], "10.96.0.20");
+    assert_eq!(v["flows"][0]["policy"], "denied");
+    assert_eq!(v["flows"][0]["status"], "forwarded-but-denied");
+    assert!(v["flows"][0].get("via").is_none());
+}

@@ -185,6 +185,14 @@ struct JsonFlows<'a> {
     unresolved: Option<Vec<JsonUnresolved<'a>>>,
 }
 
+/// ` via svc/NS/NAME` when the connection was addressed to a Service.
+fn via(r: &FlowRow) -> String {
+    match r.stats.via_text() {
+        v if v.is_empty() => v,
+        v => format!(" {v}"),
+    }
+}
+
 fn verdict(allowed: bool) -> &'static str {
     if allowed { "allowed" } else { "denied" }
 }
@@ -288,9 +296,10 @@ fn text(rec: &Recorded, att: &Attributed, rows: &[FlowRow], unresolved: bool) ->
         };
         let _ = writeln!(
             s,
-            "  {} -> {} {}/{}: {} ({}{seen})",
+            "  {} -> {}{} {}/{}: {} ({}{seen})",
             r.from,
             r.to,
+            via(r),
             r.protocol,
             r.port,
             plural(r.stats.count() as usize, "connection", "connections"),
@@ -317,7 +326,7 @@ fn md(rows: &[FlowRow]) -> String {
             "| {} | {} | {} | {}/{} | {} | {} | {} | {} |",
             r.status,
             md_cell(&r.from),
-            md_cell(&r.to),
+            md_cell(&format!("{}{}", r.to, via(r))),
             r.protocol,
             r.port,
             r.stats.count(),

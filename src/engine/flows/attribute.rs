@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use super::labels::stable;
 use super::{ConnStats, FlowEnd, Recorded};
 use crate::engine::index::Index;
-use crate::engine::model::{Event, Labels, Owner, Pod, PodKey, Protocol};
+use crate::engine::model::{Event, Labels, Owner, Pod, PodKey, Protocol, ServiceKey};
 
 /// An attributed end.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,6 +38,8 @@ pub struct Conn {
     pub protocol: Protocol,
     pub port: u16,
     pub stats: ConnStats,
+    /// `to` is this Service's ClusterIP: judged per backend ([`super::via`]).
+    pub service: Option<ServiceKey>,
 }
 
 /// The index with ghost pods added, and the attributed connections.
@@ -81,25 +83,44 @@ pub fn attribute(idx: &Index, rec: &Recorded) -> Attributed {
     let mut conns = Vec::new();
     let mut unresolved: BTreeMap<String, u64> = BTreeMap::new();
     let mut half = Vec::new();
+    let cluster_ips = super::via::cluster_ips(idx);
     // In key order, so that output never depends on hashing.
     let mut keys: Vec<_> = rec.iter().collect();
     keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (k, st) in keys {
         let from = cx.side(&k.from);
-        let to = cx.side(&k.to);
+        let mut to = cx.side(&k.to);
+        // A Service's ClusterIP (an untranslated packet) is not an external
+        // endpoint: its backends are the destinations, or it is unresolved.
+        let service = match &to {
+            Ok(Side::Ip(ip)) => cluster_ips.get(ip).cloned(),
+            _ => None,
+        };
+        if let (Some(svc), Ok(Side::Ip(ip))) = (&service, &to)
+            && let Err(e) = super::via::check(idx, *ip, svc, k.protocol, k.port)
+        {
+            to = Err(e);
+        }
         match (from, to) {
             (Ok(Side::Ip(_)), Ok(Side::Ip(_))) => {
                 *unresolved
                     .entry("both ends outside the cluster".into())
                     .or_default() += st.count();
             }
-            (Ok(from), Ok(to)) => conns.push(Conn {
-                from,
-                to,
-                protocol: k.protocol,
-                port: k.port,
-                stats: st.clone(),
-            }),
+            (Ok(from), Ok(to)) => {
+                let mut stats = st.clone();
+                if let Some(s) = &service {
+                    stats.add_via(s);
+                }
+                conns.push(Conn {
+                    from,
+                    to,
+                    protocol: k.protocol,
+                    port: k.port,
+                    stats,
+                    service,
+                })
+            }
             (Ok(Side::Pod(p)), Err(e)) => {
                 half.push((p, true, e.clone(), k.protocol, k.port, st.forwarded));
                 *unresolved.entry(e).or_default() += st.count();

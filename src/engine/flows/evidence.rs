@@ -88,7 +88,7 @@ mod tests {
             to: "payments/b[Deployment]".into(),
             protocol: Protocol::Tcp,
             port: 80,
-            stats: ConnStats { forwarded, dropped, first: None, last: None },
+            stats: ConnStats { forwarded, dropped, ..ConnStats::default() },
             observed: Observed::Forwarded,
             allowed: false,
             because: "ingress of payments/b[Deployment]: isolated by payments/deny, no rule allows shop/a[Deployment] on TCP 80".into(),

@@ -13,13 +13,14 @@ pub mod evidence;
 pub mod labels;
 pub mod status;
 pub mod suggest;
+pub mod via;
 
 pub mod time;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::model::{Labels, Owner, Protocol};
+use super::model::{Labels, Owner, Protocol, ServiceKey};
 
 /// Nanoseconds since the Unix epoch (UTC).
 pub type Time = i64;
@@ -67,7 +68,14 @@ pub struct ConnStats {
     pub dropped: u64,
     pub first: Option<Time>,
     pub last: Option<Time>,
+    /// The Services the connection was addressed to (Hubble's
+    /// `destination_service`, or a ClusterIP destination), sorted; at most
+    /// [`MAX_VIA`], so memory follows connections, not lines.
+    pub via: Vec<ServiceKey>,
 }
+
+/// At most this many Services are kept per connection.
+pub const MAX_VIA: usize = 4;
 
 impl ConnStats {
     pub fn count(&self) -> u64 {
@@ -86,6 +94,27 @@ impl ConnStats {
         self.dropped += o.dropped;
         self.seen_at(o.first);
         self.seen_at(o.last);
+        for k in &o.via {
+            self.add_via(k);
+        }
+    }
+
+    /// Notes a Service the connection was addressed to.
+    pub fn add_via(&mut self, k: &ServiceKey) {
+        if let Err(i) = self.via.binary_search(k)
+            && self.via.len() < MAX_VIA
+        {
+            self.via.insert(i, k.clone());
+        }
+    }
+
+    /// `via svc/NS/NAME[, svc/NS/NAME]`, or empty.
+    pub fn via_text(&self) -> String {
+        if self.via.is_empty() {
+            return String::new();
+        }
+        let v: Vec<String> = self.via.iter().map(|k| format!("svc/{k}")).collect();
+        format!("via {}", v.join(", "))
     }
 }
 

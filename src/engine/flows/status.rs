@@ -125,7 +125,7 @@ pub fn name(idx: &Index, s: &Side, g: Granularity) -> String {
     }
 }
 
-fn endpoint(idx: &Index, s: &Side) -> Option<Endpoint> {
+pub(super) fn endpoint(idx: &Index, s: &Side) -> Option<Endpoint> {
     match s {
         Side::Pod(k) => idx.pod_class(k).map(Endpoint::Class),
         Side::Ip(ip) => Some(Endpoint::Ip(IpRange::single(*ip))),
@@ -134,6 +134,9 @@ fn endpoint(idx: &Index, s: &Side) -> Option<Endpoint> {
 
 /// The verdict for one connection: allowed, and why in one line.
 pub fn verdict(idx: &Index, c: &Conn, from: &str, to: &str) -> (bool, String) {
+    if let Some(key) = &c.service {
+        return super::via::verdict(idx, c, key, from);
+    }
     let (Some(f), Some(t)) = (endpoint(idx, &c.from), endpoint(idx, &c.to)) else {
         return (
             true,
@@ -153,7 +156,13 @@ pub fn verdict(idx: &Index, c: &Conn, from: &str, to: &str) -> (bool, String) {
     }
 }
 
-fn because(v: &PairVerdict, p: Protocol, port: u16, from: &str, to: &str) -> (bool, String) {
+pub(super) fn because(
+    v: &PairVerdict,
+    p: Protocol,
+    port: u16,
+    from: &str,
+    to: &str,
+) -> (bool, String) {
     let allowed = v.allowed.contains(p, port);
     let sides = [(&v.egress, from, to), (&v.ingress, to, from)];
     if !allowed {

@@ -178,6 +178,15 @@ pub fn suggest(att: &Attributed, ns: &str, o: &SuggestOptions) -> Suggestion {
             c.protocol,
             c.port
         );
+        if let (Some(svc), Side::Pod(k)) = (&c.service, &c.from)
+            && k.namespace == ns
+        {
+            // An ipBlock on a ClusterIP matches nothing after translation.
+            out.refused.push(format!(
+                "{what}: addressed to the ClusterIP of svc/{svc}; its backends are not derived"
+            ));
+            continue;
+        }
         if let Side::Pod(k) = &c.from
             && k.namespace == ns
             && !is_dns(idx, o, &c.to, c.protocol, c.port)

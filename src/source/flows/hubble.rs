@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
 use crate::engine::flows::{ConnKey, FlowEnd, Recorded, Time, time};
-use crate::engine::model::{Labels, Owner, Protocol};
+use crate::engine::model::{Labels, Owner, Protocol, ServiceKey};
 
 #[derive(Deserialize, Default)]
 pub(super) struct Flow<'a> {
@@ -36,6 +36,9 @@ pub(super) struct Flow<'a> {
     source: Option<MaybeEndpoint<'a>>,
     #[serde(borrow)]
     destination: Option<Endpoint<'a>>,
+    /// Set only while the packet still has a Service frontend address.
+    #[serde(borrow)]
+    destination_service: Option<SvcName<'a>>,
     #[serde(rename = "Type", borrow)]
     kind: Option<Cow<'a, str>>,
     event_type: Option<EventType>,
@@ -92,6 +95,22 @@ struct Endpoint<'a> {
     labels: Vec<Cow<'a, str>>,
     #[serde(default, borrow)]
     workloads: Vec<Workload<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SvcName<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+}
+
+impl SvcName<'_> {
+    fn key(&self) -> Option<ServiceKey> {
+        let name = self.name.as_deref().filter(|n| !n.is_empty())?;
+        let ns = self.namespace.as_deref().filter(|n| !n.is_empty())?;
+        Some(ServiceKey::new(ns, name))
+    }
 }
 
 #[derive(Deserialize)]
@@ -290,6 +309,7 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         port: dp,
     };
     let slot = rec.slot(key);
+    let via = f.destination_service.as_ref().and_then(SvcName::key);
     let tuple = match (sip, dip) {
         (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
         _ => None,
@@ -315,6 +335,9 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
             st.dropped += 1;
         }
         rec.stats_mut(s).seen_at(t);
+        if let Some(v) = &via {
+            rec.stats_mut(s).add_via(v);
+        }
         return;
     }
     if let Some(tu) = tuple {
@@ -327,6 +350,9 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         st.forwarded += 1;
     }
     st.seen_at(t);
+    if let Some(v) = &via {
+        st.add_via(v);
+    }
 }
 
 /// Label prefixes that are about the pod's context, not its own labels.

@@ -258,3 +258,59 @@ fn one_connection_in_two_nodes_files_counts_once() {
     let n: u64 = rec.iter().map(|(_, s)| s.count()).sum();
     assert_eq!((rec.records, n), (2, 1));
 }
+
+#[test]
+fn destination_service_is_kept_per_connection_as_a_small_set() {
+    let svc =
+        |n: &str| format!(r#","destination_service":{{"name":"{n}","namespace":"payments"}}"#);
+    let s = ("10.0.2.7", 8443);
+    let mut lines = Vec::new();
+    // 300 connections, addressed to two Services, one without a Service and
+    // one with an empty (masked) name: the set stays two entries.
+    for i in 0..300u16 {
+        let extra = match i % 4 {
+            0 => svc("api"),
+            1 => svc("api-canary"),
+            2 => String::new(),
+            _ => svc(""),
+        };
+        let t = format!("2026-11-30T10:00:{:02}.{}Z", i % 60, i / 60);
+        lines.push(line(
+            &t,
+            "FORWARDED",
+            ("10.0.1.5", 40000 + i),
+            s,
+            r#"{"SYN":true}"#,
+            Some(false),
+            &extra,
+        ));
+    }
+    let rec = load(&lines.join("\n"));
+    let conns: Vec<_> = rec.iter().collect();
+    assert_eq!(conns.len(), 1, "{conns:?}");
+    let st = conns[0].1;
+    assert_eq!(st.forwarded, 300);
+    let via: Vec<String> = st.via.iter().map(|k| k.to_string()).collect();
+    assert_eq!(via, ["payments/api", "payments/api-canary"]);
+    assert_eq!(
+        st.via_text(),
+        "via svc/payments/api, svc/payments/api-canary"
+    );
+}
+
+#[test]
+fn without_destination_service_nothing_is_kept() {
+    let l = line(
+        "2026-11-30T10:00:00Z",
+        "FORWARDED",
+        ("10.0.1.5", 40000),
+        ("10.0.2.7", 8443),
+        r#"{"SYN":true}"#,
+        Some(false),
+        "",
+    );
+    let rec = load(&l);
+    let (_, st) = rec.iter().next().expect("one connection");
+    assert!(st.via.is_empty());
+    assert_eq!(st.via_text(), "");
+}

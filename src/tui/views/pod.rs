@@ -336,7 +336,11 @@ pub fn recorded_lines<'a>(m: &'a PodModel, ingress: bool, theme: &Theme) -> Vec<
             theme.deny
         };
 
-        out.push(Line::styled(format!("  {peer}"), style));
+        let via = match r.stats.via_text() {
+            v if v.is_empty() => v,
+            v => format!(" {v}"),
+        };
+        out.push(Line::styled(format!("  {peer}{via}"), style));
         out.push(Line::styled(
             format!("    {} {}: {}{last}", r.protocol, r.port, r.stats.count()),
             style,
