@@ -152,14 +152,18 @@ fn rollout_counts_match_the_diff_and_suggest_commands() {
         assert!(row.recorded.is_some_and(|n| n >= cut), "{ns}: {row:?}");
         some_cut |= cut > 0;
     }
-    assert!(some_cut, "the demo recording has traffic a default-deny cuts");
+    assert!(
+        some_cut,
+        "the demo recording has traffic a default-deny cuts"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     // Suggest: the same YAML as the command, and its proof.
     let s = suggested(&idx, &flows, "shop");
     assert_eq!(s.yaml, run(&["--demo", "suggest", "-n", "shop"]));
     assert_eq!(s.lost, 0);
     assert!(
-        s.proof.starts_with("0 recorded connections lost, 39 theoretical"),
+        s.proof
+            .starts_with("0 recorded connections lost, 39 theoretical"),
         "{}",
         s.proof
     );

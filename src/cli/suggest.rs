@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::flows::load_recorded;
 use crate::engine::flows::attribute::attribute;
 use crate::engine::flows::suggest::{SuggestOptions, prove, suggest};
-use crate::engine::index::Index;
-use crate::engine::flows::suggest_yaml::suggestion_yaml;
 use crate::engine::flows::suggest_yaml::proof_text;
+use crate::engine::flows::suggest_yaml::suggestion_yaml;
+use crate::engine::index::Index;
 use crate::engine::manifest::policy_json;
 
 #[derive(Debug, Args)]

@@ -10,8 +10,8 @@ use crate::engine::index::Index;
 
 use super::models::finder::{Candidates, Kind, build_candidates, search};
 use super::models::findings::{FindingRow, lint};
-use super::models::rollout::{Rollout, Suggested, suggested};
 use super::models::matrix::{MatrixData, compute_namespaces, compute_pods};
+use super::models::rollout::{Rollout, Suggested, suggested};
 use super::whatif::{Outcome, YamlInput, compute};
 use crate::engine::model::PolicyKey;
 

@@ -46,7 +46,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Browse,
         &[ch('r')],
         A::Rollout,
-        "rollout: namespaces, isolation, what a default-deny would cut",
+        "rollout: isolation and default-deny cuts per namespace",
     ),
     bind(C::Browse, &[plain(KeyCode::Tab)], A::NextPane, "next pane"),
     bind(
@@ -270,13 +270,13 @@ pub static BINDINGS: &[Binding] = &[
         C::Rollout,
         &[ch('d')],
         A::WhatIfDefaultDeny,
-        "rehearse default-deny (+ DNS) for the namespace in the what-if",
+        "the row's default-deny (+ DNS) into the what-if",
     ),
     bind(
         C::Rollout,
         &[ch('p')],
         A::RolloutSuggest,
-        "put the namespace's suggested policies (from --flows) into the what-if",
+        "suggest policies from --flows into the what-if",
     )
     .when(N::Flows),
     bind(

@@ -144,13 +144,7 @@ pub(super) fn rows_done(
 }
 
 /// The suggestion arrived: into the what-if (then `s` saves it).
-pub(super) fn suggest_done(
-    app: &mut App,
-    id: u64,
-    ns: String,
-    s: Suggested,
-    fx: &mut Vec<Effect>,
-) {
+pub(super) fn suggest_done(app: &mut App, id: u64, ns: String, s: Suggested, fx: &mut Vec<Effect>) {
     let Overlay::Rollout(r) = &mut app.overlay else {
         return;
     };
@@ -167,5 +161,8 @@ pub(super) fn suggest_done(
         deletes: vec![],
     };
     to_whatif(app, p, fx);
-    app.whatif.note = Some((s.lost == 0, format!("suggested from recorded flows: {}", s.proof)));
+    app.whatif.note = Some((
+        s.lost == 0,
+        format!("suggested from recorded flows: {}", s.proof),
+    ));
 }

@@ -53,7 +53,10 @@ fn count(v: Option<u64>, theme: &Theme, bad: bool) -> (String, Style) {
     match v {
         None => ("—".into(), theme.dim),
         Some(0) => ("0".into(), Style::default()),
-        Some(n) => (n.to_string(), if bad { theme.deny } else { Style::default() }),
+        Some(n) => (
+            n.to_string(),
+            if bad { theme.deny } else { Style::default() },
+        ),
     }
 }
 
@@ -94,15 +97,19 @@ fn describe(r: &RolloutRow) -> String {
         Err(e) => format!("{ns}: the default-deny what-if failed: {e}"),
         Ok(n) => {
             let mut s = format!(
-                "{ns}: default-deny (+ DNS) would cut {} (workload pairs and external ranges, as diff counts them)",
+                "{ns}: default-deny (+ DNS) would cut {}",
                 plural(*n, "theoretical connection", "theoretical connections")
             );
             match (r.cut_recorded, r.recorded) {
                 (Some(c), Some(all)) => s.push_str(&format!(
-                    " and {c} of its {}",
-                    plural(all as usize, "recorded connection", "recorded connections")
+                    " and {c} of its {all} recorded {}",
+                    if all == 1 {
+                        "connection"
+                    } else {
+                        "connections"
+                    }
                 )),
-                _ => s.push_str("; no recorded flows (--flows) to say which are used"),
+                _ => s.push_str("; without a recording (--flows), which are used is unknown"),
             }
             s
         }
@@ -117,7 +124,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
     let theme = &app.theme;
     let n = st.data.as_ref().map_or(0, |d| d.rows.len());
     let mut title = format!(
-        " Rollout: {} · what the what-if's default-deny (+ DNS) would cut ",
+        " Rollout: {} · default-deny (+ DNS) cuts; theoretical: workload pairs and external ranges ",
         plural(n, "namespace", "namespaces")
     );
     if st.pending.is_some() && st.data.is_some() {
@@ -182,7 +189,10 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
     let flows = app.can(Needs::Flows);
     let grey = theme.dim;
     let mut hint = vec![
-        Span::styled(format!(" {}", keys(app, Action::WhatIfDefaultDeny)), theme.key),
+        Span::styled(
+            format!(" {}", keys(app, Action::WhatIfDefaultDeny)),
+            theme.key,
+        ),
         Span::raw(" default-deny into the what-if   "),
         Span::styled(
             keys(app, Action::RolloutSuggest),
@@ -190,7 +200,10 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
         ),
     ];
     if flows {
-        let save = app.keymap.labels(Context::Overlay, Action::WhatIfSave).join("/");
+        let save = app
+            .keymap
+            .labels(Context::Overlay, Action::WhatIfSave)
+            .join("/");
         hint.push(Span::raw(format!(
             " suggested policies into the what-if (then {save} saves)   "
         )));
