@@ -98,3 +98,23 @@ fn suggest_key_puts_the_suggestion_into_the_what_if_and_s_saves_it() {
     h.key(KeyCode::Esc);
     assert_eq!(selected_ns(&h), "shop");
 }
+
+#[test]
+fn rollout_before_its_job_returns_lists_namespaces_with_isolation() {
+    use netpol_tui::tui::update::{Msg, update};
+    let mut h = super::demo_with(ThemeKind::Mono, 130, 24);
+    // Opened without running the job it asks for.
+    let fx = update(
+        &mut h.app,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('r'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert!(!fx.is_empty(), "the rows are a background job");
+    let t = h.text();
+    assert!(t.contains("computing the default-deny what-if"), "{t}");
+    assert!(t.contains(" shop "), "{t}");
+    assert!(t.contains("  yes "), "isolation is known at once: {t}");
+    assert!(t.contains("…"), "{t}");
+}

@@ -14,9 +14,8 @@ pub(super) fn open_rollout(app: &mut App, fx: &mut Vec<Effect>) {
     let want = app.selected.namespace().map(str::to_string);
     app.overlay = Overlay::Rollout(Box::default());
     spawn_rollout(app, fx);
-    if let (Some(ns), Overlay::Rollout(r)) = (want, &mut app.overlay) {
-        r.note = Some((true, format!("computing… (starting at {ns})")));
-        r.want = Some(ns);
+    if let Overlay::Rollout(r) = &mut app.overlay {
+        r.want = want;
     }
 }
 
@@ -131,9 +130,6 @@ pub(super) fn rows_done(
     {
         r.row = p;
         r.scroll = p.saturating_sub(h.saturating_sub(1));
-    }
-    if matches!(&r.note, Some((true, n)) if n.starts_with("computing")) {
-        r.note = None;
     }
     r.row = r.row.min(data.rows.len().saturating_sub(1));
     r.data = Some(data);

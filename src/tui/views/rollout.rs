@@ -122,7 +122,10 @@ fn keys(app: &App, action: Action) -> String {
 
 pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
     let theme = &app.theme;
-    let n = st.data.as_ref().map_or(0, |d| d.rows.len());
+    let n = st
+        .data
+        .as_ref()
+        .map_or(app.tree.names.len(), |d| d.rows.len());
     let mut title = format!(
         " Rollout: {} · default-deny (+ DNS) cuts; theoretical: workload pairs and external ranges ",
         plural(n, "namespace", "namespaces")
@@ -139,10 +142,17 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
         Constraint::Length(FOOTER),
     ])
     .areas(inner);
-    let name_w = st
-        .data
-        .as_ref()
-        .and_then(|d| d.rows.iter().map(|r| r.namespace.chars().count()).max())
+    let name_w = app
+        .tree
+        .names
+        .iter()
+        .map(|n| n.chars().count())
+        .chain(
+            st.data
+                .iter()
+                .flat_map(|d| d.rows.iter().map(|r| r.namespace.chars().count())),
+        )
+        .max()
         .unwrap_or(0)
         .max(COLS[0].0.len())
         + 1;
@@ -152,12 +162,39 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, st: &RolloutState) {
         .collect();
     frame.render_widget(Paragraph::new(line(header, name_w, Style::default())), head);
     let Some(data) = &st.data else {
+        // Until the first result: the namespaces and their isolation from
+        // the tree's cached counts; the cuts are on their way.
+        let theme_dim = theme.dim;
+        let lines: Vec<Line> = app
+            .tree
+            .names
+            .iter()
+            .take(table.height as usize)
+            .map(|ns| {
+                let stats = app.stats.get(ns);
+                let wait = || ("…".to_string(), theme_dim);
+                let row = vec![
+                    (ns.to_string(), theme.ns),
+                    (stats.pods.to_string(), Style::default()),
+                    isolated(stats.ingress_isolated, &stats, theme),
+                    isolated(stats.egress_isolated, &stats, theme),
+                    wait(),
+                    wait(),
+                    wait(),
+                ];
+                line(row, name_w, Style::default())
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), table);
         frame.render_widget(
-            Paragraph::new(Line::styled(
-                " computing the default-deny what-if of every namespace…",
-                theme.dim,
-            )),
-            table,
+            Paragraph::new(vec![
+                Line::default(),
+                Line::styled(
+                    " computing the default-deny what-if of every namespace…",
+                    theme.dim,
+                ),
+            ]),
+            foot,
         );
         return;
     };
