@@ -132,6 +132,7 @@ pub(super) fn rows_done(
         r.scroll = p.saturating_sub(h.saturating_sub(1));
     }
     r.row = r.row.min(data.rows.len().saturating_sub(1));
+    r.scroll = r.scroll.min(r.row);
     r.data = Some(data);
     // Changed again while computing: go again.
     if generation != app.index.generation() {
