@@ -381,6 +381,24 @@ mod tests {
     }
 
     #[test]
+    fn rollout_keys() {
+        let k = |c| key(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(resolve(Mode::Browse, &k('r')), Some(Action::Rollout));
+        assert_eq!(
+            resolve(Mode::Rollout, &k('p')),
+            Some(Action::RolloutSuggest)
+        );
+        assert_eq!(
+            resolve(Mode::Rollout, &k('d')),
+            Some(Action::WhatIfDefaultDeny)
+        );
+        assert_eq!(resolve(Mode::Rollout, &k('r')), Some(Action::Close));
+        assert_eq!(resolve(Mode::Rollout, &k('j')), Some(Action::Down));
+        // Not the what-if's save: `s` does nothing in the rollout.
+        assert_eq!(resolve(Mode::Rollout, &k('s')), None);
+    }
+
+    #[test]
     fn mouse_goes_through_the_table() {
         use crossterm::event::{MouseButton, MouseEventKind};
         let m = |kind| MouseEvent {
