@@ -118,3 +118,34 @@ fn rollout_before_its_job_returns_lists_namespaces_with_isolation() {
     assert!(t.contains("  yes "), "isolation is known at once: {t}");
     assert!(t.contains("…"), "{t}");
 }
+
+#[test]
+fn rollout_follows_the_cluster() {
+    use netpol_tui::engine::model::Event;
+    use netpol_tui::tui::app::SourceMsg;
+    use netpol_tui::tui::update::Msg;
+    let mut h = rollout(false);
+    let legacy = |h: &Harness| match &h.app.overlay {
+        Overlay::Rollout(r) => r
+            .data
+            .as_ref()
+            .and_then(|d| d.rows.iter().find(|x| x.namespace == "legacy").cloned())
+            .expect("a legacy row"),
+        _ => panic!("the rollout is not open"),
+    };
+    let before = legacy(&h);
+    assert_eq!(before.stats.ingress_isolated, 0);
+    assert!(before.cut_theoretical.as_ref().is_ok_and(|n| *n > 0));
+    // The default-deny lands in the cluster: legacy is isolated, and a
+    // default-deny there would cut nothing more.
+    let [deny, dns] = netpol_tui::engine::proposal::default_deny_policies("legacy");
+    h.send(Msg::Source(vec![
+        SourceMsg::Event(Event::UpsertPolicy(deny)),
+        SourceMsg::Event(Event::UpsertPolicy(dns)),
+    ]));
+    let after = legacy(&h);
+    assert_eq!(after.stats.ingress_isolated, after.stats.pods);
+    assert_eq!(after.stats.egress_isolated, after.stats.pods);
+    assert_eq!(after.cut_theoretical, Ok(0));
+    assert_eq!(selected_ns(&h), "shop", "the selection stays");
+}

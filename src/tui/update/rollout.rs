@@ -125,11 +125,16 @@ pub(super) fn rows_done(
     }
     r.pending = None;
     r.generation = generation;
-    if let Some(want) = r.want.take()
+    // The namespace asked for, else the one selected (kept by name when
+    // namespaces come and go).
+    let keep = r.selected().map(|x| x.namespace.clone());
+    if let Some(want) = r.want.take().or(keep)
         && let Some(p) = data.rows.iter().position(|x| x.namespace == want)
     {
         r.row = p;
-        r.scroll = p.saturating_sub(h.saturating_sub(1));
+        if p < r.scroll || p >= r.scroll + h {
+            r.scroll = p.saturating_sub(h.saturating_sub(1));
+        }
     }
     r.row = r.row.min(data.rows.len().saturating_sub(1));
     r.scroll = r.scroll.min(r.row);
