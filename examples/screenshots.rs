@@ -253,5 +253,14 @@ fn main() {
         // Help.
         h.keys("?");
         save(&dir, "help", &mut h, light);
+        h.key(KeyCode::Esc);
+        // Rollout, with the demo's recorded flows.
+        h.app.flows = Some(std::sync::Arc::new(
+            netpol_tui::source::flows::load_demo_flows(),
+        ));
+        h.keys("/shop");
+        h.key(KeyCode::Enter);
+        h.keys("r");
+        save(&dir, "rollout", &mut h, light);
     }
 }

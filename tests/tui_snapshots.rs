@@ -20,6 +20,8 @@ use ratatui::style::{Modifier, Style};
 mod config;
 #[path = "tui_snapshots/interaction.rs"]
 mod interaction;
+#[path = "tui_snapshots/rollout.rs"]
+mod rollout;
 
 fn demo_with(kind: ThemeKind, w: u16, h: u16) -> Harness {
     let loaded = netpol_tui::source::demo::load();
@@ -37,6 +39,12 @@ fn demo_with(kind: ThemeKind, w: u16, h: u16) -> Harness {
 
 fn demo() -> Harness {
     demo_with(ThemeKind::Mono, 120, 40)
+}
+
+/// A snapshot named after this file (for the modules under
+/// `tui_snapshots/`, whose own asserts insta would file elsewhere).
+fn snapshot(name: &str, text: String) {
+    insta::assert_snapshot!(name, text);
 }
 
 /// Jumps with the finder (`/`, query, Enter).

@@ -2,7 +2,6 @@
 //! namespace from its recorded flows, proven by the what-if before they are
 //! printed. Nothing is sent to the cluster.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,10 +10,11 @@ use serde::Serialize;
 
 use super::flows::load_recorded;
 use crate::engine::flows::attribute::attribute;
-use crate::engine::flows::suggest::{Proof, SuggestOptions, prove, suggest};
+use crate::engine::flows::suggest::{SuggestOptions, prove, suggest};
+use crate::engine::flows::suggest_yaml::proof_text;
+use crate::engine::flows::suggest_yaml::suggestion_yaml;
 use crate::engine::index::Index;
-use crate::engine::manifest::{documents, policy_json};
-use crate::engine::text::plural;
+use crate::engine::manifest::policy_json;
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
@@ -48,31 +48,6 @@ struct JsonSuggest<'a> {
     namespace: &'a str,
     policies: Vec<serde_json::Value>,
     proof: JsonProof<'a>,
-}
-
-/// The proof in words.
-pub fn proof_text(p: &Proof, refused: &[String]) -> String {
-    let mut s = format!(
-        "{} lost, {} closed ({} kept)\n",
-        plural(p.lost.len(), "recorded connection", "recorded connections"),
-        plural(
-            p.closed,
-            "theoretical connection",
-            "theoretical connections"
-        ),
-        plural(
-            p.kept as usize,
-            "recorded connection",
-            "recorded connections"
-        ),
-    );
-    for l in &p.lost {
-        let _ = writeln!(s, "  lost: {l}");
-    }
-    for r in refused {
-        let _ = writeln!(s, "  not kept: {r}");
-    }
-    s
 }
 
 /// The text to print on stdout, the proof for stderr, and the exit status
@@ -118,23 +93,5 @@ pub fn run(
         out.push('\n');
         return Ok((out, proof_words, code));
     }
-    let docs: Vec<(String, &crate::engine::model::Policy)> = s
-        .policies
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let c = match i {
-                0 => format!(
-                    "Suggested from recorded flows for namespace {ns}. Proof (what-if):\n{}\nDefault deny, both directions.",
-                    proof_words.trim_end()
-                ),
-                1 => "DNS to the cluster DNS pods, UDP and TCP 53.".to_string(),
-                _ => format!("{}: exactly the recorded peers and ports.", p.name),
-            };
-            (c, p)
-        })
-        .collect();
-    let refs: Vec<(&str, &crate::engine::model::Policy)> =
-        docs.iter().map(|(c, p)| (c.as_str(), *p)).collect();
-    Ok((documents(&refs), proof_words, code))
+    Ok((suggestion_yaml(ns, &s, &proof_words), proof_words, code))
 }

@@ -128,6 +128,7 @@ pub enum Overlay {
     Matrix(Box<MatrixState>),
     Trace(Box<TraceState>),
     WhatIf,
+    Rollout(Box<super::models::rollout::RolloutState>),
 }
 
 /// A state update that arrived from the source.
@@ -252,6 +253,7 @@ impl App {
             Overlay::Trace(_) => Mode::Trace,
             Overlay::WhatIf if self.whatif.prompt.is_some() => Mode::PathInput,
             Overlay::WhatIf => Mode::WhatIf,
+            Overlay::Rollout(_) => Mode::Rollout,
         }
     }
 
@@ -273,6 +275,7 @@ impl App {
                 if matches!(m.data, Some(MatrixData::Namespaces(_)))),
             Needs::PodMatrix => matches!(view, Overlay::Matrix(m) if m.zoom.is_some()),
             Needs::TraceTo => matches!(view, Overlay::Trace(t) if t.to.is_some()),
+            Needs::Flows => self.flows.is_some(),
         }
     }
 

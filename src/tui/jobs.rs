@@ -11,6 +11,7 @@ use crate::engine::index::Index;
 use super::models::finder::{Candidates, Kind, build_candidates, search};
 use super::models::findings::{FindingRow, lint};
 use super::models::matrix::{MatrixData, compute_namespaces, compute_pods};
+use super::models::rollout::{Rollout, Suggested, suggested};
 use super::whatif::{Outcome, YamlInput, compute};
 use crate::engine::model::PolicyKey;
 
@@ -47,6 +48,19 @@ pub enum Job {
         /// Recorded flows (`--flows`): count the traffic the change cuts.
         flows: Option<Arc<crate::engine::flows::Recorded>>,
     },
+    /// The rollout view: every namespace's default-deny what-if.
+    Rollout {
+        id: u64,
+        index: Arc<Index>,
+        flows: Option<Arc<crate::engine::flows::Recorded>>,
+    },
+    /// One namespace's suggested policies from the recorded flows.
+    Suggest {
+        id: u64,
+        index: Arc<Index>,
+        flows: Arc<crate::engine::flows::Recorded>,
+        namespace: String,
+    },
 }
 
 #[derive(Debug)]
@@ -78,6 +92,16 @@ pub enum JobOutput {
         outcome: Outcome,
         /// The proposal file's text, when it was read from a file.
         read: Option<String>,
+    },
+    Rollout {
+        id: u64,
+        generation: u64,
+        data: Arc<Rollout>,
+    },
+    Suggest {
+        id: u64,
+        namespace: String,
+        suggested: Suggested,
     },
 }
 
@@ -155,5 +179,20 @@ pub fn run(job: Job) -> JobOutput {
                 read,
             }
         }
+        Job::Rollout { id, index, flows } => JobOutput::Rollout {
+            id,
+            generation: index.generation(),
+            data: Arc::new(super::models::rollout::compute(&index, flows.as_deref())),
+        },
+        Job::Suggest {
+            id,
+            index,
+            flows,
+            namespace,
+        } => JobOutput::Suggest {
+            id,
+            suggested: suggested(&index, &flows, &namespace),
+            namespace,
+        },
     }
 }

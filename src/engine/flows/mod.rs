@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod labels;
 pub mod status;
 pub mod suggest;
+pub mod suggest_yaml;
 pub mod via;
 
 pub mod time;

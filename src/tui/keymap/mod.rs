@@ -66,6 +66,10 @@ pub enum Action {
     WhatIfSave,
     /// What-if: drop the proposal.
     WhatIfClear,
+    /// The rollout view (namespaces, isolation, default-deny cuts).
+    Rollout,
+    /// Rollout: the namespace's suggested policies into the what-if.
+    RolloutSuggest,
 }
 
 /// Where a binding applies.
@@ -88,12 +92,13 @@ pub enum Context {
     Overlay,
     /// The what-if's path prompt.
     PathInput,
+    Rollout,
     Mouse,
 }
 
 impl Context {
     /// Every context with its help title, in the help's order.
-    const ALL: [(Context, &'static str); 12] = [
+    const ALL: [(Context, &'static str); 13] = [
         (Context::Always, "Everywhere"),
         (Context::Global, "Everywhere (not while typing)"),
         (Context::Browse, "Main screen"),
@@ -105,6 +110,7 @@ impl Context {
         (Context::Help, "Help"),
         (Context::Overlay, "What-if"),
         (Context::PathInput, "What-if: file path"),
+        (Context::Rollout, "Rollout"),
         (Context::Mouse, "Mouse"),
     ];
 
@@ -118,6 +124,7 @@ impl Context {
             C::Trace => Some((C::Browse, Action::Trace)),
             C::Help => Some((C::Global, Action::Help)),
             C::Overlay => Some((C::Browse, Action::WhatIf)),
+            C::Rollout => Some((C::Browse, Action::Rollout)),
             _ => None,
         }
     }
@@ -134,6 +141,7 @@ pub enum Mode {
     Help,
     WhatIf,
     PathInput,
+    Rollout,
 }
 
 impl Mode {
@@ -148,6 +156,7 @@ impl Mode {
             Mode::Trace => &[C::Always, C::Global, C::Trace, C::Move],
             Mode::Help => &[C::Always, C::Global, C::Help, C::Move],
             Mode::WhatIf => &[C::Always, C::Global, C::Overlay, C::Move],
+            Mode::Rollout => &[C::Always, C::Global, C::Rollout, C::Move],
             // Text fields: every printable key types.
             Mode::Finder => &[C::Always, C::Finder],
             Mode::PortInput => &[C::Always, C::PortInput],
@@ -178,6 +187,8 @@ pub enum Needs {
     PodMatrix,
     /// The trace has a destination.
     TraceTo,
+    /// Recorded flows were given (`--flows`).
+    Flows,
 }
 
 pub struct Binding {
@@ -367,6 +378,24 @@ mod tests {
             resolve(Mode::Browse, &k('d')),
             Some(Action::WhatIfDefaultDeny)
         );
+    }
+
+    #[test]
+    fn rollout_keys() {
+        let k = |c| key(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(resolve(Mode::Browse, &k('r')), Some(Action::Rollout));
+        assert_eq!(
+            resolve(Mode::Rollout, &k('p')),
+            Some(Action::RolloutSuggest)
+        );
+        assert_eq!(
+            resolve(Mode::Rollout, &k('d')),
+            Some(Action::WhatIfDefaultDeny)
+        );
+        assert_eq!(resolve(Mode::Rollout, &k('r')), Some(Action::Close));
+        assert_eq!(resolve(Mode::Rollout, &k('j')), Some(Action::Down));
+        // Not the what-if's save: `s` does nothing in the rollout.
+        assert_eq!(resolve(Mode::Rollout, &k('s')), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ const CONTEXTS: &[(C, &str)] = &[
     (C::Help, "help"),
     (C::Overlay, "what-if"),
     (C::PathInput, "path-input"),
+    (C::Rollout, "rollout"),
 ];
 
 const ACTIONS: &[(A, &str)] = &[
@@ -51,6 +52,8 @@ const ACTIONS: &[(A, &str)] = &[
     (A::WhatIfEdit, "what-if-edit"),
     (A::WhatIfSave, "what-if-save"),
     (A::WhatIfClear, "what-if-clear"),
+    (A::Rollout, "rollout"),
+    (A::RolloutSuggest, "rollout-suggest"),
 ];
 
 impl C {

@@ -42,6 +42,12 @@ pub static BINDINGS: &[Binding] = &[
         A::WhatIf,
         "what-if: see what a change would cut or open",
     ),
+    bind(
+        C::Browse,
+        &[ch('r')],
+        A::Rollout,
+        "rollout: isolation and default-deny cuts per namespace",
+    ),
     bind(C::Browse, &[plain(KeyCode::Tab)], A::NextPane, "next pane"),
     bind(
         C::Browse,
@@ -260,6 +266,25 @@ pub static BINDINGS: &[Binding] = &[
         "load / save",
     ),
     bind(C::PathInput, &[plain(KeyCode::Esc)], A::Close, "cancel"),
+    bind(
+        C::Rollout,
+        &[ch('d')],
+        A::WhatIfDefaultDeny,
+        "the row's default-deny (+ DNS) into the what-if",
+    ),
+    bind(
+        C::Rollout,
+        &[ch('p')],
+        A::RolloutSuggest,
+        "suggest policies from --flows into the what-if",
+    )
+    .when(N::Flows),
+    bind(
+        C::Rollout,
+        &[plain(KeyCode::Esc), ch('r')],
+        A::Close,
+        "close the rollout",
+    ),
     bind(
         C::Mouse,
         &[Key::WheelUp],

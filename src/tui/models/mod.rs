@@ -8,4 +8,5 @@ pub mod matrix;
 pub mod namespace;
 pub mod pod;
 pub mod policy;
+pub mod rollout;
 pub mod service;

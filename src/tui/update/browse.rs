@@ -6,6 +6,7 @@ pub(super) fn browse(app: &mut App, a: Action, pos: Option<Position>, fx: &mut V
     match a {
         Action::Help => open_help(app),
         Action::WhatIf => whatif::open(app),
+        Action::Rollout => open_rollout(app, fx),
         Action::Finder => open_finder(app, Purpose::Jump, fx),
         Action::Close => app.focus = Pane::Tree,
         // Available with a pod selected (`Needs::Pod`).

@@ -48,6 +48,10 @@ pub(super) fn after_index_change(app: &mut App, dirty: &Dirty, fx: &mut Vec<Effe
         };
         spawn_matrix(app, zoom, fx);
     }
+    if matches!(&app.overlay, Overlay::Rollout(r) if r.pending.is_none() && r.generation != generation)
+    {
+        spawn_rollout(app, fx);
+    }
 }
 
 /// After the rows changed: keep the selection, or fall back to its

@@ -32,6 +32,7 @@ mod mouse;
 mod outputs;
 mod panes;
 mod prompt;
+mod rollout;
 mod source;
 mod trace;
 mod tree;
@@ -47,6 +48,7 @@ use mouse::*;
 use outputs::*;
 use panes::*;
 use prompt::*;
+use rollout::*;
 use trace::*;
 pub use tree::select;
 use tree::*;
@@ -206,6 +208,11 @@ fn action(app: &mut App, a: Action, pos: Option<Position>, fx: &mut Vec<Effect>)
         Overlay::Trace(t) => {
             app.overlay = Overlay::Trace(t);
             trace(app, a, fx);
+            return;
+        }
+        Overlay::Rollout(r) => {
+            app.overlay = Overlay::Rollout(r);
+            rollout(app, a, fx);
             return;
         }
     };

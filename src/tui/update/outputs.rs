@@ -112,5 +112,15 @@ pub(super) fn job_done(app: &mut App, out: JobOutput, fx: &mut Vec<Effect>) {
                 refresh_tree(app);
             }
         }
+        JobOutput::Rollout {
+            id,
+            generation,
+            data,
+        } => rows_done(app, id, generation, data, fx),
+        JobOutput::Suggest {
+            id,
+            namespace,
+            suggested,
+        } => suggest_done(app, id, namespace, suggested, fx),
     }
 }

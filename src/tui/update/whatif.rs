@@ -19,6 +19,7 @@ pub(super) fn selected_ns(sel: &Selected) -> Option<String> {
 pub(crate) fn open(app: &mut App) {
     app.whatif.prompt = None;
     app.whatif.drill = false;
+    app.whatif.back = None;
     app.overlay = Overlay::WhatIf;
 }
 
@@ -216,6 +217,12 @@ pub(crate) fn action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         Action::Close | Action::WhatIf => {
             if app.whatif.drill {
                 app.whatif.drill = false;
+            } else if let Some(r) = app.whatif.back.take() {
+                let stale = r.pending.is_none() && r.generation != app.index.generation();
+                app.overlay = Overlay::Rollout(r);
+                if stale {
+                    spawn_rollout(app, fx);
+                }
             } else {
                 app.overlay = Overlay::None;
             }
@@ -292,7 +299,9 @@ pub(crate) fn action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         }
         Action::WhatIfClear => {
             let had = !app.whatif.touched.is_empty();
+            let back = app.whatif.back.take();
             app.whatif = WhatIfState::default();
+            app.whatif.back = back;
             if had {
                 refresh_tree(app);
             }

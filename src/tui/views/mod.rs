@@ -8,6 +8,7 @@ pub mod matrix;
 pub mod namespace;
 pub mod pod;
 pub mod policy;
+pub mod rollout;
 pub mod service;
 pub mod status;
 pub mod trace;
@@ -194,6 +195,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match under {
         Overlay::Matrix(m) => matrix::render(frame, a.body, app, m),
         Overlay::Trace(t) => trace::render(frame, a.body, app, t),
+        Overlay::Rollout(r) => rollout::render(frame, a.body, app, r),
         _ => {
             tree::render(frame, a.tree, app);
             match &app.detail {

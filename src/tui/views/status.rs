@@ -102,6 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Mode::Finder => &[Action::Activate, Action::Close, Action::Quit],
         Mode::PortInput => &[Action::Close, Action::Quit],
         Mode::PathInput => &[Action::Complete, Action::Activate, Action::Close],
+        Mode::Rollout => &[Action::RolloutSuggest, Action::Close, Action::Help],
         _ => &[Action::Close, Action::Help, Action::Quit],
     };
     for h in hint(&app.keymap, app.mode(), keys) {

@@ -8,7 +8,7 @@ use crate::engine::diff::Diff;
 use crate::engine::diff::{PreviewOptions, preview};
 use crate::engine::findings::LintOptions;
 use crate::engine::flows::Recorded;
-use crate::engine::flows::attribute::attribute;
+use crate::engine::flows::attribute::{Attributed, attribute};
 use crate::engine::flows::status::{Status, rows};
 use crate::engine::index::Index;
 use crate::engine::model::PolicyKey;
@@ -32,6 +32,19 @@ pub fn compute(
     deletes: &[PolicyKey],
     lint: bool,
     flows: Option<Arc<Recorded>>,
+) -> (Outcome, Option<String>) {
+    let att = flows.map(|rec| attribute(&index, &rec));
+    compute_attributed(index, input, deletes, lint, att.as_ref())
+}
+
+/// [`compute`] with the recording already attributed to `index` (the
+/// rollout view previews every namespace against one attribution).
+pub fn compute_attributed(
+    index: Arc<Index>,
+    input: YamlInput,
+    deletes: &[PolicyKey],
+    lint: bool,
+    att: Option<&Attributed>,
 ) -> (Outcome, Option<String>) {
     let mut out = Outcome::default();
     let (name, text, read) = match input {
@@ -83,8 +96,8 @@ pub fn compute(
     out.lost = d.entries.iter().filter(|e| !e.lost().is_empty()).count();
     out.gained = d.entries.iter().filter(|e| !e.gained().is_empty()).count();
     out.linted = lint;
-    if let Some(rec) = flows {
-        let (per_entry, total) = observed(&index, &proposal, &rec, &d);
+    if let Some(att) = att {
+        let (per_entry, total) = observed(att, &proposal, &d);
         out.observed = per_entry;
         out.observed_lost = Some(total);
     }
@@ -94,11 +107,10 @@ pub fn compute(
 
 /// Recorded connections the proposal would cut: per diff entry (on its lost
 /// ports, workload names), and in all (ghosts and external ends included).
-fn observed(index: &Index, proposal: &Proposal, rec: &Recorded, d: &Diff) -> (Vec<u64>, u64) {
-    let att = attribute(index, rec);
+fn observed(att: &Attributed, proposal: &Proposal, d: &Diff) -> (Vec<u64>, u64) {
     let mut after = att.index.clone();
     after.apply_all(proposal.events());
-    let cut: Vec<_> = rows(&att, Some(&after), Granularity::Workload)
+    let cut: Vec<_> = rows(att, Some(&after), Granularity::Workload)
         .into_iter()
         .filter(|r| r.status == Status::WouldBeCut)
         .collect();

@@ -15,7 +15,7 @@ mod job;
 mod path;
 mod rows;
 
-pub use job::{YamlInput, compute};
+pub use job::{YamlInput, compute, compute_attributed};
 pub use path::{complete, expand_home};
 pub use rows::{build_rows, ns_of};
 
@@ -166,6 +166,8 @@ pub struct WhatIfState {
     pub saved: Option<String>,
     /// Pods the change touches, by namespace (tree badges).
     pub touched: HashMap<String, HashSet<String>>,
+    /// The rollout view the proposal came from: closing goes back to it.
+    pub back: Option<Box<crate::tui::models::rollout::RolloutState>>,
 }
 
 impl WhatIfState {
