@@ -185,10 +185,27 @@ impl<'a> TierGroups<'a> {
         o: ClassId,
         np: impl FnOnce() -> Option<PortSet>,
     ) -> PortSet {
+        if self.dirs[di(d) as usize].subj[s.index()] == NONE {
+            return np().unwrap_or_else(PortSet::all);
+        }
+        self.with_outcome(idx, s, d, o, |out| out.with_np(np))
+            .unwrap_or_else(|_| PortSet::all())
+    }
+
+    /// Runs `f` on the memoised outcome of the pair's key; Err(f) when no
+    /// tier policy selects `s` for `d`.
+    fn with_outcome<R, F: FnOnce(&Outcome) -> R>(
+        &self,
+        idx: &Index,
+        s: ClassId,
+        d: Direction,
+        o: ClassId,
+        f: F,
+    ) -> Result<R, F> {
         let dir = &self.dirs[di(d) as usize];
         let g = dir.subj[s.index()];
         if g == NONE {
-            return np().unwrap_or_else(PortSet::all);
+            return Err(f);
         }
         let (pols, named) = &dir.groups[g as usize];
         let dest = match d {
@@ -205,7 +222,7 @@ impl<'a> TierGroups<'a> {
         let out = memo
             .entry(key)
             .or_insert_with(|| Outcome::of(idx, pols, s, d, Endpoint::Class(o)));
-        out.with_np(np)
+        Ok(f(out))
     }
 
     /// The `d` side of subject `s` towards the external range `r`.
@@ -236,10 +253,11 @@ impl<'a> TierGroups<'a> {
         out.with_np(np)
     }
 
-    /// Whether every class pair on `s`'s `d` side is allowed every port
-    /// whatever the other end (given `s` is not isolated by NetworkPolicy
-    /// for `d`): then its pairs can stay in the implicit open block.
-    pub(super) fn open_towards_pods(&self, idx: &Index, s: ClassId, d: Direction) -> bool {
+    /// Whether the tiers leave `s`'s `d` side towards every pod class to
+    /// NetworkPolicy alone (no tier policy selects it, or its rules only
+    /// Pass or never match a pod): then its pairs are NetworkPolicy's and
+    /// take the NetworkPolicy-only path, open block included.
+    pub(super) fn neutral(&self, idx: &Index, s: ClassId, d: Direction) -> bool {
         let dir = &self.dirs[di(d) as usize];
         let g = dir.subj[s.index()];
         if g == NONE {
@@ -248,8 +266,11 @@ impl<'a> TierGroups<'a> {
         if dir.groups[g as usize].1 {
             return false; // depends on the destination's ports: not worth it
         }
-        dir.peer_reps
-            .iter()
-            .all(|&o| self.side(idx, s, d, o, || None).is_all())
+        dir.peer_reps.iter().all(|&o| {
+            self.with_outcome(idx, s, d, o, |out| {
+                out.acc.is_empty() && out.to_np.is_all() && out.open.is_all()
+            })
+            .unwrap_or(true)
+        })
     }
 }

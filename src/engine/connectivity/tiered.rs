@@ -1,10 +1,10 @@
 //! Connectivity when cluster-scoped tier policies exist: each side goes
 //! through the tier chain (Admin -> NetworkPolicy -> Baseline -> default),
-//! evaluated once per group of classes (see `tier_groups`). Pairs of a
-//! client open for egress and a server open for ingress (no NetworkPolicy
-//! isolation and no tier rule that can deny them any port) stay in the
-//! implicit open block, as on the NetworkPolicy-only path. Without tier
-//! policies this path is never taken.
+//! evaluated once per group of classes (see `tier_groups`). Pairs the
+//! tiers leave to NetworkPolicy on both sides take the NetworkPolicy-only
+//! path (reverse index, implicit open block), so the tier work grows with
+//! the classes the tiers concern, not with the cluster's pairs. Without
+//! tier policies this path is never taken.
 
 use super::classes::ClassConnectivity;
 use super::compile::Compiled;
@@ -68,7 +68,10 @@ impl<'a> Compiled<'a> {
         }
     }
 
-    /// Every class pair and external row, through the tiers.
+    /// Every class pair and external row, through the tiers. Pairs of
+    /// two classes the tiers leave to NetworkPolicy (see
+    /// `TierGroups::neutral`) take the NetworkPolicy-only path; the tier
+    /// chain runs only for pairs with a client or a server it concerns.
     pub(super) fn tiered(
         &self,
         dst_ranges: &[IpRange],
@@ -76,23 +79,32 @@ impl<'a> Compiled<'a> {
     ) -> ClassConnectivity {
         let mut out = ClassConnectivity::default();
         let tg = self.tier_groups();
-        let open = |c: ClassId, d: Direction, np: &[Option<Vec<usize>>]| {
-            np[c.index()].is_none() && tg.open_towards_pods(self.idx, c, d)
-        };
+        let cap = self.idx.class_capacity();
+        let (mut ne, mut ni) = (vec![false; cap], vec![false; cap]);
+        for &c in &self.classes {
+            ne[c.index()] = tg.neutral(self.idx, c, Direction::Egress);
+            ni[c.index()] = tg.neutral(self.idx, c, Direction::Ingress);
+        }
         out.open_egress = (self.classes.iter().copied())
-            .filter(|&c| open(c, Direction::Egress, &self.egress))
+            .filter(|c| ne[c.index()] && self.egress[c.index()].is_none())
             .collect();
         out.open_ingress = (self.classes.iter().copied())
-            .filter(|&c| open(c, Direction::Ingress, &self.ingress))
+            .filter(|c| ni[c.index()] && self.ingress[c.index()].is_none())
             .collect();
-        // Servers some client may be refused by: the only ones an
-        // egress-open client needs to look at.
-        let closed_ingress: Vec<ClassId> = (self.classes.iter().copied())
-            .filter(|c| out.open_ingress.binary_search(c).is_err())
+        let tiered_servers: Vec<ClassId> = (self.classes.iter().copied())
+            .filter(|c| !ni[c.index()])
             .collect();
+        let mut acc: Vec<Option<PortSet>> = vec![None; cap];
+        let (mut touched, mut np_pairs) = (Vec::new(), Vec::new());
         for &a in &self.classes {
-            let servers = if out.open_egress.binary_search(&a).is_ok() {
-                &closed_ingress
+            if ne[a.index()] {
+                // NetworkPolicy alone towards tier-neutral servers.
+                self.client_pairs(a, false, &mut acc, &mut touched, &mut np_pairs);
+                out.pairs
+                    .extend(np_pairs.drain(..).filter(|(_, b, _)| ni[b.index()]));
+            }
+            let servers = if ne[a.index()] {
+                &tiered_servers
             } else {
                 &self.classes
             };
@@ -104,6 +116,7 @@ impl<'a> Compiled<'a> {
             }
             self.tiered_external(&tg, a, dst_ranges, src_ranges, &mut out);
         }
+        out.pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
         out
     }
 
