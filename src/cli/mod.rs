@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod bench_flows;
+mod bench_tiers;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;
