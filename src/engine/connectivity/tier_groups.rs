@@ -20,7 +20,7 @@ use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::{Direction, PortRef};
 use crate::engine::ports::PortSet;
-use crate::engine::tiers::{ClusterPolicy, TierDecision, TierPeer};
+use crate::engine::tiers::{ClusterPolicy, Selects, TierDecision, TierPeer};
 use crate::engine::verdict::Endpoint;
 
 const NONE: u32 = u32::MAX;
@@ -86,6 +86,8 @@ pub(super) struct TierGroups<'a> {
     /// Per class index: interned container ports.
     ports: Vec<u32>,
     pairs: RefCell<HashMap<(u8, u32, u32, u32), Outcome>>,
+    /// Per direction and subject group: `neutral`, once known.
+    neutral: RefCell<[HashMap<u32, bool>; 2]>,
     external: RefCell<HashMap<(u8, u32, IpRange, u32), Outcome>>,
 }
 
@@ -123,14 +125,38 @@ impl<'a> TierGroups<'a> {
                 .collect();
             let mut subj_ids: HashMap<Vec<usize>, u32> = HashMap::new();
             let mut peer_ids: HashMap<Vec<bool>, u32> = HashMap::new();
+            // Namespace-only selectors are decided once per namespace.
+            let mut by_ns: HashMap<&str, (Vec<Option<bool>>, Vec<Option<bool>>)> = HashMap::new();
             for &c in classes {
                 let class = idx.class(c);
                 let ns = idx.ns_labels(&class.namespace);
+                let (ns_subj, ns_peer) =
+                    by_ns.entry(class.namespace.as_str()).or_insert_with(|| {
+                        let subj = (all.iter())
+                            .map(|p| match &p.subject {
+                                Selects::Namespaces(s) => Some(s.matches(&ns)),
+                                Selects::Pods { namespaces, .. } => {
+                                    (!namespaces.matches(&ns)).then_some(false)
+                                }
+                            })
+                            .collect();
+                        let peer = (peers.iter())
+                            .map(|p| match p {
+                                TierPeer::Pods(Selects::Namespaces(s)) => Some(s.matches(&ns)),
+                                TierPeer::Pods(Selects::Pods { namespaces, .. }) => {
+                                    (!namespaces.matches(&ns)).then_some(false)
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        (subj, peer)
+                    });
                 let sel: Vec<usize> = all
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| {
-                        !p.rules(d).is_empty() && p.subject.matches(&ns, &class.labels)
+                    .filter(|&(i, p)| {
+                        !p.rules(d).is_empty()
+                            && ns_subj[i].unwrap_or_else(|| p.subject.matches(&ns, &class.labels))
                     })
                     .map(|(i, _)| i)
                     .collect();
@@ -145,10 +171,10 @@ impl<'a> TierGroups<'a> {
                     dir.subj[c.index()] = g;
                 }
                 let ips = idx.class_ips(c);
-                let key: Vec<bool> = peers
-                    .iter()
-                    .map(|p| match p {
-                        TierPeer::Pods(s) => !class.host_network && s.matches(&ns, &class.labels),
+                let key: Vec<bool> = (peers.iter().zip(ns_peer.iter()))
+                    .map(|(p, known)| match p {
+                        TierPeer::Pods(_) if class.host_network => false,
+                        TierPeer::Pods(s) => known.unwrap_or_else(|| s.matches(&ns, &class.labels)),
                         TierPeer::Networks(nets) => {
                             nets.iter().any(|n| ips.iter().any(|ip| n.contains(ip)))
                         }
@@ -171,6 +197,7 @@ impl<'a> TierGroups<'a> {
             dirs,
             ports,
             pairs: RefCell::default(),
+            neutral: RefCell::default(),
             external: RefCell::default(),
         }
     }
@@ -266,11 +293,17 @@ impl<'a> TierGroups<'a> {
         if dir.groups[g as usize].1 {
             return false; // depends on the destination's ports: not worth it
         }
-        dir.peer_reps.iter().all(|&o| {
+        if let Some(&n) = self.neutral.borrow()[di(d) as usize].get(&g) {
+            return n;
+        }
+        // Every class of the group answers alike: decided once per group.
+        let n = dir.peer_reps.iter().all(|&o| {
             self.with_outcome(idx, s, d, o, |out| {
                 out.acc.is_empty() && out.to_np.is_all() && out.open.is_all()
             })
             .unwrap_or(true)
-        })
+        });
+        self.neutral.borrow_mut()[di(d) as usize].insert(g, n);
+        n
     }
 }
