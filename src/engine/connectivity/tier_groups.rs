@@ -25,6 +25,9 @@ use crate::engine::verdict::Endpoint;
 
 const NONE: u32 = u32::MAX;
 
+/// Per selector: its answer when the namespace alone decides it.
+type NsKnown = Vec<Option<bool>>;
+
 /// One side's tier chain as port masks.
 pub(super) struct Outcome {
     /// Ports an Admin-tier Accept allows.
@@ -126,7 +129,7 @@ impl<'a> TierGroups<'a> {
             let mut subj_ids: HashMap<Vec<usize>, u32> = HashMap::new();
             let mut peer_ids: HashMap<Vec<bool>, u32> = HashMap::new();
             // Namespace-only selectors are decided once per namespace.
-            let mut by_ns: HashMap<&str, (Vec<Option<bool>>, Vec<Option<bool>>)> = HashMap::new();
+            let mut by_ns: HashMap<&str, (NsKnown, NsKnown)> = HashMap::new();
             for &c in classes {
                 let class = idx.class(c);
                 let ns = idx.ns_labels(&class.namespace);
