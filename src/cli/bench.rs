@@ -30,6 +30,11 @@ pub struct BenchArgs {
     /// namespace of N pods with recorded flows.
     #[arg(long, value_name = "N")]
     pub suggest_pods: Option<usize>,
+    /// Instead: the synthetic clusters plus N cluster-scoped policies
+    /// (ClusterNetworkPolicy Admin and Baseline tiers): index build, full
+    /// connectivity, one verdict with its explanation.
+    #[arg(long, value_name = "N")]
+    pub cluster_policies: Option<usize>,
     /// Run one size in this process and print one result line (internal).
     #[arg(long, hide = true)]
     pub single: bool,
@@ -162,16 +167,24 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             .pods
             .first()
             .ok_or_else(|| eyre!("--single needs one size"))?;
-        return Ok(format!("{}\n", one(n)));
+        return Ok(match args.cluster_policies {
+            Some(cp) => format!("{}\n", super::bench_tiers::one(n, cp)),
+            None => format!("{}\n", one(n)),
+        });
     }
     let exe = std::env::current_exe()?;
-    let mut out = String::from(
-        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | lint (ms, findings) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-    );
+    let mut out = String::from(if args.cluster_policies.is_some() {
+        super::bench_tiers::HEADER
+    } else {
+        "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | lint (ms, findings) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    });
     for n in &args.pods {
-        let o = std::process::Command::new(&exe)
-            .args(["bench", "--single", "--pods", &n.to_string()])
-            .output()?;
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(["bench", "--single", "--pods", &n.to_string()]);
+        if let Some(cp) = args.cluster_policies {
+            cmd.args(["--cluster-policies", &cp.to_string()]);
+        }
+        let o = cmd.output()?;
         if !o.status.success() {
             return Err(eyre!(
                 "bench at {n} pods failed: {}",

@@ -299,3 +299,42 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, failure_persistence: regressions(), ..ProptestConfig::default() })]
+
+    /// The grouped connectivity path (tier chain once per subject and peer
+    /// group, open block for untouched pairs) against the per-pair verdict
+    /// path, class pair by class pair and on every external row.
+    #[test]
+    fn grouped_tier_connectivity_equals_per_pair_verdicts(mut s in snapshot_strategy(), cps in cluster_policies_strategy()) {
+        use std::collections::HashMap;
+        use netpol_tui::engine::connectivity::class_connectivity;
+        use netpol_tui::engine::verdict::Endpoint;
+        s.cluster_policies = cps;
+        let idx = Index::from_snapshot(s);
+        let cc = class_connectivity(&idx);
+        let mut got = HashMap::new();
+        for (a, b, p) in cc.all_pairs() {
+            prop_assert!(got.insert((a, b), p.into_owned()).is_none(), "pair listed twice");
+        }
+        let classes: Vec<_> = idx.classes().filter(|(_, c)| !c.host_network).map(|(id, _)| id).collect();
+        let none = PortSet::none();
+        for &a in &classes {
+            for &b in &classes {
+                let want = idx.pair_verdict(Endpoint::Class(a), Endpoint::Class(b)).expect("verdict").allowed;
+                prop_assert_eq!(got.get(&(a, b)).unwrap_or(&none), &want, "{:?} -> {:?}", a, b);
+            }
+            for r in &cc.dst_ranges {
+                let want = idx.pair_verdict(Endpoint::Class(a), Endpoint::Ip(*r)).expect("verdict").allowed;
+                let row = cc.to_external.iter().find(|(x, y, _)| *x == a && y == r).map(|t| &t.2);
+                prop_assert_eq!(row.unwrap_or(&none), &want, "{:?} -> {:?}", a, r);
+            }
+            for r in &cc.src_ranges {
+                let want = idx.pair_verdict(Endpoint::Ip(*r), Endpoint::Class(a)).expect("verdict").allowed;
+                let row = cc.from_external.iter().find(|(y, x, _)| *x == a && y == r).map(|t| &t.2);
+                prop_assert_eq!(row.unwrap_or(&none), &want, "{:?} -> {:?}", r, a);
+            }
+        }
+    }
+}
