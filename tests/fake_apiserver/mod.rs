@@ -177,6 +177,8 @@ struct Inner {
     /// Versions up to this one are forgotten (etcd compaction).
     compacted: u64,
     forbidden: HashSet<(Kind, Scope)>,
+    /// CRD kinds whose CRD is not installed: every request answers 404.
+    uninstalled: HashSet<Kind>,
     requests: Vec<Recorded>,
     subscribers: Vec<Subscriber>,
     conns: Vec<JoinHandle<()>>,
@@ -323,6 +325,16 @@ impl FakeApiServer {
     // ---- faults and control ------------------------------------------------
 
     /// Answers list and watch of `kind` in `scope` with 403.
+    /// Removes (or puts back) the CRD of a kind: its URLs answer 404.
+    pub fn set_installed(&self, kind: Kind, on: bool) {
+        let mut inner = self.lock();
+        if on {
+            inner.uninstalled.remove(&kind);
+        } else {
+            inner.uninstalled.insert(kind);
+        }
+    }
+
     pub fn forbid(&self, kind: Kind, scope: Scope) {
         self.lock().forbidden.insert((kind, scope));
     }

@@ -274,6 +274,14 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
             }
         }
         Route::Collection { kind, namespace } => {
+            if shared.inner.lock().unwrap().uninstalled.contains(&kind) {
+                return error_response(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                    json!({}),
+                );
+            }
             for sel in ["labelSelector", "fieldSelector"] {
                 if q.get(sel).is_some_and(|s| !s.is_empty()) {
                     return error_response(

@@ -110,3 +110,78 @@ async fn the_live_follower_reads_cluster_network_policies() {
     .await;
     fake.assert_only_gets();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_network_policies_are_watched_not_polled() {
+    let fake = FakeApiServer::start().await;
+    populate(&fake, 1);
+    let mut f = Follower::new(opts(&fake.write_kubeconfig(CONTEXT)));
+    f.until("tiers health", |_, h| {
+        h.is_some_and(|h| h.tiers == Some(live::TierHealth::Listed(0)))
+    })
+    .await;
+    // Added while watching: reaches the index through the watch.
+    fake.create_value(cnp("guard", 10));
+    f.until("added", |i, _| {
+        i.cluster_policies().iter().any(|p| p.name == "guard")
+    })
+    .await;
+    // Changed: the new priority replaces the old object.
+    fake.update_value(cnp("guard", 20));
+    f.until("changed", |i, _| {
+        let p = i.cluster_policies();
+        p.len() == 1 && p[0].priority == 20
+    })
+    .await;
+    fake.delete(Kind::ClusterNetworkPolicy, "", "guard");
+    f.until("deleted", |i, _| i.cluster_policies().is_empty())
+        .await;
+    // One list per kind, then watches: no polling.
+    let lists =
+        fake.list_requests("/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies");
+    assert_eq!(lists, 1, "{:?}", fake.requests());
+    fake.assert_only_gets();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_crds_the_tiers_are_not_installed_not_an_error() {
+    let fake = FakeApiServer::start().await;
+    populate(&fake, 1);
+    fake.set_installed(Kind::ClusterNetworkPolicy, false);
+    let mut f = Follower::new(opts(&fake.write_kubeconfig(CONTEXT)));
+    f.until_live().await;
+    f.until("tiers not installed", |_, h| {
+        h.is_some_and(|h| h.tiers == Some(live::TierHealth::NotInstalled))
+    })
+    .await;
+    let h = f.health.clone().expect("health");
+    assert!(h.is_live(), "{}", h.summary());
+    assert!(
+        h.summary().contains("tiers not installed"),
+        "{}",
+        h.summary()
+    );
+    assert!(f.index.cluster_policies().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_cluster_network_policy_watch_is_marked_forbidden() {
+    let fake = FakeApiServer::start().await;
+    populate(&fake, 1);
+    fake.create_value(cnp("guard", 10));
+    fake.forbid(Kind::ClusterNetworkPolicy, Scope::Any);
+    let mut f = Follower::new(opts(&fake.write_kubeconfig(CONTEXT)));
+    f.until_live().await;
+    f.until("tiers forbidden", |_, h| {
+        h.is_some_and(|h| h.tiers == Some(live::TierHealth::Forbidden))
+    })
+    .await;
+    assert!(f.index.cluster_policies().is_empty());
+    // Allowed again: the watcher's retry picks them up.
+    fake.allow(Kind::ClusterNetworkPolicy, Scope::Any);
+    f.until("tiers read after the 403", |i, h| {
+        i.cluster_policies().len() == 1
+            && h.is_some_and(|h| h.tiers == Some(live::TierHealth::Listed(1)))
+    })
+    .await;
+}

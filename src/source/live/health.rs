@@ -61,7 +61,7 @@ impl KindHealth {
     }
 }
 
-/// What the last list of the cluster-scoped tier kinds (CRDs) found.
+/// What the list (or the watchers) of the cluster-scoped tier kinds (CRDs) found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TierHealth {
     /// None of the three CRDs is installed: normal, not an error.

@@ -17,6 +17,7 @@ mod config;
 mod errors;
 mod health;
 mod list;
+mod tier_watch;
 mod tiers;
 mod translate;
 mod watch;

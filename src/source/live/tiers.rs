@@ -8,14 +8,13 @@ use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 
 use super::errors::{api_status, is_forbidden};
 use super::health::TierHealth;
-use crate::engine::model::Event;
 use crate::engine::tiers::{ClusterKind, ClusterPolicy};
 use crate::source::convert::cluster_policy_from_value;
 
 const GROUP: &str = "policy.networking.k8s.io";
 
 /// (kind, version, plural) of the three kinds.
-const KINDS: [(ClusterKind, &str, &str); 3] = [
+pub(super) const KINDS: [(ClusterKind, &str, &str); 3] = [
     (ClusterKind::Cnp, "v1alpha2", "clusternetworkpolicies"),
     (ClusterKind::Anp, "v1alpha1", "adminnetworkpolicies"),
     (
@@ -58,42 +57,62 @@ impl TierList {
     }
 }
 
+/// The cluster-wide API of one of the three kinds.
+pub(super) fn api(
+    client: &Client,
+    kind: ClusterKind,
+    version: &str,
+    plural: &str,
+) -> Api<DynamicObject> {
+    let ar = ApiResource {
+        group: GROUP.to_string(),
+        version: version.to_string(),
+        api_version: format!("{GROUP}/{version}"),
+        kind: kind.kind().to_string(),
+        plural: plural.to_string(),
+    };
+    Api::all_with(client.clone(), &ar)
+}
+
+/// One object as a policy, or the note saying why it was skipped.
+pub(super) fn convert(kind: ClusterKind, obj: &DynamicObject) -> Result<ClusterPolicy, String> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    // The version asked for: list items may leave out apiVersion and kind.
+    let version = KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map_or("", |(_, v, _)| v);
+    let api_version = format!("{GROUP}/{version}");
+    let mut v =
+        serde_json::to_value(obj).map_err(|e| format!("{} {name} skipped: {e}", kind.kind()))?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("apiVersion".into(), api_version.clone().into());
+        m.insert("kind".into(), kind.kind().into());
+    }
+    cluster_policy_from_value(kind, &api_version, &v)
+        .0
+        .map_err(|errs| {
+            let why: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+            format!(
+                "{} {name} skipped (invalid): {}",
+                kind.kind(),
+                why.join("; ")
+            )
+        })
+}
+
 pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
     let mut out = TierList::default();
     for (kind, version, plural) in KINDS {
-        let api_version = format!("{GROUP}/{version}");
-        let ar = ApiResource {
-            group: GROUP.to_string(),
-            version: version.to_string(),
-            api_version: api_version.clone(),
-            kind: kind.kind().to_string(),
-            plural: plural.to_string(),
-        };
-        let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+        let api = api(client, kind, version, plural);
         match api.list(&ListParams::default()).await {
             Ok(list) => {
                 out.known.push(kind);
                 out.listed += 1;
                 for obj in list.items {
-                    let name = obj.metadata.name.clone().unwrap_or_default();
-                    let Ok(mut v) = serde_json::to_value(&obj) else {
-                        continue;
-                    };
-                    // List items may leave out apiVersion and kind.
-                    if let Some(m) = v.as_object_mut() {
-                        m.insert("apiVersion".into(), api_version.clone().into());
-                        m.insert("kind".into(), kind.kind().into());
-                    }
-                    match cluster_policy_from_value(kind, &api_version, &v).0 {
+                    match convert(kind, &obj) {
                         Ok(p) => out.policies.push(p),
-                        Err(errs) => {
-                            let why: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                            out.notes.push(format!(
-                                "{} {name} skipped (invalid): {}",
-                                kind.kind(),
-                                why.join("; ")
-                            ));
-                        }
+                        Err(note) => out.notes.push(note),
                     }
                 }
             }
@@ -117,42 +136,4 @@ pub(crate) async fn list_cluster_policies(client: &Client) -> TierList {
         }
     }
     out
-}
-
-/// How often the TUI's live mode lists the three kinds again (they change
-/// rarely; a poll keeps this to one request per kind).
-pub(crate) const POLL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Lists the three kinds now and every [`POLL`], as one replace event
-/// each time the answer changes (kinds that could not be read are left as
-/// they were).
-pub(crate) fn poll_events(
-    client: Client,
-) -> impl futures::Stream<Item = (Option<Event>, TierHealth)> + Send + 'static {
-    type Last = Option<(Vec<ClusterPolicy>, TierHealth)>;
-    futures::stream::unfold(
-        (client, None::<(Vec<ClusterPolicy>, TierHealth)>, true),
-        |(client, last, mut first): (Client, Last, bool)| async move {
-            loop {
-                if !first {
-                    tokio::time::sleep(POLL).await;
-                }
-                first = false;
-                let l = list_cluster_policies(&client).await;
-                let status = l.status();
-                let same_pols = last.as_ref().is_some_and(|(p, _)| *p == l.policies);
-                let same_status = last.as_ref().is_some_and(|(_, s)| *s == status);
-                if same_pols && same_status {
-                    continue;
-                }
-                let ev =
-                    (!l.known.is_empty() && !same_pols).then(|| Event::ReplaceClusterPolicies {
-                        kinds: l.known.clone(),
-                        policies: l.policies.clone(),
-                    });
-                let next = (client, Some((l.policies, status.clone())), false);
-                return Some(((ev, status), next));
-            }
-        },
-    )
 }

@@ -46,7 +46,7 @@ pub(crate) enum Out {
     Health(KindHealth),
     /// Namespaces only: whether their labels are unknown.
     Uncertain(bool),
-    /// The cluster-scoped tier kinds (polled).
+    /// The cluster-scoped tier kinds, once all three have answered.
     Tiers(super::health::TierHealth),
 }
 
@@ -354,12 +354,12 @@ async fn start(opts: LiveOptions) -> Result<BoxStream<'static, LiveUpdate>, Live
         Driver::<net::NetworkPolicy>::new(client.clone(), target.clone(), focus.clone(), vec![])
             .into_stream(),
         Driver::<core::Service>::new(client.clone(), target.clone(), focus, vec![]).into_stream(),
-        // Cluster-scoped tiers: CRDs that change rarely, polled.
-        super::tiers::poll_events(client)
+        // Cluster-scoped tiers: CRDs, watched when installed.
+        super::tier_watch::watch_events(client)
             .map(|(e, h)| {
                 e.map(Out::Event)
                     .into_iter()
-                    .chain([Out::Tiers(h)])
+                    .chain(h.map(Out::Tiers))
                     .collect()
             })
             .boxed(),
