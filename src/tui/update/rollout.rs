@@ -2,7 +2,6 @@
 //! default-deny would cut, walked one by one; `d` and `p` hand a namespace
 //! to the what-if (default-deny, or the suggested policies from `--flows`).
 
-use crate::engine::proposal::default_deny_bundle;
 use crate::tui::models::rollout::{RolloutState, Suggested};
 use crate::tui::whatif::Proposal;
 
@@ -63,14 +62,7 @@ pub(super) fn rollout(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             let Some(ns) = r.selected().map(|x| x.namespace.clone()) else {
                 return;
             };
-            let p = Proposal {
-                title: format!("default-deny for {ns}"),
-                source: format!("default-deny-{ns}.yaml"),
-                yaml: default_deny_bundle(&ns),
-                file: None,
-                deletes: vec![],
-            };
-            to_whatif(app, p, fx);
+            to_whatif(app, Proposal::default_deny(&ns), fx);
         }
         // Available with `--flows` (`Needs::Flows`).
         Action::RolloutSuggest => {

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::engine::proposal::{default_deny_bundle, template};
+use crate::engine::proposal::template;
 use crate::tui::whatif::{
     DEFAULT_SAVE_PATH, Outcome, Prompt, PromptPurpose, Proposal, WhatIfState, YamlInput,
     build_rows, has_content,
@@ -231,14 +231,7 @@ pub(crate) fn action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         // the `else` branches only guard.
         Action::WhatIfDefaultDeny => {
             if let Some(ns) = selected_ns(&app.selected) {
-                let p = Proposal {
-                    title: format!("default-deny for {ns}"),
-                    source: format!("default-deny-{ns}.yaml"),
-                    yaml: default_deny_bundle(&ns),
-                    file: None,
-                    deletes: vec![],
-                };
-                propose(app, p, fx);
+                propose(app, Proposal::default_deny(&ns), fx);
             }
         }
         Action::WhatIfDelete => {

@@ -37,6 +37,17 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// The what-if's default-deny (both directions, DNS kept) for `ns`.
+    pub fn default_deny(ns: &str) -> Self {
+        Proposal {
+            title: format!("default-deny for {ns}"),
+            source: format!("default-deny-{ns}.yaml"),
+            yaml: crate::engine::proposal::default_deny_bundle(ns),
+            file: None,
+            deletes: vec![],
+        }
+    }
+
     /// The `kubectl delete` lines for the deletions.
     pub fn delete_commands(&self) -> Vec<String> {
         self.deletes
