@@ -2,8 +2,8 @@
 //!
 //! Only what the semantics need is kept (labels, namespace, declared ports, IPs,
 //! hostNetwork, owner, policy specs), so that a 150k-pod cluster stays small in
-//! memory. API objects are turned into this model by [`crate::source::convert`],
-//! which also validates them the way kube-apiserver does.
+//! memory. The sources (a layer above the engine, `source/convert`) turn API
+//! objects into this model and validate them the way kube-apiserver does.
 
 use std::collections::BTreeMap;
 use std::fmt;
