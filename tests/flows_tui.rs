@@ -163,7 +163,7 @@ fn rollout_counts_match_the_diff_and_suggest_commands() {
     assert_eq!(s.lost, 0);
     assert!(
         s.proof
-            .starts_with("0 recorded connections lost, 39 theoretical"),
+            .starts_with("0 recorded connections lost, 43 theoretical"),
         "{}",
         s.proof
     );

@@ -85,10 +85,10 @@ fn explain_side(lines: &mut Vec<Line>, side: &SideVerdict, who: &str, q: Option<
         };
         let start = lines.len();
         explain_side(lines, &np, who, q);
-        if indent {
-            for l in &mut lines[start..] {
-                l.indent += 1;
-            }
+        if indent && start < lines.len() {
+            // The chain line already says "NetworkPolicy: isolated by ...;
+            // denies": keep only the rules under it, not that header again.
+            lines.remove(start);
         }
         return;
     }

@@ -12,6 +12,12 @@
 //! (payments/db-allow-migrations), the cloud metadata endpoint reachable
 //! through `0.0.0.0/0` (payments/worker-egress), and host-network pods that
 //! pod selectors cannot match (calico-node, kube-proxy, node-exporter).
+//!
+//! Cluster-scoped tiers (`cluster-tiers.yaml`): an Admin metadata guardrail
+//! for the namespaces labelled `guardrails: enforced` (shop, inventory; not
+//! payments, whose metadata mistake stays visible), a PCI zone that passes
+//! monitoring and the shop to payments' own policies and denies the rest,
+//! and a Baseline default for `legacy`, which has no NetworkPolicy.
 
 use super::files::{Manifests, load_sources};
 
@@ -44,6 +50,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "demo/legacy.yaml",
         include_str!("../../assets/demo/legacy.yaml"),
+    ),
+    (
+        "demo/cluster-tiers.yaml",
+        include_str!("../../assets/demo/cluster-tiers.yaml"),
     ),
 ];
 

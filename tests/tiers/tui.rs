@@ -12,7 +12,7 @@ use netpol_tui::tui::theme::{Theme, ThemeKind};
 
 fn harness() -> Harness {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
-    let l = load_paths(&[root.join("demo"), root.join("demo-tiers")]);
+    let l = load_paths(&[root.join("demo")]);
     assert!(l.errors.is_empty(), "{:#?}", l.errors);
     Harness::new(
         Index::from_snapshot(l.snapshot),
@@ -77,6 +77,13 @@ fn a_pod_pane_names_the_tiers_around_networkpolicy() {
         t.contains("-> Baseline: cnp/legacy-default priority 100"),
         "{t}"
     );
+    // legacy has not opted into the Admin guardrails; the shop has.
+    assert!(!t.contains("cnp/platform-guardrails"), "{t}");
+    let mut h = harness();
+    h.keys("/");
+    h.keys("checkout");
+    h.key(KeyCode::Enter);
+    let t = h.text();
     assert!(
         t.contains("Admin: cnp/platform-guardrails priority 10"),
         "{t}"

@@ -54,8 +54,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     let idx = &app.index;
+    // Cluster-scoped policies override the namespaced ones: count them apart.
+    let tiers = match idx.cluster_policies().len() {
+        0 => String::new(),
+        n => format!(" +{n} cluster"),
+    };
     left.push(Span::raw(format!(
-        "· {} ns · {} pods · {} policies ",
+        "· {} ns · {} pods · {} policies{tiers} ",
         app.tree.names.len(),
         idx.pod_count(),
         idx.policies().count()
