@@ -217,6 +217,32 @@ fn lint_with_flows_reports_policy_not_enforced() {
 }
 
 #[test]
+fn each_flow_names_the_tier_that_decided_it() {
+    let csv = "from,to,protocol,port,count,verdict
+shop/frontend[Deployment],169.254.169.254,TCP,80,2,forwarded
+legacy/reporting[Deployment],payments/api[Deployment],TCP,8080,1,dropped
+shop/checkout[Deployment],payments/api[Deployment],TCP,8443,1,forwarded
+shop/frontend[Deployment],legacy/ftp-bridge[Pod],TCP,21,1,dropped
+";
+    let o = run_stdin(&["--demo", "flows", "--flows", "-"], csv);
+    let out = String::from_utf8_lossy(&o.stdout);
+    // The Admin guardrail denies what no NetworkPolicy isolates: the reason
+    // is the tier rule, not an empty "isolated by".
+    assert!(
+        out.contains(
+            "forwarded-but-denied (1)\n  shop/frontend[Deployment] -> 169.254.169.254 TCP/80"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("egress of shop/frontend[Deployment]: Admin: cnp/platform-guardrails priority 10, egress rule 1 \"deny-cloud-metadata\" (Deny)"), "{out}");
+    assert!(out.contains("ingress of payments/api[Deployment]: Admin: cnp/pci-isolation priority 20, ingress rule 3 \"deny-outside-pci\" (Deny)"), "{out}");
+    assert!(out.contains("ingress of legacy/ftp-bridge[Pod]: NetworkPolicy: not isolated -> Baseline: cnp/legacy-default priority 100, ingress rule 2 \"deny-other-namespaces\" (Deny)"), "{out}");
+    // Pass hands the decision to NetworkPolicy, whose rule allowed it.
+    assert!(out.contains("(Pass) -> NetworkPolicy: isolated by payments/api-allow-checkout, payments/default-deny, allowed by payments/api-allow-checkout rule 1"), "{out}");
+    assert!(!out.contains("isolated by , "), "{out}");
+}
+
+#[test]
 fn suggest_proves_itself_and_its_yaml_applies_without_cutting_recorded_traffic() {
     let o = run(&["--demo", "suggest", "-n", "shop"]);
     assert_eq!(

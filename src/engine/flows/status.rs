@@ -11,6 +11,7 @@ use crate::engine::connectivity::Granularity;
 use crate::engine::index::Index;
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::{Direction, Protocol};
+use crate::engine::tiers::chain_text;
 use crate::engine::verdict::{Endpoint, NoVerdict, PairVerdict, SideVerdict};
 
 /// What the datapath did with the connections of one entry.
@@ -170,6 +171,17 @@ pub(super) fn because(
             if let Some(s) = side
                 && !s.allowed.contains(p, port)
             {
+                if let Some((chain, np_last)) = chain_text(s, p, port) {
+                    let rest = if np_last {
+                        format!(", no rule allows {other} on {p} {port}")
+                    } else {
+                        String::new()
+                    };
+                    return (
+                        false,
+                        format!("{} of {who}: {chain}{rest}", dir(s.direction)),
+                    );
+                }
                 let by: Vec<String> = s.isolated_by.iter().map(|k| k.to_string()).collect();
                 return (
                     false,
@@ -196,13 +208,23 @@ pub(super) fn because(
 }
 
 fn side_allow(s: &SideVerdict, p: Protocol, port: u16) -> String {
+    let rule = s
+        .hits
+        .iter()
+        .find(|h| h.ports.contains(p, port))
+        .map(|h| format!("allowed by {} rule {}", h.policy, h.rule + 1));
+    // Cluster-scoped tiers first: an Admin Accept or a Pass to an isolating
+    // NetworkPolicy is the reason, not NetworkPolicy alone.
+    if let Some((chain, np_last)) = chain_text(s, p, port) {
+        return match (np_last, rule) {
+            (true, Some(r)) => format!("{chain}, {r}"),
+            _ => chain,
+        };
+    }
     if !s.is_isolated() {
         return "not isolated".into();
     }
-    match s.hits.iter().find(|h| h.ports.contains(p, port)) {
-        Some(h) => format!("allowed by {} rule {}", h.policy, h.rule + 1),
-        None => "allowed".into(),
-    }
+    rule.unwrap_or_else(|| "allowed".into())
 }
 
 fn dir(d: Direction) -> &'static str {

@@ -100,8 +100,7 @@ pub(crate) fn explain_chain(
     }
     if q.is_some() {
         // One port: one path through the tiers.
-        let chain: Vec<String> = relevant.iter().map(|d| decision_text(d, side)).collect();
-        let chain = chain.join(" -> ");
+        let chain = path_text(&relevant, side);
         lines.push(Line {
             indent: 0,
             mark,
@@ -150,6 +149,44 @@ pub(crate) fn explain_chain(
         });
     }
     Some(np_decides)
+}
+
+fn path_text(relevant: &[&TierDecision], side: &SideVerdict) -> String {
+    let chain: Vec<String> = relevant.iter().map(|d| decision_text(d, side)).collect();
+    chain.join(" -> ")
+}
+
+/// The path one port takes through the tiers of one side, in one line, for
+/// reports that give one reason per row (recorded flows): e.g. `Admin:
+/// cnp/x priority 10, egress rule 1 (Deny)`. None when no tier rule touches
+/// the port, so NetworkPolicy's own words apply. The bool says whether
+/// NetworkPolicy had the last word (its rules then explain the rest).
+pub fn chain_text(side: &SideVerdict, p: Protocol, port: u16) -> Option<(String, bool)> {
+    let t = side.tiers.as_ref()?;
+    let q = Some((p, port));
+    let relevant: Vec<&TierDecision> = t
+        .chain
+        .iter()
+        .filter(|d| in_question(decision_ports(d), q))
+        .collect();
+    let np_last = matches!(
+        relevant.last(),
+        Some(TierDecision::NetworkPolicy { isolated: true, .. })
+    );
+    let ties: Vec<String> = t
+        .ties
+        .iter()
+        .filter(|x| in_question(&x.ports, q))
+        .map(tie_text)
+        .collect();
+    if ties.is_empty() && !relevant.iter().any(|d| matches!(d, TierDecision::Step(_))) {
+        return None;
+    }
+    let mut text = path_text(&relevant, side);
+    for tie in ties {
+        text.push_str(&format!(" ({tie})"));
+    }
+    Some((text, np_last))
 }
 
 /// What the summary must add: ties that change the answer to the question

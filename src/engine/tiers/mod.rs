@@ -17,7 +17,7 @@ use super::model::{LabelSelector, PolicyPort};
 
 pub use eval::{TierDecision, TierSide, TierStep, TierTie};
 pub(crate) use explain::explain_chain;
-pub use explain::{caveats, change_reasons, step_text, tie_text, tier_headline};
+pub use explain::{caveats, chain_text, change_reasons, step_text, tie_text, tier_headline};
 pub use manifest::cluster_policy_yaml;
 
 /// Which API object a cluster-scoped policy came from (for names and text).
