@@ -51,10 +51,22 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         let flows = if cli.tui.flows.is_empty() {
             None
         } else {
-            Some(cli::flows::load_recorded(&cli.tui.flows, cli.source.demo)?)
+            let files_only = cli::hubble::HubbleArgs::default();
+            Some(cli::flows::load_recorded(
+                &cli.tui.flows,
+                &files_only,
+                cli.source.demo,
+            )?)
         };
+        // The TUI follows the relay (commands read a window and end).
+        let hubble = cli
+            .tui
+            .hubble
+            .relay()
+            .map(|r| (r, cli.tui.hubble.window()));
         let opts = netpol_tui::tui::Options {
             flows,
+            hubble,
             theme: cli.tui.theme.clone(),
             focus: cli.source.namespace.clone(),
             config,

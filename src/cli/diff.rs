@@ -59,6 +59,8 @@ pub struct DiffArgs {
     /// `--flows demo` is the demo's recording. Repeatable.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     /// Group text and md output per workload (default) or per pod.
     #[arg(long, value_enum, default_value = "workload")]
     pub by: By,
@@ -410,7 +412,7 @@ pub fn run(
     demo: bool,
 ) -> Result<(String, u8)> {
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
-        if !args.flows.is_empty() || args.fail_on == Some(FailOnChange::ObservedLost) {
+        if args.hubble.given(&args.flows) || args.fail_on == Some(FailOnChange::ObservedLost) {
             bail!(
                 "--flows works with --apply/--delete (the traffic is checked against the current state), not with --base/--against"
             );
@@ -431,9 +433,11 @@ pub fn run(
         lint: Some(lint),
     };
     let d = preview(&input.index, &proposal, &o);
-    let traffic = if args.flows.is_empty() {
+    let traffic = if !args.hubble.given(&args.flows) {
         if args.fail_on == Some(FailOnChange::ObservedLost) {
-            bail!("--fail-on observed-lost needs --flows PATH (the recorded traffic)");
+            bail!(
+                "--fail-on observed-lost needs --flows PATH or --hubble [ADDR] (the recorded traffic)"
+            );
         }
         None
     } else {
@@ -441,6 +445,7 @@ pub fn run(
             &input.index,
             &proposal,
             &args.flows,
+            &args.hubble,
             demo,
             g,
         )?)

@@ -44,6 +44,8 @@ pub struct LintArgs {
     /// deny it. With --demo, `--flows demo` is the demo's recording.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     /// Leave out the fixes in text output.
     #[arg(long)]
     pub no_fix: bool,
@@ -193,8 +195,8 @@ pub fn run(
     demo: bool,
 ) -> Result<(String, u8)> {
     let mut findings = lint(idx, &options(args, cni)?);
-    if !args.flows.is_empty() {
-        let rec = super::flows::load_recorded(&args.flows, demo)?;
+    if args.hubble.given(&args.flows) {
+        let rec = super::flows::load_recorded(&args.flows, &args.hubble, demo)?;
         let att = crate::engine::flows::attribute::attribute(idx, &rec);
         let rows = crate::engine::flows::status::rows(
             &att,

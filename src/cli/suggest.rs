@@ -22,6 +22,8 @@ pub struct SuggestArgs {
     /// --demo and none given: the demo's recording. Repeatable.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     /// Output: yaml (ready for `kubectl apply -f`; the proof on stderr) or
     /// json (policies and proof).
     #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
@@ -64,7 +66,7 @@ pub fn run(
     if idx.namespace(ns).is_none() {
         bail!("-n {ns}: no such namespace in the cluster");
     }
-    let rec = load_recorded(&args.flows, demo)?;
+    let rec = load_recorded(&args.flows, &args.hubble, demo)?;
     let att = attribute(idx, &rec);
     let (dns_namespace, dns_selector) = args.dns.parse()?;
     let o = SuggestOptions {

@@ -119,7 +119,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.width = w;
             app.height = h;
         }
-        Msg::Tick(now) => app.now = now,
+        Msg::Tick(now) => {
+            app.now = now;
+            super::feed::tick(app);
+        }
         Msg::Source(batch) => source::apply(app, batch),
         Msg::Job(out) => job_done(app, out, &mut fx),
         Msg::Fatal(e) => {

@@ -28,6 +28,7 @@ pub(super) fn apply(app: &mut App, batch: Vec<SourceMsg>) {
                     *context = Some(c);
                 }
             }
+            SourceMsg::Feed(ev) => crate::tui::feed::apply(app, ev),
             SourceMsg::Error(e) => {
                 app.flash = Some(e.clone());
                 app.source.errors.push(e);
