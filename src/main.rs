@@ -59,11 +59,7 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
             )?)
         };
         // The TUI follows the relay (commands read a window and end).
-        let hubble = cli
-            .tui
-            .hubble
-            .relay()
-            .map(|r| (r, cli.tui.hubble.window()));
+        let hubble = cli.tui.hubble.relay().map(|r| (r, cli.tui.hubble.window()));
         let opts = netpol_tui::tui::Options {
             flows,
             hubble,

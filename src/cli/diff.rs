@@ -59,11 +59,12 @@ pub struct DiffArgs {
     /// `--flows demo` is the demo's recording. Repeatable.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
-    #[command(flatten)]
-    pub hubble: super::hubble::HubbleArgs,
     /// Group text and md output per workload (default) or per pod.
     #[arg(long, value_enum, default_value = "workload")]
     pub by: By,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,

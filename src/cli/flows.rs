@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use super::By;
 use super::connectivity::granularity;
+use super::hubble::HubbleArgs;
 use super::output::{csv_field, md_cell};
 use crate::engine::flows::attribute::{Attributed, attribute};
 use crate::engine::flows::status::{FlowRow, Status, rows, summary};
 use crate::engine::flows::{MAX_PROBLEMS, Recorded, Time, time};
 use crate::engine::index::Index;
 use crate::engine::text::plural;
-use super::hubble::HubbleArgs;
 use crate::source::flows::relay::{Window, fetch};
 use crate::source::flows::{load_demo_flows, load_flows};
 
@@ -29,8 +29,6 @@ pub struct FlowsArgs {
     /// With --demo and no --flows: the demo's own recording.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
-    #[command(flatten)]
-    pub hubble: super::hubble::HubbleArgs,
     /// Output format. json follows netpol-flows/v1; csv can be read back
     /// with --flows.
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json", "md", "csv"])]
@@ -47,6 +45,9 @@ pub struct FlowsArgs {
     /// List the recorded connections that could not be attributed, and why.
     #[arg(long)]
     pub show_unresolved: bool,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,

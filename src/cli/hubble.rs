@@ -24,7 +24,11 @@ pub struct HubbleArgs {
     pub hubble: Option<String>,
     /// With --hubble: the last N flows of the relay's buffers (default
     /// 10000; the TUI starts with them, then follows).
-    #[arg(long = "hubble-last", value_name = "N", conflicts_with = "hubble_since")]
+    #[arg(
+        long = "hubble-last",
+        value_name = "N",
+        conflicts_with = "hubble_since"
+    )]
     pub hubble_last: Option<u64>,
     /// With --hubble: the flows of the last DURATION (e.g. 5m, 1h) instead of
     /// the last N.

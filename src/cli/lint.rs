@@ -44,11 +44,12 @@ pub struct LintArgs {
     /// deny it. With --demo, `--flows demo` is the demo's recording.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<std::path::PathBuf>,
-    #[command(flatten)]
-    pub hubble: super::hubble::HubbleArgs,
     /// Leave out the fixes in text output.
     #[arg(long)]
     pub no_fix: bool,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,

@@ -22,14 +22,15 @@ pub struct SuggestArgs {
     /// --demo and none given: the demo's recording. Repeatable.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
-    #[command(flatten)]
-    pub hubble: super::hubble::HubbleArgs,
     /// Output: yaml (ready for `kubectl apply -f`; the proof on stderr) or
     /// json (policies and proof).
     #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
     pub output: String,
     #[command(flatten)]
     pub dns: super::lint::DnsArgs,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,

@@ -7,12 +7,12 @@
 
 pub mod app;
 pub mod config;
+pub mod feed;
 pub mod fuzzy;
 pub mod harness;
 pub mod io;
 pub mod jobs;
 pub mod keymap;
-pub mod feed;
 pub mod live;
 pub mod models;
 pub mod nsstats;

@@ -71,9 +71,17 @@ fn trailers(status: u32) -> Frame<Bytes> {
     Frame::trailers(t)
 }
 
-async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+async fn handle(
+    state: Arc<Mutex<State>>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
     let path_ok = req.uri().path() == GET_FLOWS;
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let session = {
         let mut st = state.lock().expect("state");
         if path_ok && body.len() >= 5 {
@@ -88,7 +96,10 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
         }
     };
     let (frames, end) = match (path_ok, session) {
-        (true, Some(s)) => (s.responses.iter().map(|m| Frame::data(frame(m))).collect(), s.end),
+        (true, Some(s)) => (
+            s.responses.iter().map(|m| Frame::data(frame(m))).collect(),
+            s.end,
+        ),
         // UNIMPLEMENTED
         _ => (vec![], End::Ok),
     };
@@ -109,7 +120,10 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
 
 impl FakeRelay {
     /// Serves `sessions` (plaintext, or TLS with `tls`).
-    pub async fn start(sessions: Vec<Session>, tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>) -> FakeRelay {
+    pub async fn start(
+        sessions: Vec<Session>,
+        tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    ) -> FakeRelay {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(Mutex::new(State {

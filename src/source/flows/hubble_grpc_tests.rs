@@ -36,7 +36,11 @@ fn flow(sport: u32, dport: u32, syn_only: bool, is_reply: Option<bool>) -> pb::F
             }),
             ..Default::default()
         }),
-        source: Some(ep("shop", "web-1", &["k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop"])),
+        source: Some(ep(
+            "shop",
+            "web-1",
+            &["k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop"],
+        )),
         destination: Some(ep("shop", "db-0", &["k8s:app=db"])),
         flow_type: 1,
         event_type: Some(pb::CiliumEventType {
@@ -115,7 +119,10 @@ fn timestamps_print_as_hubble_does() {
         seconds: 0,
         nanos: 5,
     };
-    assert_eq!(timestamp(t).as_deref(), Some("1970-01-01T00:00:00.000000005Z"));
+    assert_eq!(
+        timestamp(t).as_deref(),
+        Some("1970-01-01T00:00:00.000000005Z")
+    );
     let bad = pb::Timestamp {
         seconds: 0,
         nanos: -1,

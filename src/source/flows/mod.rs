@@ -77,7 +77,9 @@ pub struct Ingest {
 
 impl Ingest {
     pub fn add(&mut self, rec: &mut Recorded, r: hubble_proto::GetFlowsResponse) {
-        if let hubble::Kind::NotFlow = hubble::add(rec, &mut self.dd, hubble::grpc::from_response(r)) {
+        if let hubble::Kind::NotFlow =
+            hubble::add(rec, &mut self.dd, hubble::grpc::from_response(r))
+        {
             rec.other_events += 1;
         }
     }

@@ -79,11 +79,14 @@ pub enum FeedState {
     Connecting,
     Connected,
     /// Lost or refused; the next attempt is `after` from now.
-    Retrying { error: String, after: Duration },
+    Retrying {
+        error: String,
+        after: Duration,
+    },
 }
 
 /// What [`follow`] reports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FeedEvent {
     /// Responses as they came (flows and notices), in order.
     Flows(Vec<GetFlowsResponse>),
@@ -312,7 +315,9 @@ pub fn follow(
                             match m {
                                 Ok(m) => {
                                     let t = m.flow.as_ref().and_then(|f| f.time);
-                                    if let Some(t) = t.filter(|t| newest.is_none_or(|n| later(t, &n))) {
+                                    if let Some(t) =
+                                        t.filter(|t| newest.is_none_or(|n| later(t, &n)))
+                                    {
                                         newest = Some(t);
                                     }
                                     flows.push(m);

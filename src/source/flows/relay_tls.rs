@@ -36,8 +36,8 @@ pub(super) async fn connect(addr: &str, tls: Option<Tls>) -> io::Result<TokioIo<
     Ok(TokioIo::new(io))
 }
 
-fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let show = path.display();
+fn certs(flag: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let show = format!("{flag} {}", path.display());
     let it = CertificateDer::pem_file_iter(path).map_err(|e| format!("{show}: {e}"))?;
     let certs: Vec<_> = it
         .collect::<Result<_, _>>()
@@ -62,7 +62,7 @@ pub(super) fn config(o: &TlsOptions, host: &str) -> Result<Tls, String> {
         roots.add_parsable_certificates(found.certs);
     }
     for f in &o.ca_cert_files {
-        for c in certs(f)? {
+        for c in certs("--tls-ca-cert-files", f)? {
             roots
                 .add(c)
                 .map_err(|e| format!("--tls-ca-cert-files {}: {e}", f.display()))?;
@@ -74,7 +74,7 @@ pub(super) fn config(o: &TlsOptions, host: &str) -> Result<Tls, String> {
             let key = PrivateKeyDer::from_pem_file(k)
                 .map_err(|e| format!("--tls-client-key-file {}: {e}", k.display()))?;
             builder
-                .with_client_auth_cert(certs(c)?, key)
+                .with_client_auth_cert(certs("--tls-client-cert-file", c)?, key)
                 .map_err(|e| format!("--tls-client-cert-file {}: {e}", c.display()))?
         }
         (None, None) => builder.with_no_client_auth(),
@@ -120,7 +120,12 @@ impl ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
