@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use color_eyre::eyre::eyre;
 use netpol_tui::cli::{self, Cli, Command};
 
@@ -58,6 +58,14 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
                 cli.source.demo,
             )?)
         };
+        // `--hubble flows` took the command's name as ADDR.
+        if let Some(a) = &cli.tui.hubble.hubble
+            && Cli::command().get_subcommands().any(|c| c.get_name() == a)
+        {
+            return Err(eyre!(
+                "--hubble {a}: {a:?} is a command; put --hubble after it (`{a} --hubble [ADDR]`)"
+            ));
+        }
         // The TUI follows the relay (commands read a window and end).
         let hubble = cli.tui.hubble.relay().map(|r| (r, cli.tui.hubble.window()));
         let opts = netpol_tui::tui::Options {

@@ -419,4 +419,16 @@ async fn the_flows_command_reads_the_relay_and_fails_clearly_when_it_is_down() {
         stderr.contains(&format!("Hubble Relay at {dead}: cannot connect")),
         "{stderr}"
     );
+
+    // Before the command's name, --hubble would take it as ADDR.
+    let args = vec!["--demo".into(), "--hubble".into(), "lint".into()];
+    let out = tokio::task::spawn_blocking(move || run_cli(args))
+        .await
+        .expect("cli");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("put --hubble after it (`lint --hubble"),
+        "{stderr}"
+    );
 }
