@@ -103,12 +103,13 @@ pub fn apply(app: &mut App, ev: FeedEvent) {
     app.dirty = true;
 }
 
-/// Once a second: the rate, and the views of the recording refreshed when
-/// flows came (not per batch: attribution reads the whole recording).
-pub fn tick(app: &mut App) {
+/// Once a second: the rate. True when flows came since the last tick: the
+/// views of the recording are refreshed then (not per batch: attribution
+/// reads the whole recording).
+pub fn tick(app: &mut App) -> bool {
     let now = app.now;
     let Some(feed) = app.feed.as_mut() else {
-        return;
+        return false;
     };
     let (start, n) = feed.window;
     let elapsed = now.saturating_duration_since(start);
@@ -118,12 +119,13 @@ pub fn tick(app: &mut App) {
     }
     // The retry countdown and the rate move.
     app.dirty = true;
-    if std::mem::take(&mut feed.changed) {
-        app.flow_rows = None;
-        // Same selection, a generation no index has: the detail is computed
-        // again without resetting its scroll.
-        if let Some((_, g)) = app.detail_key.as_mut() {
-            *g = u64::MAX;
-        }
+    std::mem::take(&mut feed.changed)
+}
+
+/// A view could not be refreshed yet (its job still runs): try again at
+/// the next tick.
+pub fn retry(app: &mut App) {
+    if let Some(f) = app.feed.as_mut() {
+        f.changed = true;
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crossterm::event::KeyCode;
 use netpol_tui::engine::index::Index;
-use netpol_tui::tui::app::{SourceInfo, SourceMsg};
+use netpol_tui::tui::app::{Overlay, SourceInfo, SourceMsg};
 use netpol_tui::tui::feed::{self, FlowFeed};
 use netpol_tui::tui::harness::Harness;
 use netpol_tui::tui::theme::{Theme, ThemeKind};
@@ -60,6 +60,18 @@ async fn pump(
     }
 }
 
+/// The rollout view's recorded connections of `ns`.
+fn rollout_recorded(h: &Harness, ns: &str) -> Option<u64> {
+    let Overlay::Rollout(r) = &h.app.overlay else {
+        panic!("the rollout view is not open")
+    };
+    let data = r.data.as_ref().expect("rollout rows");
+    data.rows
+        .iter()
+        .find(|x| x.namespace == ns)
+        .and_then(|x| x.recorded)
+}
+
 fn open(h: &mut Harness, q: &str) -> String {
     h.keys("/");
     h.keys(q);
@@ -68,7 +80,7 @@ fn open(h: &mut Harness, q: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tui_follows_the_relay_into_the_pod_panes_and_shows_connected_then_retrying() {
+async fn the_tui_follows_the_relay_into_the_views_and_shows_connected_then_retrying() {
     let relay = FakeRelay::start(
         vec![Session {
             responses: vec![api_to_db()],
@@ -94,12 +106,17 @@ async fn the_tui_follows_the_relay_into_the_pod_panes_and_shows_connected_then_r
         "{text}"
     );
     assert!(!text.contains("Recorded flows (1)"), "{text}");
+    // The rollout view, open while the flows come, counts them too.
+    h.keys("r");
+    assert_eq!(rollout_recorded(&h, "payments"), Some(0));
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     feed::start(opts(&addr), Window::Last(10), tx);
     pump(&mut h, &mut rx, |e| matches!(e, FeedEvent::Flows(_))).await;
     // The views follow at the next tick, with the rate of the last second.
     h.send(Msg::Tick(t0 + Duration::from_secs(1)));
+    assert_eq!(rollout_recorded(&h, "payments"), Some(1));
+    h.key(KeyCode::Esc);
     let text = h.text();
     assert!(text.contains("Recorded flows (1)"), "{text}");
     assert!(text.contains("    TCP 5432: 1 "), "{text}");

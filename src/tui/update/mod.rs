@@ -121,7 +121,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
-            super::feed::tick(app);
+            if super::feed::tick(app) {
+                source::flows_changed(app, &mut fx);
+            }
         }
         Msg::Source(batch) => source::apply(app, batch),
         Msg::Job(out) => job_done(app, out, &mut fx),
