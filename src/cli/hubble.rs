@@ -14,6 +14,7 @@ pub const DEFAULT_LAST: u64 = 10_000;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Args, Default)]
+// Every flag but --hubble requires it: a TLS flag alone would be ignored.
 #[command(next_help_heading = "Live flows (Hubble Relay)")]
 pub struct HubbleArgs {
     /// Read flows from Hubble Relay's gRPC API at ADDR (default
@@ -27,36 +28,47 @@ pub struct HubbleArgs {
     #[arg(
         long = "hubble-last",
         value_name = "N",
-        conflicts_with = "hubble_since"
+        conflicts_with = "hubble_since",
+        requires = "hubble"
     )]
     pub hubble_last: Option<u64>,
     /// With --hubble: the flows of the last DURATION (e.g. 5m, 1h) instead of
     /// the last N.
-    #[arg(long = "hubble-since", value_name = "DURATION", value_parser = super::parse_duration)]
+    #[arg(long = "hubble-since", value_name = "DURATION", value_parser = super::parse_duration, requires = "hubble")]
     pub hubble_since: Option<Duration>,
     /// With --hubble: give up connecting, and (commands) reading, after
     /// this long (default 60s; 0: no limit).
-    #[arg(long = "hubble-timeout", value_name = "DURATION", value_parser = super::parse_duration)]
+    #[arg(long = "hubble-timeout", value_name = "DURATION", value_parser = super::parse_duration, requires = "hubble")]
     pub hubble_timeout: Option<Duration>,
     /// Use TLS to the relay (as `hubble --tls`).
-    #[arg(long)]
+    #[arg(long, requires = "hubble")]
     pub tls: bool,
     /// Do not verify the relay's certificate (implies --tls).
-    #[arg(long)]
+    #[arg(long, requires = "hubble")]
     pub tls_allow_insecure: bool,
     /// CA certificates (PEM) to verify the relay with, instead of the
     /// system's (implies --tls). Comma-separated or repeated.
-    #[arg(long, value_name = "FILE", value_delimiter = ',')]
+    #[arg(long, value_name = "FILE", value_delimiter = ',', requires = "hubble")]
     pub tls_ca_cert_files: Vec<PathBuf>,
     /// Client certificate (PEM) for mutual TLS (implies --tls).
-    #[arg(long, value_name = "FILE", requires = "tls_client_key_file")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_client_key_file",
+        requires = "hubble"
+    )]
     pub tls_client_cert_file: Option<PathBuf>,
     /// Client key (PEM) for mutual TLS (implies --tls).
-    #[arg(long, value_name = "FILE", requires = "tls_client_cert_file")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_client_cert_file",
+        requires = "hubble"
+    )]
     pub tls_client_key_file: Option<PathBuf>,
     /// The name the relay's certificate must carry (default: the host of
     /// ADDR; Cilium's relay certificate is for *.hubble-relay.cilium.io).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", requires = "hubble")]
     pub tls_server_name: Option<String>,
 }
 

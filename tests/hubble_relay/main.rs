@@ -420,6 +420,15 @@ async fn the_flows_command_reads_the_relay_and_fails_clearly_when_it_is_down() {
         "{stderr}"
     );
 
+    // A relay flag without --hubble would be ignored: refused.
+    let args = vec!["flows".into(), "--demo".into(), "--tls".into()];
+    let out = tokio::task::spawn_blocking(move || run_cli(args))
+        .await
+        .expect("cli");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--hubble [<ADDR>]"), "{stderr}");
+
     // Before the command's name, --hubble would take it as ADDR.
     let args = vec!["--demo".into(), "--hubble".into(), "lint".into()];
     let out = tokio::task::spawn_blocking(move || run_cli(args))
