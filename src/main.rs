@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use color_eyre::eyre::eyre;
 use netpol_tui::cli::{self, Cli, Command};
 
@@ -51,10 +51,26 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
         let flows = if cli.tui.flows.is_empty() {
             None
         } else {
-            Some(cli::flows::load_recorded(&cli.tui.flows, cli.source.demo)?)
+            let files_only = cli::hubble::HubbleArgs::default();
+            Some(cli::flows::load_recorded(
+                &cli.tui.flows,
+                &files_only,
+                cli.source.demo,
+            )?)
         };
+        // `--hubble flows` took the command's name as ADDR.
+        if let Some(a) = &cli.tui.hubble.hubble
+            && Cli::command().get_subcommands().any(|c| c.get_name() == a)
+        {
+            return Err(eyre!(
+                "--hubble {a}: {a:?} is a command; put --hubble after it (`{a} --hubble [ADDR]`)"
+            ));
+        }
+        // The TUI follows the relay (commands read a window and end).
+        let hubble = cli.tui.hubble.relay().map(|r| (r, cli.tui.hubble.window()));
         let opts = netpol_tui::tui::Options {
             flows,
+            hubble,
             theme: cli.tui.theme.clone(),
             focus: cli.source.namespace.clone(),
             config,

@@ -198,7 +198,19 @@ fn version_names_the_commit() {
 
 #[test]
 fn completion_offers_only_the_flags_a_command_takes() {
+    // The TUI takes --theme and the Hubble Relay TLS flags (`--hubble`).
     let (c, _) = complete(&["--t"], &[]);
+    let want = [
+        "--theme",
+        "--tls",
+        "--tls-allow-insecure",
+        "--tls-ca-cert-files",
+        "--tls-client-cert-file",
+        "--tls-client-key-file",
+        "--tls-server-name",
+    ];
+    assert_eq!(c, want.map(String::from).to_vec());
+    let (c, _) = complete(&["--th"], &[]);
     assert_eq!(c, vec!["--theme".to_string()]);
     let (c, _) = complete(&["lint", "--"], &[]);
     assert!(c.contains(&"--context".to_string()), "{c:?}");

@@ -385,3 +385,25 @@ fn what_if_rehearse_explain_and_edit_in_editor() {
     let _ = std::fs::remove_file(&editor);
     let _ = std::fs::remove_file(&ran);
 }
+
+#[test]
+fn an_unreachable_hubble_relay_shows_retrying_and_never_blocks_the_ui() {
+    if tmux_missing() {
+        return;
+    }
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let t = launch("hubble", &format!("--demo --hubble 127.0.0.1:{port}"));
+    t.wait_for("Namespaces (6)");
+    let s = t.wait_for(&format!("hubble 127.0.0.1:{port} retrying in"));
+    assert!(s.contains("(cannot connect"), "{s}");
+    // Keys still work while it retries.
+    t.keys(&["/"]);
+    t.wait_for("Find:");
+    t.keys(&["Escape"]);
+    t.wait("finder closed", |s| !s.contains("Find:"));
+    t.quit_cleanly();
+}

@@ -62,6 +62,9 @@ pub struct DiffArgs {
     /// Group text and md output per workload (default) or per pod.
     #[arg(long, value_enum, default_value = "workload")]
     pub by: By,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -410,7 +413,7 @@ pub fn run(
     demo: bool,
 ) -> Result<(String, u8)> {
     if let (Some(b), Some(a)) = (&args.base, &args.against) {
-        if !args.flows.is_empty() || args.fail_on == Some(FailOnChange::ObservedLost) {
+        if args.hubble.given(&args.flows) || args.fail_on == Some(FailOnChange::ObservedLost) {
             bail!(
                 "--flows works with --apply/--delete (the traffic is checked against the current state), not with --base/--against"
             );
@@ -431,9 +434,11 @@ pub fn run(
         lint: Some(lint),
     };
     let d = preview(&input.index, &proposal, &o);
-    let traffic = if args.flows.is_empty() {
+    let traffic = if !args.hubble.given(&args.flows) {
         if args.fail_on == Some(FailOnChange::ObservedLost) {
-            bail!("--fail-on observed-lost needs --flows PATH (the recorded traffic)");
+            bail!(
+                "--fail-on observed-lost needs --flows PATH or --hubble [ADDR] (the recorded traffic)"
+            );
         }
         None
     } else {
@@ -441,6 +446,7 @@ pub fn run(
             &input.index,
             &proposal,
             &args.flows,
+            &args.hubble,
             demo,
             g,
         )?)

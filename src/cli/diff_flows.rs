@@ -51,10 +51,11 @@ impl Traffic {
         idx: &Index,
         proposal: &Proposal,
         paths: &[PathBuf],
+        hubble: &super::hubble::HubbleArgs,
         demo: bool,
         g: Granularity,
     ) -> Result<Traffic> {
-        let rec = load_recorded(paths, demo)?;
+        let rec = load_recorded(paths, hubble, demo)?;
         let att = attribute(idx, &rec);
         let mut after = att.index.clone();
         after.apply_all(proposal.events());

@@ -6,17 +6,19 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::{Result, bail, eyre};
 use serde::Serialize;
 
 use super::By;
 use super::connectivity::granularity;
+use super::hubble::HubbleArgs;
 use super::output::{csv_field, md_cell};
 use crate::engine::flows::attribute::{Attributed, attribute};
 use crate::engine::flows::status::{FlowRow, Status, rows, summary};
 use crate::engine::flows::{MAX_PROBLEMS, Recorded, Time, time};
 use crate::engine::index::Index;
 use crate::engine::text::plural;
+use crate::source::flows::relay::{Window, fetch};
 use crate::source::flows::{load_demo_flows, load_flows};
 
 #[derive(Debug, Args)]
@@ -43,23 +45,48 @@ pub struct FlowsArgs {
     /// List the recorded connections that could not be attributed, and why.
     #[arg(long)]
     pub show_unresolved: bool,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
 }
 
-/// Reads `--flows` (with `--demo` and none given: the demo's recording) and
-/// says on stderr what could not be read.
-pub fn load_recorded(paths: &[PathBuf], demo: bool) -> Result<Recorded> {
+/// Reads `--flows` (with `--demo` and none given: the demo's recording)
+/// and `--hubble` (a bounded window of the relay's flows), and says on
+/// stderr what could not be read.
+pub fn load_recorded(paths: &[PathBuf], hubble: &HubbleArgs, demo: bool) -> Result<Recorded> {
+    let relay = hubble.relay();
     // `--flows demo` with --demo (when no such file exists): the demo's own.
     let demo_word = paths.len() == 1 && paths[0].as_os_str() == "demo" && !paths[0].exists();
-    if demo && (paths.is_empty() || demo_word) {
+    if demo && relay.is_none() && (paths.is_empty() || demo_word) {
         return Ok(load_demo_flows());
     }
-    if paths.is_empty() {
-        bail!("--flows PATH is required (a Hubble JSON or CSV file, a directory, or - for stdin)");
+    if paths.is_empty() && relay.is_none() {
+        bail!(
+            "--flows PATH or --hubble [ADDR] is required (a Hubble JSON or CSV file, a directory, or - for stdin; or Hubble Relay)"
+        );
     }
-    let rec = load_flows(paths);
+    let mut rec = if paths.is_empty() {
+        Recorded::default()
+    } else {
+        load_flows(paths)
+    };
+    if let Some(r) = &relay {
+        let before = rec.records;
+        fetch(r, hubble.window(), &mut rec).map_err(|e| eyre!(e))?;
+        if rec.records == before {
+            bail!(
+                "Hubble Relay at {}: no flows in the window asked for ({})",
+                r.addr,
+                match hubble.window() {
+                    Window::Last(n) => format!("--hubble-last {n}"),
+                    Window::Since(d) => format!("--hubble-since {}s", d.as_secs()),
+                }
+            );
+        }
+    }
     for p in &rec.problems {
         eprintln!("warning: {p}");
     }
@@ -94,7 +121,7 @@ pub fn focus(rows: Vec<FlowRow>, ns: Option<&str>) -> Vec<FlowRow> {
 }
 
 pub fn run(index: &Index, args: &FlowsArgs, focus_ns: Option<&str>, demo: bool) -> Result<String> {
-    let rec = load_recorded(&args.flows, demo)?;
+    let rec = load_recorded(&args.flows, &args.hubble, demo)?;
     let proposal = super::diff::load_proposal(index, &args.apply, &args.delete)?;
     let att = attribute(index, &rec);
     let after = (!proposal.is_empty()).then(|| {

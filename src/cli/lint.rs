@@ -47,6 +47,9 @@ pub struct LintArgs {
     /// Leave out the fixes in text output.
     #[arg(long)]
     pub no_fix: bool,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -193,8 +196,8 @@ pub fn run(
     demo: bool,
 ) -> Result<(String, u8)> {
     let mut findings = lint(idx, &options(args, cni)?);
-    if !args.flows.is_empty() {
-        let rec = super::flows::load_recorded(&args.flows, demo)?;
+    if args.hubble.given(&args.flows) {
+        let rec = super::flows::load_recorded(&args.flows, &args.hubble, demo)?;
         let att = crate::engine::flows::attribute::attribute(idx, &rec);
         let rows = crate::engine::flows::status::rows(
             &att,

@@ -15,6 +15,7 @@ mod connectivity_service;
 pub mod diff;
 mod diff_flows;
 pub mod flows;
+pub mod hubble;
 pub mod input;
 pub mod lint;
 pub mod output;
@@ -66,6 +67,8 @@ pub struct TuiArgs {
     /// their status. With --demo, `--flows demo` is the demo's recording.
     #[arg(long = "flows", value_name = "PATH")]
     pub flows: Vec<PathBuf>,
+    #[command(flatten)]
+    pub hubble: hubble::HubbleArgs,
 }
 
 /// Where the cluster state comes from. Without -f or --demo: the live

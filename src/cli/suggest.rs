@@ -28,6 +28,9 @@ pub struct SuggestArgs {
     pub output: String,
     #[command(flatten)]
     pub dns: super::lint::DnsArgs,
+    // Its own help heading: after the command's flags.
+    #[command(flatten)]
+    pub hubble: super::hubble::HubbleArgs,
     // The cluster to load (also accepted before the subcommand name).
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -64,7 +67,7 @@ pub fn run(
     if idx.namespace(ns).is_none() {
         bail!("-n {ns}: no such namespace in the cluster");
     }
-    let rec = load_recorded(&args.flows, demo)?;
+    let rec = load_recorded(&args.flows, &args.hubble, demo)?;
     let att = attribute(idx, &rec);
     let (dns_namespace, dns_selector) = args.dns.parse()?;
     let o = SuggestOptions {

@@ -147,6 +147,8 @@ pub enum SourceMsg {
     /// What the user should know about the live view (scope fallbacks,
     /// skipped objects, uncertain namespace labels): replaces the warnings.
     Notes(Vec<String>),
+    /// Flows or a state change of the Hubble Relay stream (`--hubble`).
+    Feed(crate::source::flows::relay::FeedEvent),
 }
 
 pub struct App {
@@ -191,6 +193,8 @@ pub struct App {
     /// index generation they were computed for.
     pub flows: Option<Arc<crate::engine::flows::Recorded>>,
     pub flow_rows: Option<(u64, Arc<Vec<crate::engine::flows::status::FlowRow>>)>,
+    /// The followed Hubble Relay stream (`--hubble`), which adds to `flows`.
+    pub feed: Option<super::feed::FlowFeed>,
     pub quit: bool,
     /// Something visible changed since the last frame: the event loop
     /// draws only then (not on every tick).
@@ -234,6 +238,7 @@ impl App {
             flash: None,
             flows: None,
             flow_rows: None,
+            feed: None,
             quit: false,
             dirty: true,
             fatal: None,

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod config;
+pub mod feed;
 pub mod fuzzy;
 pub mod harness;
 pub mod io;
@@ -49,6 +50,12 @@ pub struct Options {
     pub config: config::Config,
     /// Recorded flows (`--flows`): marked in the pod panes.
     pub flows: Option<crate::engine::flows::Recorded>,
+    /// Hubble Relay to follow (`--hubble`), and the window to start with:
+    /// its flows add to `flows`.
+    pub hubble: Option<(
+        crate::source::flows::relay::RelayOptions,
+        crate::source::flows::relay::Window,
+    )>,
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words (`code -w`).
@@ -122,6 +129,11 @@ pub fn run(spec: &Spec, opts: &Options) -> Result<u8> {
         let mut app = App::new(index, info, theme);
         app.keymap = opts.config.keymap.clone();
         app.flows = opts.flows.clone().map(std::sync::Arc::new);
+        if let Some((relay, start)) = &opts.hubble {
+            app.feed = Some(feed::FlowFeed::new(relay.addr.clone(), app.now));
+            app.flows.get_or_insert_with(Default::default);
+            feed::start(relay.clone(), *start, tx.clone());
+        }
         if let Some(ns) = opts.focus.clone() {
             update::select(&mut app, app::Selected::Namespace(ns));
         }

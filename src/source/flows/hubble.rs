@@ -438,6 +438,9 @@ fn end(e: Option<&Endpoint>, ip: Option<IpAddr>) -> FlowEnd {
     }
 }
 
+#[path = "hubble_grpc.rs"]
+pub(super) mod grpc;
+
 #[cfg(test)]
 #[path = "hubble_tests.rs"]
 mod tests;

@@ -6,6 +6,9 @@
 
 mod csv;
 mod hubble;
+pub mod hubble_proto;
+pub mod relay;
+mod relay_tls;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -60,6 +63,25 @@ fn add_path(rec: &mut Recorded, dd: &mut hubble::Dedup, p: &Path, named: bool) {
     match File::open(p) {
         Ok(f) => read_with(rec, dd, &name, BufReader::with_capacity(1 << 16, f)),
         Err(e) => rec.problem(format!("{name}: cannot open: {e}")),
+    }
+}
+
+/// Flows from Hubble Relay (`--hubble`) added to a recording as they come,
+/// through the JSON reader's path: one attribution for both. Keeps the
+/// connection state across calls (a connection seen at both ends, or again
+/// after a reconnect, counts once).
+#[derive(Default)]
+pub struct Ingest {
+    dd: hubble::Dedup,
+}
+
+impl Ingest {
+    pub fn add(&mut self, rec: &mut Recorded, r: hubble_proto::GetFlowsResponse) {
+        if let hubble::Kind::NotFlow =
+            hubble::add(rec, &mut self.dd, hubble::grpc::from_response(r))
+        {
+            rec.other_events += 1;
+        }
     }
 }
 

@@ -119,7 +119,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.width = w;
             app.height = h;
         }
-        Msg::Tick(now) => app.now = now,
+        Msg::Tick(now) => {
+            app.now = now;
+            if super::feed::tick(app) {
+                source::flows_changed(app, &mut fx);
+            }
+        }
         Msg::Source(batch) => source::apply(app, batch),
         Msg::Job(out) => job_done(app, out, &mut fx),
         Msg::Fatal(e) => {

@@ -28,10 +28,40 @@ pub(super) fn apply(app: &mut App, batch: Vec<SourceMsg>) {
                     *context = Some(c);
                 }
             }
+            SourceMsg::Feed(ev) => crate::tui::feed::apply(app, ev),
             SourceMsg::Error(e) => {
                 app.flash = Some(e.clone());
                 app.source.errors.push(e);
             }
         }
+    }
+}
+
+/// Live flows came (`--hubble`; called at most once a second): the views
+/// that read the recording compute again. A view whose job still runs is
+/// retried at the next tick.
+pub(super) fn flows_changed(app: &mut App, fx: &mut Vec<Effect>) {
+    app.flow_rows = None;
+    // Same selection, a generation no index has: the detail is computed
+    // again without resetting its scroll.
+    if let Some((_, g)) = app.detail_key.as_mut() {
+        *g = u64::MAX;
+    }
+    let mut busy = false;
+    if app.whatif.proposal.is_some() {
+        busy |= app.whatif.pending.is_some();
+        if !busy {
+            whatif::spawn(app, fx);
+        }
+    }
+    if let Overlay::Rollout(r) = &app.overlay {
+        if r.pending.is_some() {
+            busy = true;
+        } else {
+            spawn_rollout(app, fx);
+        }
+    }
+    if busy {
+        crate::tui::feed::retry(app);
     }
 }

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::super::app::{App, SyncState};
 use super::super::keymap::{Action, Mode, hint};
 use crate::source::Origin;
+use crate::source::flows::relay::FeedState;
 
 pub fn age(d: Duration) -> String {
     let s = d.as_secs();
@@ -49,6 +50,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         left.push(Span::styled(format!("{kind} "), theme.dim));
         left.push(Span::styled(format!("{} ", state.as_str()), st));
         if let (Some(d), false) = (detail, *state == SyncState::Live) {
+            let d: String = d.chars().take(48).collect();
+            left.push(Span::styled(format!("({d}) "), theme.dim));
+        }
+    }
+    if let Some(f) = &app.feed {
+        let (text, detail) = f.status(app.now);
+        let st = match f.state {
+            FeedState::Connected => theme.allow,
+            FeedState::Connecting => theme.info,
+            FeedState::Retrying { .. } => theme.warn,
+        };
+        left.push(Span::styled(format!("{text} "), st));
+        if let Some(d) = detail {
             let d: String = d.chars().take(48).collect();
             left.push(Span::styled(format!("({d}) "), theme.dim));
         }
