@@ -8,6 +8,8 @@
 //!   namespace: a policy of namespace N selects only pods of N, so no other
 //!   connection's verdict can change;
 //! - the proposal is built from the typed policies, not from YAML;
+//! - the current state is compiled once (and its pair total counted once),
+//!   not once per namespace;
 //! - namespaces are spread over the cores (each preview only reads the
 //!   shared index).
 
@@ -17,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::attribute::Attributed;
 use super::status::{Status, rows};
 use crate::engine::connectivity::Granularity;
-use crate::engine::diff::{PreviewOptions, preview};
+use crate::engine::connectivity::Prepared;
+use crate::engine::diff::{PreviewOptions, preview_on};
 use crate::engine::index::Index;
 use crate::engine::proposal::{Change, Proposal, default_deny_policies};
 
@@ -43,8 +46,18 @@ pub fn default_deny_proposal(ns: &str) -> Proposal {
 
 /// One namespace's cut.
 pub fn cut(idx: &Index, att: Option<&Attributed>, ns: &str) -> Cut {
+    cut_on(&Prepared::new(idx), att, ns)
+}
+
+/// [`cut`] on the current state compiled beforehand (once for all
+/// namespaces).
+fn cut_on(before: &Prepared, att: Option<&Attributed>, ns: &str) -> Cut {
     let proposal = default_deny_proposal(ns);
-    let d = preview(idx, &proposal, &PreviewOptions::new(Granularity::Workload));
+    let d = preview_on(
+        before,
+        &proposal,
+        &PreviewOptions::new(Granularity::Workload),
+    );
     let lost = d.entries.iter().filter(|e| !e.lost().is_empty()).count();
     let recorded = att.map(|att| {
         let mine = Attributed {
@@ -80,10 +93,12 @@ pub fn cuts(
     let next = AtomicUsize::new(0);
     let out = Mutex::new(vec![None; namespaces.len()]);
     let work = || {
+        // Compiled once per thread (it is not shared across threads).
+        let before = Prepared::new(idx);
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(ns) = namespaces.get(i) else { return };
-            let c = cut(idx, att, ns);
+            let c = cut_on(&before, att, ns);
             if let Ok(mut o) = out.lock() {
                 o[i] = Some(c);
             }
