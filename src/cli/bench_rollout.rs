@@ -122,3 +122,17 @@ pub fn run(pods: usize) -> String {
         super::bench::peak_rss_mib().unwrap_or(0.0),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// Regression check for CI: the job against the old way measured in the
+    /// same run (a ratio, not an absolute time, so a loaded machine slows
+    /// both alike); `measure` also checks that both give the same cuts.
+    #[test]
+    fn the_rollout_job_stays_well_ahead_of_one_whatif_per_namespace() {
+        let (what, _, one, old) = super::measure(600, true);
+        let old = old.unwrap_or_default();
+        eprintln!("{what}: {one:.3} s, old way {old:.3} s");
+        assert!(old / one > 3.0, "{one} s against {old} s the old way");
+    }
+}
