@@ -52,7 +52,7 @@ fn generated(n: usize) -> String {
             1 => r#""DROPPED","drop_reason_desc":"CT_MAP_INSERTION_FAILED""#,
             _ => r#""FORWARDED""#,
         };
-        let reply = (x >> 32) % 4 == 0;
+        let reply = (x >> 32).is_multiple_of(4);
         let (sip, dip, sp, dp) = if reply {
             (format!("10.0.0.{s}"), format!("10.0.0.{c}"), 8080, port)
         } else {
