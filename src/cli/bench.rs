@@ -30,6 +30,11 @@ pub struct BenchArgs {
     /// namespace of N pods with recorded flows.
     #[arg(long, value_name = "N")]
     pub suggest_pods: Option<usize>,
+    /// Instead: time the TUI rollout view's job (what a default-deny of
+    /// each namespace would cut) on a synthetic cluster of N pods with
+    /// recorded connections, against the way it was computed before.
+    #[arg(long, value_name = "N")]
+    pub rollout_pods: Option<usize>,
     /// Instead: the synthetic clusters plus N cluster-scoped policies
     /// (ClusterNetworkPolicy Admin and Baseline tiers): index build, full
     /// connectivity, one verdict with its explanation.
@@ -144,6 +149,9 @@ pub fn default_deny_bundle(ns: &str) -> Proposal {
 pub fn run(args: &BenchArgs) -> Result<String> {
     if let Some(n) = args.flow_lines {
         return Ok(super::bench_flows::run(n));
+    }
+    if let Some(n) = args.rollout_pods {
+        return Ok(super::bench_rollout::run(n));
     }
     if let Some(n) = args.suggest_pods {
         return Ok(super::bench_flows::suggest_bench(n));

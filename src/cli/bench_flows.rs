@@ -16,11 +16,39 @@ struct Lines {
     n: usize,
     buf: Vec<u8>,
     pos: usize,
+    /// Each pod's endpoint JSON, made once: generating must cost little
+    /// next to reading, since both now run at the same time.
+    eps: Vec<String>,
+}
+
+impl Lines {
+    fn new(left: usize) -> Self {
+        Lines {
+            left,
+            n: 0,
+            buf: vec![],
+            pos: 0,
+            eps: (0..PODS).map(endpoint).collect(),
+        }
+    }
 }
 
 const PODS: usize = 200;
 
-fn line(n: usize) -> String {
+fn endpoint(i: usize) -> String {
+    format!(
+        r#"{{"identity":{},"namespace":"ns{}","labels":["k8s:app=app{}","k8s:io.cilium.k8s.policy.cluster=default","k8s:io.kubernetes.pod.namespace=ns{}"],"pod_name":"app{}-7d4f9c8b6-x2k9p"}}"#,
+        1000 + i,
+        i % 10,
+        i,
+        i % 10,
+        i
+    )
+}
+
+/// Line `n` (with its newline) appended to `out`.
+fn line(n: usize, eps: &[String], out: &mut Vec<u8>) {
+    use std::io::Write as _;
     let conn = n / 6;
     let (client, server) = (conn % PODS, (conn / PODS + conn) % PODS);
     let server = if server == client {
@@ -30,10 +58,7 @@ fn line(n: usize) -> String {
     };
     let port = 8000 + (server % 10) as u16;
     let cport = 32768 + (conn % 28000) as u16;
-    let (cip, sip) = (
-        format!("10.1.{}.{}", client / 250, client % 250 + 1),
-        format!("10.1.{}.{}", server / 250, server % 250 + 1),
-    );
+    let ip = |p: usize| (p / 250, p % 250 + 1);
     let (reply, flags, node) = match n % 6 {
         0 => (false, r#"{"SYN":true}"#, "worker-1"),
         1 => (false, r#"{"SYN":true}"#, "worker-2"),
@@ -42,31 +67,25 @@ fn line(n: usize) -> String {
         4 => (true, r#"{"PSH":true,"ACK":true}"#, "worker-1"),
         _ => (false, r#"{"FIN":true,"ACK":true}"#, "worker-2"),
     };
-    let (sip_, dip, sp, dp, src, dst) = if reply {
-        (&sip, &cip, port, cport, server, client)
+    let (src, dst, sp, dp) = if reply {
+        (server, client, port, cport)
     } else {
-        (&cip, &sip, cport, port, client, server)
+        (client, server, cport, port)
     };
+    let ((s1, s2), (d1, d2)) = (ip(src), ip(dst));
     let secs = conn / 50;
-    let ep = |i: usize| {
-        format!(
-            r#"{{"identity":{},"namespace":"ns{}","labels":["k8s:app=app{}","k8s:io.cilium.k8s.policy.cluster=default","k8s:io.kubernetes.pod.namespace=ns{}"],"pod_name":"app{}-7d4f9c8b6-x2k9p"}}"#,
-            1000 + i,
-            i % 10,
-            i,
-            i % 10,
-            i
-        )
-    };
-    format!(
-        r#"{{"flow":{{"time":"2026-11-30T{:02}:{:02}:{:02}.{:09}Z","verdict":"FORWARDED","IP":{{"source":"{sip_}","destination":"{dip}","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":{sp},"destination_port":{dp},"flags":{flags}}}}},"source":{},"destination":{},"Type":"L3_L4","node_name":"{node}","event_type":{{"type":4}},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":{reply}}},"node_name":"{node}","time":"2026-11-30T10:00:00Z"}}"#,
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        r#"{{"flow":{{"time":"2026-11-30T{:02}:{:02}:{:02}.{:09}Z","verdict":"FORWARDED","IP":{{"source":"10.1.{s1}.{s2}","destination":"10.1.{d1}.{d2}","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":{sp},"destination_port":{dp},"flags":{flags}}}}},"source":{},"destination":{},"Type":"L3_L4","node_name":"{node}","event_type":{{"type":4}},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":{reply}}},"node_name":"{node}","time":"2026-11-30T10:00:00Z"}}"#,
         10 + secs / 3600 % 10,
         secs / 60 % 60,
         secs % 60,
         n % 1_000_000_000,
-        ep(src),
-        ep(dst),
-    ) + "\n"
+        eps[src],
+        eps[dst],
+    );
+    out.push(b'\n');
 }
 
 impl Read for Lines {
@@ -75,10 +94,14 @@ impl Read for Lines {
             if self.left == 0 {
                 return Ok(0);
             }
-            self.buf = line(self.n).into_bytes();
+            self.buf.clear();
+            // A few lines at a time: fewer calls.
+            for _ in 0..self.left.min(16) {
+                line(self.n, &self.eps, &mut self.buf);
+                self.n += 1;
+                self.left -= 1;
+            }
             self.pos = 0;
-            self.n += 1;
-            self.left -= 1;
         }
         let k = out.len().min(self.buf.len() - self.pos);
         out[..k].copy_from_slice(&self.buf[self.pos..self.pos + k]);
@@ -87,42 +110,56 @@ impl Read for Lines {
     }
 }
 
-/// One result line: lines, bytes, time, connections, keys, peak RSS.
-pub fn run(lines: usize) -> String {
-    let bytes: usize =
-        (0..lines.min(1000)).map(|n| line(n).len()).sum::<usize>() / lines.clamp(1, 1000);
-    // Generating costs time too: measured apart and subtracted.
-    let t = Instant::now();
-    let mut g = Lines {
-        left: lines,
-        n: 0,
-        buf: vec![],
-        pos: 0,
-    };
-    let mut sink = vec![0u8; 1 << 16];
-    while g.read(&mut sink).map(|k| k > 0).unwrap_or(false) {}
-    let gen_t = t.elapsed();
+/// CPU time of this process so far (user + system, all threads), in
+/// seconds (Linux; None elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): utime and
+    // stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux platform Rust supports.
+    Some(ticks / 100.0)
+}
+
+/// Reads `lines` generated lines; (wall seconds, CPU seconds, recording).
+pub fn measure(lines: usize) -> (f64, f64, Recorded) {
     let mut rec = Recorded::default();
+    let cpu = cpu_seconds();
     let t = Instant::now();
     read(
         &mut rec,
         "bench",
-        std::io::BufReader::with_capacity(
-            1 << 16,
-            Lines {
-                left: lines,
-                n: 0,
-                buf: vec![],
-                pos: 0,
-            },
-        ),
+        std::io::BufReader::with_capacity(1 << 16, Lines::new(lines)),
     );
-    let total = t.elapsed();
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = cpu.zip(cpu_seconds()).map_or(0.0, |(a, b)| b - a);
+    (wall, cpu, rec)
+}
+
+/// One result line: lines, bytes, time, connections, keys, peak RSS.
+pub fn run(lines: usize) -> String {
+    let eps: Vec<String> = (0..PODS).map(endpoint).collect();
+    let mut one = vec![];
+    let sample = lines.clamp(1, 1000);
+    for n in 0..sample {
+        line(n, &eps, &mut one);
+    }
+    let bytes = one.len() / sample;
+    // Generating costs time too: measured apart, for reference (it runs on
+    // the thread that hands chunks to the parsers).
+    let t = Instant::now();
+    let mut g = Lines::new(lines);
+    let mut sink = vec![0u8; 1 << 16];
+    while g.read(&mut sink).map(|k| k > 0).unwrap_or(false) {}
+    let gen_t = t.elapsed();
+    let (wall, cpu, rec) = measure(lines);
     let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
     format!(
-        "flow lines: {lines} (~{bytes} bytes each), read + aggregated in {:.2} s ({:.2} s with generation), {} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
-        total.saturating_sub(gen_t).as_secs_f64(),
-        total.as_secs_f64(),
+        "flow lines: {lines} (~{bytes} bytes each), generated, read and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads; generation alone {:.2} s), {} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
+        crate::source::flows::parser_threads(),
+        gen_t.as_secs_f64(),
         conns,
         rec.iter().count(),
         rec.skipped.reply,
@@ -254,12 +291,7 @@ mod tests {
     #[test]
     fn synthetic_lines_are_valid_hubble_and_count_one_connection_per_six_lines() {
         let mut rec = crate::engine::flows::Recorded::default();
-        let lines = super::Lines {
-            left: 600,
-            n: 0,
-            buf: vec![],
-            pos: 0,
-        };
+        let lines = super::Lines::new(600);
         crate::source::flows::read(&mut rec, "t", std::io::BufReader::new(lines));
         assert_eq!(rec.skipped.unparsed, 0, "{:?}", rec.problems);
         assert_eq!(rec.iter().map(|(_, s)| s.count()).sum::<u64>(), 100);

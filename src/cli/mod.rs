@@ -5,6 +5,7 @@ pub mod bench;
 mod bench_files;
 mod bench_flows;
 pub mod bench_json;
+pub mod bench_rollout;
 mod bench_tiers;
 pub mod can_reach;
 mod can_reach_service;

@@ -21,4 +21,4 @@ pub use report::{ConnRow, Granularity, Report, report, report_pair};
 pub use services::{
     ServiceReport, SvcConn, SvcPortRow, SvcRow, service_node, service_report, service_report_from,
 };
-pub use touching::{Touching, touching};
+pub use touching::{Prepared, Touching, touching, touching_on};

@@ -19,6 +19,27 @@ pub struct Touching {
     pub total: Option<u64>,
 }
 
+/// One state compiled once for several [`touching_on`] calls: the what-ifs
+/// of many proposals on the same state (the rollout view's one per
+/// namespace) share its compilation and its pair total.
+pub struct Prepared<'a> {
+    cc: Compiled<'a>,
+    total: std::cell::OnceCell<u64>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(idx: &'a Index) -> Self {
+        Prepared {
+            cc: Compiled::new(idx),
+            total: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn index(&self) -> &'a Index {
+        self.cc.idx
+    }
+}
+
 /// Every allowed pair with a client or a server among `classes` (open
 /// pairs included), the classes' external rows on the given partitions,
 /// and optionally the number of allowed pod pairs of the whole state, on
@@ -31,19 +52,40 @@ pub fn touching(
     src_ranges: &[IpRange],
     with_total: bool,
 ) -> Touching {
-    let cc = Compiled::new(idx);
+    touching_on(
+        &Prepared::new(idx),
+        classes,
+        dst_ranges,
+        src_ranges,
+        with_total,
+    )
+}
+
+/// [`touching`] on a state compiled beforehand.
+pub fn touching_on(
+    p: &Prepared,
+    classes: &[ClassId],
+    dst_ranges: &[IpRange],
+    src_ranges: &[IpRange],
+    with_total: bool,
+) -> Touching {
+    let cc = &p.cc;
+    let idx = cc.idx;
     if idx.has_tiers() {
         let t = cc.tiered_touching(classes, dst_ranges, src_ranges);
         return Touching {
             pairs: t.pairs,
             to_external: t.to_external,
             from_external: t.from_external,
-            total: with_total.then(|| pod_pair_count(idx, &cc.tiered(&[], &[]))),
+            total: with_total.then(|| {
+                *p.total
+                    .get_or_init(|| pod_pair_count(idx, &cc.tiered(&[], &[])))
+            }),
         };
     }
     let mut out = Touching {
         pairs: cc.touching(classes, classes),
-        total: with_total.then(|| pod_pair_count(idx, &cc.pod_pairs())),
+        total: with_total.then(|| *p.total.get_or_init(|| pod_pair_count(idx, &cc.pod_pairs()))),
         ..Default::default()
     };
     for &c in classes {

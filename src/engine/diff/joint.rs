@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::engine::connectivity::{Touching, touching};
+use crate::engine::connectivity::{Prepared, Touching, touching_on};
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::PodKey;
@@ -47,10 +47,21 @@ impl Side {
         parts: &(Vec<IpRange>, Vec<IpRange>),
         with_total: bool,
     ) -> Side {
+        Side::of_prepared(&Prepared::new(idx), touched, parts, with_total)
+    }
+
+    /// [`Side::of`] on a state compiled beforehand.
+    pub fn of_prepared(
+        p: &Prepared,
+        touched: &BTreeSet<PodKey>,
+        parts: &(Vec<IpRange>, Vec<IpRange>),
+        with_total: bool,
+    ) -> Side {
+        let idx = p.index();
         let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
         classes.sort_unstable();
         classes.dedup();
-        let t: Touching = touching(idx, &classes, &parts.0, &parts.1, with_total);
+        let t: Touching = touching_on(p, &classes, &parts.0, &parts.1, with_total);
         let mut to_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>> = HashMap::new();
         for (c, r, p) in t.to_external {
             to_ext.entry(c).or_default().insert(r, p);

@@ -20,7 +20,7 @@ mod pairs;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::connectivity::{ConnRow, Granularity, Report};
+use super::connectivity::{ConnRow, Granularity, Prepared, Report};
 use super::findings::{Finding, LintOptions, lint};
 use super::index::Index;
 use super::model::PodKey;
@@ -158,12 +158,19 @@ impl PreviewOptions<'_> {
 /// proposal is applied to a copy-on-write fork of it, which shares every
 /// store the proposal does not write.
 pub fn preview(idx: &Index, proposal: &Proposal, o: &PreviewOptions) -> Diff {
+    preview_on(&Prepared::new(idx), proposal, o)
+}
+
+/// [`preview`] on a current state compiled beforehand: previews of many
+/// proposals on one state (the rollout view) compile it once.
+pub fn preview_on(before: &Prepared, proposal: &Proposal, o: &PreviewOptions) -> Diff {
+    let idx = before.index();
     let mut after = idx.clone();
     after.apply_all(proposal.events());
     let workload = o.granularity == Granularity::Workload;
     // Which pods can change, and the external ranges cut alike on both sides.
     let scope = affected::Scope::of(idx, &after, &proposal.changes, workload);
-    let side_b = joint::Side::of(idx, &scope.touched_all, &scope.parts, true);
+    let side_b = joint::Side::of_prepared(before, &scope.touched_all, &scope.parts, true);
     let side_a = joint::Side::of(&after, &scope.touched_all, &scope.parts, false);
     let joints = joint::Joints::build(idx, &after, &side_b, &side_a, &scope.touched_all, workload);
     let rows = pairs::Rows::of(&after, &joints, &side_b, &side_a, workload);

@@ -11,6 +11,7 @@
 pub mod attribute;
 pub mod evidence;
 pub mod labels;
+pub mod rollout;
 pub mod status;
 pub mod suggest;
 pub mod suggest_yaml;

@@ -201,20 +201,40 @@ impl Dedup {
     }
 }
 
-/// What one JSON value is.
-pub(super) enum Kind {
-    Flow,
+/// One JSON value reduced to what aggregation needs. Pure: computed on any
+/// thread (the line pipeline parses on several), then applied in input
+/// order by [`apply`], which holds all the order-dependent state.
+pub(super) enum Item {
     NotFlow,
+    /// A line that is not a flow (message with file and line).
+    Malformed(String),
+    Flow(Option<Time>, What),
 }
 
-/// Adds one parsed JSON value to `rec`.
-pub(super) fn add(rec: &mut Recorded, dd: &mut Dedup, v: Flow) -> Kind {
+/// What a flow record counts as.
+pub(super) enum What {
+    NotL4,
+    OtherDrop,
+    Reply,
+    Conn(Box<Conn>),
+}
+
+/// A connection's first packet (or any of its non-reply packets).
+pub(super) struct Conn {
+    key: ConnKey,
+    via: Option<ServiceKey>,
+    tuple: Option<FiveTuple>,
+    dropped: bool,
+}
+
+/// Classifies one parsed JSON value.
+pub(super) fn classify(v: Flow) -> Item {
     if v.lost_events.is_some()
         || v.node_status.is_some()
         || v.agent_event.is_some()
         || v.debug_event.is_some()
     {
-        return Kind::NotFlow;
+        return Item::NotFlow;
     }
     let f = match v.flow {
         Some(f) => *f,
@@ -224,21 +244,42 @@ pub(super) fn add(rec: &mut Recorded, dd: &mut Dedup, v: Flow) -> Kind {
         {
             v
         }
-        None => return Kind::NotFlow,
+        None => return Item::NotFlow,
+    };
+    let t = f.time.as_deref().and_then(time::parse);
+    Item::Flow(t, what(f))
+}
+
+/// Adds one classified value to `rec`, in input order.
+pub(super) fn apply(rec: &mut Recorded, dd: &mut Dedup, item: Item) {
+    let (t, what) = match item {
+        Item::NotFlow => {
+            rec.other_events += 1;
+            return;
+        }
+        Item::Malformed(msg) => {
+            rec.records += 1;
+            rec.problem(msg);
+            return;
+        }
+        Item::Flow(t, what) => (t, what),
     };
     rec.records += 1;
-    let t = f.time.as_deref().and_then(time::parse);
     rec.seen_at(t);
     dd.newest = match (dd.newest, t) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
     dd.prune();
-    flow(rec, dd, f, t);
-    Kind::Flow
+    match what {
+        What::NotL4 => rec.skipped.not_l4 += 1,
+        What::OtherDrop => rec.other_drops += 1,
+        What::Reply => rec.skipped.reply += 1,
+        What::Conn(c) => conn(rec, dd, *c, t),
+    }
 }
 
-fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
+fn what(f: Flow) -> What {
     let l7 = f.l7.is_some()
         || f.kind.as_deref().is_some_and(|k| k != "L3_L4")
         || f.event_type.as_ref().and_then(|e| e.kind) == Some(129);
@@ -252,21 +293,14 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         .find_map(|(p, proto)| p.as_ref().map(|p| (p, proto)))
     });
     let Some((ports, protocol)) = l4.filter(|_| !l7) else {
-        rec.skipped.not_l4 += 1;
-        return;
+        return What::NotL4;
     };
     let dropped = match f.verdict.as_deref() {
         Some("FORWARDED" | "REDIRECTED" | "AUDIT") => false,
         Some("DROPPED") if policy_drop(&f) => true,
-        Some("DROPPED") => {
-            rec.other_drops += 1;
-            return;
-        }
+        Some("DROPPED") => return What::OtherDrop,
         // ERROR, TRACED, TRANSLATED, unknown or masked: no evidence either way.
-        _ => {
-            rec.skipped.not_l4 += 1;
-            return;
-        }
+        _ => return What::NotL4,
     };
     let (sp, dp) = (
         ports.source_port.unwrap_or(0),
@@ -274,8 +308,7 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
     );
     if dp == 0 {
         // Masked or truncated: no port to decide a policy on.
-        rec.skipped.not_l4 += 1;
-        return;
+        return What::NotL4;
     }
     let reply = match f.is_reply.or(f.reply) {
         Some(r) => r,
@@ -288,8 +321,7 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         },
     };
     if reply {
-        rec.skipped.reply += 1;
-        return;
+        return What::Reply;
     }
     let ips = f.ip.as_ref();
     let sip = ips
@@ -302,18 +334,30 @@ fn flow(rec: &mut Recorded, dd: &mut Dedup, f: Flow, t: Option<Time>) {
         Some(MaybeEndpoint::Endpoint(e)) => Some(e),
         _ => None,
     };
-    let key = ConnKey {
-        from: end(src, sip),
-        to: end(f.destination.as_ref(), dip),
-        protocol,
-        port: dp,
-    };
+    What::Conn(Box::new(Conn {
+        key: ConnKey {
+            from: end(src, sip),
+            to: end(f.destination.as_ref(), dip),
+            protocol,
+            port: dp,
+        },
+        via: f.destination_service.as_ref().and_then(SvcName::key),
+        tuple: match (sip, dip) {
+            (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
+            _ => None,
+        },
+        dropped,
+    }))
+}
+
+fn conn(rec: &mut Recorded, dd: &mut Dedup, c: Conn, t: Option<Time>) {
+    let Conn {
+        key,
+        via,
+        tuple,
+        dropped,
+    } = c;
     let slot = rec.slot(key);
-    let via = f.destination_service.as_ref().and_then(SvcName::key);
-    let tuple = match (sip, dip) {
-        (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
-        _ => None,
-    };
     let known = tuple
         .and_then(|tu| dd.seen.get_mut(&tu))
         .filter(|(_, last, _)| match (t, *last) {

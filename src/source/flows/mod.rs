@@ -7,6 +7,7 @@
 mod csv;
 mod hubble;
 pub mod hubble_proto;
+mod lines;
 pub mod relay;
 mod relay_tls;
 
@@ -77,11 +78,8 @@ pub struct Ingest {
 
 impl Ingest {
     pub fn add(&mut self, rec: &mut Recorded, r: hubble_proto::GetFlowsResponse) {
-        if let hubble::Kind::NotFlow =
-            hubble::add(rec, &mut self.dd, hubble::grpc::from_response(r))
-        {
-            rec.other_events += 1;
-        }
+        let item = hubble::classify(hubble::grpc::from_response(r));
+        hubble::apply(rec, &mut self.dd, item);
     }
 }
 
@@ -93,6 +91,11 @@ pub fn load_demo_flows() -> Recorded {
     let mut rec = Recorded::default();
     read(&mut rec, "demo-flows.jsonl", DEMO_FLOWS.as_bytes());
     rec
+}
+
+/// Threads that parse JSON lines (1: parsed on the reading thread).
+pub fn parser_threads() -> usize {
+    lines::workers()
 }
 
 /// Reads one input, in the format its first non-blank bytes say.
@@ -126,7 +129,29 @@ fn read_with(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: impl
     }
 }
 
-fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: impl BufRead) {
+/// One value per line: parsed on every core (see `lines`); the sequential
+/// reader is kept for one core and as the reference the tests compare with.
+fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, r: impl BufRead) {
+    match lines::workers() {
+        0 | 1 => json_lines_sequential(rec, dd, name, r),
+        n => lines::parallel(rec, dd, name, r, n),
+    }
+}
+
+/// One JSON line (already trimmed, not empty), classified.
+fn parse_line(name: &str, line: usize, text: &[u8]) -> hubble::Item {
+    match serde_json::from_slice::<hubble::Flow>(text) {
+        Ok(v) => hubble::classify(v),
+        Err(e) => hubble::Item::Malformed(format!("{name}:{line}: not a flow: {e}")),
+    }
+}
+
+fn json_lines_sequential(
+    rec: &mut Recorded,
+    dd: &mut hubble::Dedup,
+    name: &str,
+    mut r: impl BufRead,
+) {
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0usize;
     loop {
@@ -141,19 +166,8 @@ fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: imp
         }
         line += 1;
         let text = buf.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<hubble::Flow>(text) {
-            Ok(v) => {
-                if let hubble::Kind::NotFlow = hubble::add(rec, dd, v) {
-                    rec.other_events += 1;
-                }
-            }
-            Err(e) => {
-                rec.records += 1;
-                rec.problem(format!("{name}:{line}: not a flow: {e}"));
-            }
+        if !text.is_empty() {
+            hubble::apply(rec, dd, parse_line(name, line, text));
         }
     }
 }
@@ -164,17 +178,16 @@ fn json_stream(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, r: impl R
     let stream = serde_json::Deserializer::from_reader(r).into_iter::<hubble::Flow>();
     for v in stream {
         match v {
-            Ok(v) => {
-                if let hubble::Kind::NotFlow = hubble::add(rec, dd, v) {
-                    rec.other_events += 1;
-                }
-            }
+            Ok(v) => hubble::apply(rec, dd, hubble::classify(v)),
             Err(e) => {
-                rec.records += 1;
-                rec.problem(format!(
-                    "{name}:{}: not a flow: {e}; the rest of this file was not read",
-                    e.line()
-                ));
+                hubble::apply(
+                    rec,
+                    dd,
+                    hubble::Item::Malformed(format!(
+                        "{name}:{}: not a flow: {e}; the rest of this file was not read",
+                        e.line()
+                    )),
+                );
                 break;
             }
         }

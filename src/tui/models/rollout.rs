@@ -1,23 +1,24 @@
 //! The rollout view's data, computed off the UI thread (see `jobs`): per
 //! namespace, how isolated it is, its recorded connections, and what the
 //! default-deny (+ DNS) bundle of the what-if's `d` would cut. The cuts are
-//! the what-if's own numbers ([`compute_attributed`] on the same bundle),
-//! so this view, the what-if and `diff --apply` agree. Also the suggestion
+//! the what-if's own numbers (the same preview, see
+//! [`crate::engine::flows::rollout`]; the tests compare them with the
+//! what-if job's), so this view, the what-if and `diff --apply` agree. Also the suggestion
 //! job: `suggest` + `prove` for one namespace, as the YAML the what-if takes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::connectivity::Granularity;
 use crate::engine::findings::LintOptions;
 use crate::engine::flows::Recorded;
 use crate::engine::flows::attribute::attribute;
+use crate::engine::flows::rollout;
 use crate::engine::flows::status::rows;
 use crate::engine::flows::suggest::{SuggestOptions, prove, suggest};
 use crate::engine::flows::suggest_yaml::{proof_text, suggestion_yaml};
 use crate::engine::index::Index;
-use crate::engine::proposal::default_deny_bundle;
 use crate::tui::nsstats::{self, NsStats};
-use crate::tui::whatif::{YamlInput, compute_attributed};
 
 /// One namespace of the rollout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,40 +68,37 @@ impl RolloutState {
     }
 }
 
-/// Every namespace's row. Work: one what-if per namespace.
+/// Every namespace's row. Work: one what-if per namespace, restricted to
+/// what the namespace's bundle can change, on every core
+/// ([`rollout::cuts`]).
 pub fn compute(index: &Arc<Index>, flows: Option<&Recorded>) -> Rollout {
     let att = flows.map(|r| attribute(index, r));
     let recorded = att
         .as_ref()
         .map(|a| rows(a, None, Granularity::Workload))
         .unwrap_or_default();
-    let rows = index
-        .namespace_names()
-        .into_iter()
-        .map(|ns| {
-            let input = YamlInput::Text {
-                name: format!("default-deny-{ns}.yaml"),
-                text: default_deny_bundle(&ns),
-            };
-            let (o, _) = compute_attributed(index.clone(), input, &[], false, att.as_ref());
-            let cut_theoretical = if o.errors.is_empty() {
-                Ok(o.lost)
-            } else {
-                Err(o.errors.join("; "))
-            };
-            let mine = |r: &&crate::engine::flows::status::FlowRow| {
-                r.namespaces.0.as_deref() == Some(ns.as_str())
-                    || r.namespaces.1.as_deref() == Some(ns.as_str())
-            };
-            RolloutRow {
-                stats: nsstats::compute(index, &ns),
-                recorded: att
-                    .is_some()
-                    .then(|| recorded.iter().filter(mine).map(|r| r.stats.count()).sum()),
-                cut_recorded: o.observed_lost,
-                cut_theoretical,
-                namespace: ns,
-            }
+    let names = index.namespace_names();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cuts = rollout::cuts(index, att.as_ref(), &names, threads);
+    // Recorded connections per namespace of either end (once if both).
+    let mut per_ns: HashMap<&str, u64> = HashMap::new();
+    for r in &recorded {
+        let (a, b) = (r.namespaces.0.as_deref(), r.namespaces.1.as_deref());
+        for ns in [a, b.filter(|b| Some(*b) != a)].into_iter().flatten() {
+            *per_ns.entry(ns).or_default() += r.stats.count();
+        }
+    }
+    let rows = names
+        .iter()
+        .zip(cuts)
+        .map(|(ns, cut)| RolloutRow {
+            stats: nsstats::compute(index, ns),
+            recorded: att
+                .is_some()
+                .then(|| per_ns.get(ns.as_str()).copied().unwrap_or(0)),
+            cut_recorded: cut.recorded,
+            cut_theoretical: Ok(cut.lost),
+            namespace: ns.clone(),
         })
         .collect();
     Rollout {
@@ -136,3 +134,7 @@ pub fn suggested(index: &Index, flows: &Recorded, ns: &str) -> Suggested {
         lost: p.lost.len(),
     }
 }
+
+#[cfg(test)]
+#[path = "rollout_tests.rs"]
+mod tests;
