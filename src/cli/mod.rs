@@ -6,6 +6,7 @@ mod bench_files;
 mod bench_flows;
 pub mod bench_json;
 mod bench_tiers;
+pub mod bench_whatif;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;

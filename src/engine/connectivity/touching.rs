@@ -38,12 +38,20 @@ pub fn touching(
             pairs: t.pairs,
             to_external: t.to_external,
             from_external: t.from_external,
-            total: with_total.then(|| pod_pair_count(idx, &cc.tiered(&[], &[]))),
+            total: with_total.then(|| {
+                *cc.pod_pair_total
+                    .get_or_init(|| pod_pair_count(idx, &cc.tiered(&[], &[])))
+            }),
         };
     }
+    let pairs = cc.touching(classes, classes);
+    let total = with_total.then(|| {
+        *cc.pod_pair_total
+            .get_or_init(|| pod_pair_count(idx, &cc.pod_pairs()))
+    });
     let mut out = Touching {
-        pairs: cc.touching(classes, classes),
-        total: with_total.then(|| pod_pair_count(idx, &cc.pod_pairs())),
+        pairs,
+        total,
         ..Default::default()
     };
     for &c in classes {
@@ -54,6 +62,23 @@ pub fn touching(
         }
     }
     out
+}
+
+/// Prepares `after`, a fork of `before`, for [`touching`]: when the fork
+/// differs only by NetworkPolicies, its compilation is `before`'s with the
+/// changed namespaces compiled again, instead of every policy of the
+/// cluster. Otherwise `after` is compiled in full when first asked.
+pub fn compile_fork(before: &Index, after: &Index) {
+    if after.memo().get().is_some() {
+        return;
+    }
+    let Some(namespaces) = before.policy_only_fork(after) else {
+        return;
+    };
+    let base = Compiled::new(before);
+    if let Some(d) = base.patched(after, &namespaces) {
+        let _ = after.memo().set(std::sync::Arc::new(d));
+    }
 }
 
 impl Compiled<'_> {

@@ -164,6 +164,7 @@ pub fn preview(idx: &Index, proposal: &Proposal, o: &PreviewOptions) -> Diff {
     // Which pods can change, and the external ranges cut alike on both sides.
     let scope = affected::Scope::of(idx, &after, &proposal.changes, workload);
     let side_b = joint::Side::of(idx, &scope.touched_all, &scope.parts, true);
+    super::connectivity::compile_fork(idx, &after);
     let side_a = joint::Side::of(&after, &scope.touched_all, &scope.parts, false);
     let joints = joint::Joints::build(idx, &after, &side_b, &side_a, &scope.touched_all, workload);
     let rows = pairs::Rows::of(&after, &joints, &side_b, &side_a, workload);

@@ -2,7 +2,7 @@
 //! they make: one per pod pair, or per workload pair (the union over its
 //! pods, listed once per distinct name pair).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::DiffEntry;
@@ -143,6 +143,24 @@ impl<'a> Rows<'a> {
                 }
             }
         }
+        // Per joint, its distinct output names before and after (workloads).
+        let distinct: [Vec<Vec<u32>>; 2] = [false, true].map(|after| {
+            if !workload {
+                return Vec::new();
+            }
+            joints
+                .iter()
+                .map(|j| {
+                    let mut v: Vec<u32> = (j.members.iter())
+                        .map(|&(_, wb, wa)| if after { wa } else { wb })
+                        .filter(|&n| n != u32::MAX)
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                })
+                .collect()
+        });
         let mut raw: Vec<(u32, u32, u32)> = Vec::new();
         let mut changed_pairs: Vec<(usize, usize, Arc<[String]>)> = Vec::new();
         let mut order: Vec<(usize, usize)> = pairs.keys().copied().collect();
@@ -171,21 +189,13 @@ impl<'a> Rows<'a> {
             }
             // Workloads: distinct names on each side; a workload's row with
             // itself is not listed, so same-name pairs drop out.
-            let distinct = |j: usize, after: bool| -> BTreeSet<u32> {
-                joints[j]
-                    .members
-                    .iter()
-                    .map(|&(_, wb, wa)| if after { wa } else { wb })
-                    .filter(|&n| n != u32::MAX)
-                    .collect()
-            };
             for (after, set) in [(false, b), (true, a)] {
                 if set.is_empty() {
                     continue;
                 }
-                let (ns_x, ns_y) = (distinct(x, after), distinct(y, after));
-                for &p in &ns_x {
-                    for &q in &ns_y {
+                let (ns_x, ns_y) = (&distinct[after as usize][x], &distinct[after as usize][y]);
+                for &p in ns_x {
+                    for &q in ns_y {
                         if p == q {
                             continue;
                         }
