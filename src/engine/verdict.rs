@@ -19,7 +19,7 @@ pub enum Endpoint {
 }
 
 /// A rule that allows (part of) the connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RuleHit {
     pub policy: PolicyKey,
     /// 0-based index of the rule in `ingress`/`egress`.

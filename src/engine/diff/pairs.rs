@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::DiffEntry;
-use super::explain::explain_change;
+use super::explain::Words;
 use super::external::merge_sorted;
 use super::joint::{Joint, Joints, Side};
 use crate::engine::index::{ClassId, Index};
@@ -18,16 +18,17 @@ pub(super) struct Why<'a> {
     pub after: &'a Index,
     pub joints: &'a [Joint],
     pub cache: HashMap<(usize, usize), Arc<[String]>>,
+    pub words: Words,
 }
 
 impl Why<'_> {
     pub fn get(&mut self, x: usize, y: usize, b: &PortSet, a: &PortSet) -> Arc<[String]> {
-        let (idx, joints) = (self.after, self.joints);
+        let (idx, joints, words) = (self.after, self.joints, &mut self.words);
         self.cache
             .entry((x, y))
             .or_insert_with(|| {
                 let ep = |j: usize| joints[j].key.after.map(Endpoint::Class);
-                explain_change(idx, ep(x), ep(y), b, a).into()
+                words.explain(idx, ep(x), ep(y), b, a)
             })
             .clone()
     }
@@ -112,6 +113,7 @@ impl<'a> Rows<'a> {
             after,
             joints,
             cache: HashMap::new(),
+            words: Words::default(),
         };
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
         // `ns/`, then pod names) so that entries sort as integers.
