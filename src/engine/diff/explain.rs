@@ -1,6 +1,6 @@
 //! Why a pair changed, in words, evaluated in the state after the change.
 
-use std::collections::HashMap;
+use super::FastMap;
 use std::sync::Arc;
 
 use crate::engine::index::Index;
@@ -16,7 +16,7 @@ type SideKey = Option<(Direction, Vec<PolicyKey>, PortSet, Vec<RuleHit>)>;
 /// (an open client towards a newly isolated server, say).
 #[derive(Default)]
 pub(super) struct Words {
-    memo: HashMap<(SideKey, SideKey, PortSet, PortSet), Arc<[String]>>,
+    memo: FastMap<(SideKey, SideKey, PortSet, PortSet), Arc<[String]>>,
 }
 
 impl Words {

@@ -28,6 +28,11 @@ use super::ports::PortSet;
 use super::proposal::Proposal;
 use external::merge_external;
 
+/// The pair maps hold up to a few hundred thousand small integer keys: a
+/// fast hash, with a fixed seed (their iteration order never reaches the
+/// output, which is sorted).
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// One pair whose allowed set changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffEntry {

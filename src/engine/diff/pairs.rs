@@ -2,7 +2,9 @@
 //! they make: one per pod pair, or per workload pair (the union over its
 //! pods, listed once per distinct name pair).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use super::FastMap;
 use std::sync::Arc;
 
 use super::DiffEntry;
@@ -17,7 +19,7 @@ use crate::engine::verdict::Endpoint;
 pub(super) struct Why<'a> {
     pub after: &'a Index,
     pub joints: &'a [Joint],
-    pub cache: HashMap<(usize, usize), Arc<[String]>>,
+    pub cache: FastMap<(usize, usize), Arc<[String]>>,
     pub words: Words,
 }
 
@@ -49,13 +51,13 @@ type WlRow = (PortSet, PortSet, Option<(usize, usize)>);
 pub(super) struct Rows<'a> {
     joints: &'a Joints,
     workload: bool,
-    pairs: HashMap<(usize, usize), (PortSet, PortSet)>,
+    pairs: FastMap<(usize, usize), (PortSet, PortSet)>,
     why: Why<'a>,
     pub names: PodNames,
     /// Changed pod pairs: (src rank, dst rank, index into `changed_pairs`).
     raw: Vec<(u32, u32, u32)>,
     changed_pairs: Vec<(usize, usize, Arc<[String]>)>,
-    wl: HashMap<(u32, u32), WlRow>,
+    wl: FastMap<(u32, u32), WlRow>,
     /// Pod pairs allowed something before whose set changed.
     pub changed_pod_pairs: u64,
 }
@@ -70,8 +72,8 @@ impl<'a> Rows<'a> {
     ) -> Rows<'a> {
         let joints = &all.list[..];
         // Joint pairs: rows before and after, by class pair.
-        let mut by_before: HashMap<ClassId, Vec<usize>> = HashMap::new();
-        let mut by_after: HashMap<ClassId, Vec<usize>> = HashMap::new();
+        let mut by_before: FastMap<ClassId, Vec<usize>> = FastMap::default();
+        let mut by_after: FastMap<ClassId, Vec<usize>> = FastMap::default();
         for (j, jt) in joints.iter().enumerate() {
             if let Some(c) = jt.key.before {
                 by_before.entry(c).or_default().push(j);
@@ -80,7 +82,7 @@ impl<'a> Rows<'a> {
                 by_after.entry(c).or_default().push(j);
             }
         }
-        let mut pairs: HashMap<(usize, usize), (PortSet, PortSet)> = HashMap::new();
+        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> = FastMap::default();
         let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
         for (after, rows, by) in [
             (false, &side_b.rows, &by_before),
@@ -112,7 +114,7 @@ impl<'a> Rows<'a> {
         let mut why = Why {
             after,
             joints,
-            cache: HashMap::new(),
+            cache: FastMap::default(),
             words: Words::default(),
         };
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
@@ -168,7 +170,7 @@ impl<'a> Rows<'a> {
         let mut order: Vec<(usize, usize)> = pairs.keys().copied().collect();
         order.sort_unstable();
         // Workload rows: (name before/after ids) -> (before, after, witness pair).
-        let mut wl: HashMap<(u32, u32), WlRow> = HashMap::new();
+        let mut wl: FastMap<(u32, u32), WlRow> = FastMap::default();
         for (x, y) in order {
             let (b, a) = &pairs[&(x, y)];
             let changed = b != a;
