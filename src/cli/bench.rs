@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// against streamed (same process, best of 3).
     #[arg(long)]
     pub connectivity_json: bool,
+    /// Instead: time the default-deny what-if at each size, by pod and by
+    /// workload (first preview on a fresh index, then the median of 5).
+    #[arg(long)]
+    pub what_if: bool,
 }
 
 /// Peak resident set size of this process, in MiB (Linux; None elsewhere).
@@ -98,7 +102,7 @@ fn one(pods: usize) -> String {
 
 /// The first namespace without policies (the synthetic cluster leaves one
 /// in ten open): the one a team would rehearse locking down.
-fn open_namespace(idx: &Index) -> String {
+pub fn open_namespace(idx: &Index) -> String {
     idx.namespace_names()
         .into_iter()
         .find(|n| n.starts_with("ns-") && idx.policies_in(n).next().is_none())
@@ -177,12 +181,15 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             .ok_or_else(|| eyre!("--single needs one size"))?;
         return Ok(match args.cluster_policies {
             Some(cp) => format!("{}\n", super::bench_tiers::one(n, cp)),
+            None if args.what_if => format!("{}\n", super::bench_whatif::one(n)),
             None => format!("{}\n", one(n)),
         });
     }
     let exe = std::env::current_exe()?;
     let mut out = String::from(if args.cluster_policies.is_some() {
         super::bench_tiers::HEADER
+    } else if args.what_if {
+        super::bench_whatif::HEADER
     } else {
         "| pods | namespaces | policies | classes | index build (ms) | class connectivity (ms) | explicit class pairs | allowed class pairs | what-if default-deny, pods (ms, lost rows) | what-if default-deny, workloads (ms, lost rows) | lint (ms, findings) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     });
@@ -191,6 +198,9 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         cmd.args(["bench", "--single", "--pods", &n.to_string()]);
         if let Some(cp) = args.cluster_policies {
             cmd.args(["--cluster-policies", &cp.to_string()]);
+        }
+        if args.what_if {
+            cmd.arg("--what-if");
         }
         let o = cmd.output()?;
         if !o.status.success() {

@@ -7,6 +7,7 @@ mod bench_flows;
 pub mod bench_json;
 pub mod bench_rollout;
 mod bench_tiers;
+pub mod bench_whatif;
 pub mod can_reach;
 mod can_reach_service;
 pub mod completion;

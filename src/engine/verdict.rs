@@ -19,7 +19,7 @@ pub enum Endpoint {
 }
 
 /// A rule that allows (part of) the connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RuleHit {
     pub policy: PolicyKey,
     /// 0-based index of the rule in `ingress`/`egress`.
@@ -183,6 +183,32 @@ impl Index {
             .unwrap_or_default()
     }
 
+    /// [`Self::peer_matches_endpoint`] without the reason of a miss (what
+    /// a what-if asks for every changed pair).
+    fn peer_admits(&self, policy_ns: &str, peer: &Peer, ep: Endpoint) -> bool {
+        match (ep, peer) {
+            (
+                Endpoint::Class(c),
+                Peer::Pods {
+                    namespace_selector,
+                    pod_selector,
+                },
+            ) => {
+                let c = self.class(c);
+                let ns_ok = match namespace_selector {
+                    None => c.namespace == policy_ns,
+                    Some(sel) => sel.matches(&self.ns_labels(&c.namespace)),
+                };
+                ns_ok && pod_selector.as_ref().is_none_or(|ps| ps.matches(&c.labels))
+            }
+            (Endpoint::Class(c), Peer::IpBlock(b)) => {
+                self.class_ips(c).iter().any(|ip| b.contains_ip(*ip))
+            }
+            (Endpoint::Ip(r), Peer::IpBlock(b)) => b.contains_range(&r),
+            (Endpoint::Ip(_), Peer::Pods { .. }) => false,
+        }
+    }
+
     fn peer_matches_endpoint(
         &self,
         policy_ns: &str,
@@ -278,10 +304,7 @@ impl Index {
                 } else if !with_misses {
                     rule.peers
                         .iter()
-                        .position(|peer| {
-                            self.peer_matches_endpoint(&p.namespace, peer, other)
-                                .is_ok()
-                        })
+                        .position(|peer| self.peer_admits(&p.namespace, peer, other))
                         .map(Some)
                         .ok_or_else(String::new)
                 } else {

@@ -5,6 +5,7 @@
 //! fresh build. `tiers`: the oracle extended with cluster-scoped policies.
 
 mod tiers;
+mod whatif;
 
 /// Failing cases are kept next to each source file
 /// (`main.proptest-regressions`, as when this was `tests/properties.rs`).
@@ -17,11 +18,10 @@ fn regressions() -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use netpol_tui::engine::connectivity::{Granularity, report, report_pair};
+use netpol_tui::engine::connectivity::{Granularity, report};
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::*;
 use netpol_tui::engine::ports::{PortSet, rule_port_set};
-use netpol_tui::engine::proposal::Change;
 use proptest::prelude::*;
 
 const APPS: &[&str] = &["web", "api", "db"];
@@ -428,59 +428,5 @@ proptest! {
         let fresh = Index::from_snapshot(b);
         prop_assert_eq!(engine_all(&idx), engine_all(&fresh));
         prop_assert_eq!(idx.class_count(), fresh.class_count());
-    }
-}
-
-// ---- what-if -----------------------------------------------------------
-
-fn change_strategy() -> impl Strategy<Value = Vec<Change>> {
-    let ev = prop_oneof![
-        policy_strategy(7).prop_map(Change::UpsertPolicy),
-        (0..3usize, 0..5usize).prop_map(|(ns, i)| Change::DeletePolicy(PolicyKey::new(
-            &format!("n{ns}"),
-            &format!("p{i}")
-        ))),
-        pod_strategy(2).prop_map(Change::UpsertPod),
-        pod_strategy(9).prop_map(Change::UpsertPod),
-        (0..3usize, 0..7usize).prop_map(|(ns, i)| Change::DeletePod(PodKey::new(
-            &format!("n{ns}"),
-            &format!("pod{i}")
-        ))),
-        (0..3usize, 0..3usize).prop_map(|(i, t)| Change::UpsertNamespace(Namespace::new(
-            format!("n{i}"),
-            Labels::from([("team".to_string(), format!("t{t}"))])
-        ))),
-    ];
-    proptest::collection::vec(ev, 1..4)
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: regressions(), ..ProptestConfig::default() })]
-
-    #[test]
-    fn incremental_what_if_equals_a_full_diff(s in snapshot_strategy(), changes in change_strategy(), workload in proptest::bool::ANY) {
-        use netpol_tui::engine::diff::{PreviewOptions, diff_reports, preview};
-        use netpol_tui::engine::proposal::Proposal;
-        let g = if workload { Granularity::Workload } else { Granularity::Pod };
-        let idx = Index::from_snapshot(s.clone());
-        let before_snapshot = idx.snapshot();
-        let proposal = Proposal::new(changes.clone());
-        let d = preview(&idx, &proposal, &PreviewOptions::new(g));
-        // The index is left as it was.
-        let restored = idx.snapshot();
-        prop_assert_eq!(format!("{:?}", restored), format!("{:?}", before_snapshot));
-
-        let mut after = Index::from_snapshot(s.clone());
-        after.apply_all(proposal.events());
-        // External ranges included, cut on both states' ipBlocks.
-        let (before_r, after_r) = report_pair(&Index::from_snapshot(s.clone()), &after, g);
-        let full = diff_reports(&before_r, &after_r);
-        let got: Vec<(String, String, String, String)> = d.entries.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
-        let want: Vec<(String, String, String, String)> = full.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
-        prop_assert_eq!(got, want);
-        if !workload {
-            let unchanged = before_r.internal.iter().filter(|r| after_r.internal.iter().any(|x| x.src == r.src && x.dst == r.dst && x.ports == r.ports)).count() as u64;
-            prop_assert_eq!(d.unchanged_pairs, unchanged);
-        }
     }
 }

@@ -268,7 +268,7 @@ fn tier_change_strategy() -> impl Strategy<Value = Vec<netpol_tui::engine::propo
         1 => (0..4usize).prop_map(|i| Change::DeleteClusterPolicy(
             netpol_tui::engine::tiers::ClusterPolicyKey { kind: ClusterKind::Cnp, name: format!("c{i}") }
         )),
-        1 => super::change_strategy().prop_map(|mut v| v.remove(0)),
+        1 => super::whatif::change_strategy().prop_map(|mut v| v.remove(0)),
     ];
     proptest::collection::vec(ev, 1..4)
 }

@@ -2,24 +2,26 @@
 //! (whole namespaces, explicit classes, ipBlocks), so the pair loop only
 //! does membership tests.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
-use crate::engine::model::{IpBlock, LabelSelector, Peer, PolicyPort, PortRef, Rule};
+use crate::engine::model::{IpBlock, LabelSelector, Peer, Policy, PolicyPort, PortRef, Rule};
 use crate::engine::ports::{PortSet, rule_port_set};
 
 /// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
-pub(super) struct Target<'a> {
+#[derive(Debug, Clone)]
+pub(super) struct Target {
     pub(super) all: bool,
     /// Namespace ids whose every pod matches.
     namespaces: Vec<u32>,
     /// Individually matched classes, sorted.
     classes: Vec<ClassId>,
-    blocks: Vec<&'a IpBlock>,
+    blocks: Vec<IpBlock>,
 }
 
-impl Target<'_> {
+impl Target {
     fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
         self.all
             || self.namespaces.binary_search(&class_ns[c.index()]).is_ok()
@@ -30,9 +32,10 @@ impl Target<'_> {
     }
 }
 
-pub(super) struct CompiledRule<'a> {
-    pub(super) target: Target<'a>,
-    ports: &'a [PolicyPort],
+#[derive(Debug)]
+pub(super) struct CompiledRule {
+    pub(super) target: Target,
+    ports: Vec<PolicyPort>,
     /// The port set when it does not depend on the destination (no named ports).
     fixed: Option<PortSet>,
 }
@@ -43,9 +46,24 @@ fn has_named(ports: &[PolicyPort]) -> bool {
         .any(|p| matches!(p.port, Some(PortRef::Name(_))))
 }
 
-/// Everything the pair loop needs, computed once per run.
+/// The compiled state of one index with the index it belongs to.
 pub(super) struct Compiled<'a> {
     pub(super) idx: &'a Index,
+    data: Arc<CompiledData>,
+}
+
+impl std::ops::Deref for Compiled<'_> {
+    type Target = CompiledData;
+    fn deref(&self) -> &CompiledData {
+        &self.data
+    }
+}
+
+/// Everything the pair loop needs. It depends only on the index's state,
+/// so the index keeps it (see [`Index::memo`]) until its next change: a
+/// what-if or a view asking again does not compile every policy again.
+#[derive(Debug, Clone)]
+pub struct CompiledData {
     pub(super) class_ns: Vec<u32>,
     pub(super) ns_classes: Vec<Vec<ClassId>>,
     /// Non-hostNetwork classes, sorted.
@@ -53,7 +71,11 @@ pub(super) struct Compiled<'a> {
     /// Per class: None = not isolated; Some(rule ids) into `rules`.
     pub(super) egress: Vec<Option<Vec<usize>>>,
     pub(super) ingress: Vec<Option<Vec<usize>>>,
-    pub(super) rules: Vec<CompiledRule<'a>>,
+    pub(super) rules: Vec<Arc<CompiledRule>>,
+    /// Per rule: the namespace id of its policy.
+    rule_ns: Vec<u32>,
+    /// Namespace names by id.
+    ns_names: Vec<String>,
     /// Reverse index of ingress rules by who they admit: rules admitting
     /// everyone, whole namespaces (by ns id), or single classes.
     pub(super) ing_all: Vec<usize>,
@@ -61,142 +83,198 @@ pub(super) struct Compiled<'a> {
     pub(super) ing_by_class: Vec<Vec<usize>>,
     /// For each rule id: the classes its policy selects (the servers of an
     /// ingress rule, the clients of an egress rule).
-    pub(super) owners: Vec<std::rc::Rc<Vec<ClassId>>>,
+    pub(super) owners: Vec<Arc<Vec<ClassId>>>,
+    /// Allowed ordered pod pairs of the whole state (see `pod_pair_count`),
+    /// counted once when first asked for.
+    pub(super) pod_pair_total: OnceLock<u64>,
 }
 
 impl<'a> Compiled<'a> {
+    /// The index's compiled state, compiled now if the index has none yet.
     pub(super) fn new(idx: &'a Index) -> Self {
-        let ns_names = idx.namespace_names();
-        let ns_id: HashMap<&str, u32> = ns_names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
+        let data = idx
+            .memo()
+            .get_or_init(|| Arc::new(CompiledData::build(idx)))
+            .clone();
+        Compiled { idx, data }
+    }
+}
+
+/// What compiling a policy needs from the index besides the policy, with
+/// the selector and ipBlock matches already made.
+struct Ctx<'i> {
+    idx: &'i Index,
+    ns_id: HashMap<&'i str, u32>,
+    /// Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
+    /// matching an ipBlock is then a lookup, not an address walk.
+    class_sigs: Vec<(ClassId, &'i [Vec<u32>])>,
+    ns_memo: HashMap<&'i LabelSelector, Vec<u32>>,
+    ip_memo: HashMap<&'i IpBlock, Vec<ClassId>>,
+}
+
+impl<'i> Ctx<'i> {
+    fn new(idx: &'i Index, ns_names: &'i [String]) -> Self {
+        let class_sigs = idx
+            .classes()
+            .filter(|(_, c)| !c.host_network && !c.ip_sig.is_empty())
+            .map(|(id, c)| (id, c.ip_sig.as_slice()))
             .collect();
+        Ctx {
+            idx,
+            ns_id: (ns_names.iter().enumerate())
+                .map(|(i, n)| (n.as_str(), i as u32))
+                .collect(),
+            class_sigs,
+            ns_memo: HashMap::new(),
+            ip_memo: HashMap::new(),
+        }
+    }
+}
+
+impl CompiledData {
+    fn build(idx: &Index) -> Self {
+        let ns_names = idx.namespace_names();
+        let mut cx = Ctx::new(idx, &ns_names);
         let cap = idx.class_capacity();
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
         let mut classes = Vec::new();
-        // Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
-        // matching an ipBlock is then a lookup, not an address walk.
-        let mut class_sigs: Vec<(ClassId, &'a [Vec<u32>])> = Vec::new();
         for (id, c) in idx.classes() {
             if c.host_network {
                 continue;
             }
-            let n = ns_id[c.namespace.as_str()];
+            let n = cx.ns_id[c.namespace.as_str()];
             class_ns[id.index()] = n;
             ns_classes[n as usize].push(id);
             classes.push(id);
-            if !c.ip_sig.is_empty() {
-                class_sigs.push((id, &c.ip_sig));
-            }
         }
         classes.sort_unstable();
         for v in &mut ns_classes {
             v.sort_unstable();
         }
-
-        let mut ns_memo: HashMap<&LabelSelector, Vec<u32>> = HashMap::new();
-        let mut ip_memo: HashMap<&IpBlock, Vec<ClassId>> = HashMap::new();
-        let mut rules: Vec<CompiledRule<'a>> = Vec::new();
-        let mut egress = vec![None; cap];
-        let mut ingress = vec![None; cap];
-        let mut owners = Vec::new();
-        for p in idx.policies() {
-            let Some(&own_ns) = ns_id.get(p.namespace.as_str()) else {
-                continue;
-            };
-            let selected: std::rc::Rc<Vec<ClassId>> = std::rc::Rc::new(
-                ns_classes[own_ns as usize]
-                    .iter()
-                    .copied()
-                    .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
-                    .collect(),
-            );
-            for (is_ingress, enabled, rule_list) in [
-                (true, p.ingress_type, &p.ingress),
-                (false, p.egress_type, &p.egress),
-            ] {
-                if !enabled {
-                    continue;
-                }
-                let first = rules.len();
-                for rule in rule_list {
-                    let target = compile_target(
-                        rule,
-                        own_ns,
-                        idx,
-                        &ns_id,
-                        &ns_classes,
-                        &class_sigs,
-                        &mut ns_memo,
-                        &mut ip_memo,
-                    );
-                    let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
-                    rules.push(CompiledRule {
-                        target,
-                        ports: &rule.ports,
-                        fixed,
-                    });
-                    owners.push(selected.clone());
-                }
-                let ids: Vec<usize> = (first..rules.len()).collect();
-                let table = if is_ingress {
-                    &mut ingress
-                } else {
-                    &mut egress
-                };
-                for &c in selected.iter() {
-                    // Selected with no rules still isolates: Some(empty).
-                    table[c.index()]
-                        .get_or_insert_with(Vec::new)
-                        .extend(ids.iter().copied());
-                }
-            }
-        }
-        let mut ing_all = Vec::new();
-        let mut ing_by_ns = vec![Vec::new(); ns_names.len()];
-        let mut ing_by_class = vec![Vec::new(); cap];
-        let mut is_ingress_rule = vec![false; rules.len()];
-        for ids in ingress.iter().flatten() {
-            for &i in ids {
-                is_ingress_rule[i] = true;
-            }
-        }
-        for (i, r) in rules.iter().enumerate() {
-            if !is_ingress_rule[i] {
-                continue;
-            }
-            if r.target.all {
-                ing_all.push(i);
-                continue;
-            }
-            for &n in &r.target.namespaces {
-                ing_by_ns[n as usize].push(i);
-            }
-            for &c in &r.target.classes {
-                ing_by_class[c.index()].push(i);
-            }
-        }
-        Compiled {
-            idx,
+        let mut d = CompiledData {
+            ing_by_ns: vec![Vec::new(); ns_names.len()],
+            ns_names: ns_names.clone(),
             class_ns,
             ns_classes,
             classes,
-            egress,
-            ingress,
-            rules,
-            ing_all,
-            ing_by_ns,
-            ing_by_class,
-            owners,
+            egress: vec![None; cap],
+            ingress: vec![None; cap],
+            rules: Vec::new(),
+            rule_ns: Vec::new(),
+            ing_all: Vec::new(),
+            ing_by_class: vec![Vec::new(); cap],
+            owners: Vec::new(),
+            pod_pair_total: OnceLock::new(),
+        };
+        for p in idx.policies() {
+            d.add_policy(p, &mut cx);
         }
+        d
     }
 
+    /// This state's compilation for a fork that differs only by the
+    /// NetworkPolicies of `namespaces` (same classes, namespaces and
+    /// ipBlock CIDRs): a copy in which only those namespaces' policies are
+    /// compiled again. None when the fork's namespaces differ.
+    pub fn patched(&self, after: &Index, namespaces: &BTreeSet<String>) -> Option<CompiledData> {
+        let ns_names = after.namespace_names();
+        if ns_names != self.ns_names || after.class_capacity() != self.egress.len() {
+            return None;
+        }
+        let mut cx = Ctx::new(after, &ns_names);
+        let mut d = self.clone();
+        d.pod_pair_total = OnceLock::new();
+        let ids: BTreeSet<u32> = namespaces
+            .iter()
+            .filter_map(|n| cx.ns_id.get(n.as_str()).copied())
+            .collect();
+        // The old rules select nothing any more; the reverse index may
+        // still name them, harmlessly (it is read through `owners`).
+        let none = Arc::new(Vec::new());
+        for (i, n) in d.rule_ns.iter().enumerate() {
+            if ids.contains(n) {
+                d.owners[i] = none.clone();
+            }
+        }
+        for &n in &ids {
+            // Only a namespace's own policies select its pods.
+            for &c in &d.ns_classes[n as usize] {
+                d.egress[c.index()] = None;
+                d.ingress[c.index()] = None;
+            }
+            for p in after.policies_in(&ns_names[n as usize]) {
+                d.add_policy(p, &mut cx);
+            }
+        }
+        Some(d)
+    }
+
+    /// Compiles `p`'s rules and attaches them to the classes it selects.
+    fn add_policy<'i>(&mut self, p: &'i Policy, cx: &mut Ctx<'i>) {
+        let idx = cx.idx;
+        let Some(&own_ns) = cx.ns_id.get(p.namespace.as_str()) else {
+            return;
+        };
+        let selected: Arc<Vec<ClassId>> = Arc::new(
+            self.ns_classes[own_ns as usize]
+                .iter()
+                .copied()
+                .filter(|&c| p.pod_selector.matches(&idx.class(c).labels))
+                .collect(),
+        );
+        for (is_ingress, enabled, rule_list) in [
+            (true, p.ingress_type, &p.ingress),
+            (false, p.egress_type, &p.egress),
+        ] {
+            if !enabled {
+                continue;
+            }
+            let first = self.rules.len();
+            for rule in rule_list {
+                let target = compile_target(rule, own_ns, &self.ns_classes, cx);
+                if is_ingress {
+                    // Reverse index of ingress rules by who they admit.
+                    let i = self.rules.len();
+                    if target.all {
+                        self.ing_all.push(i);
+                    }
+                    for &n in &target.namespaces {
+                        self.ing_by_ns[n as usize].push(i);
+                    }
+                    for &c in &target.classes {
+                        self.ing_by_class[c.index()].push(i);
+                    }
+                }
+                let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
+                self.rules.push(Arc::new(CompiledRule {
+                    target,
+                    ports: rule.ports.clone(),
+                    fixed,
+                }));
+                self.rule_ns.push(own_ns);
+                self.owners.push(selected.clone());
+            }
+            let table = if is_ingress {
+                &mut self.ingress
+            } else {
+                &mut self.egress
+            };
+            for &c in selected.iter() {
+                // Selected with no rules still isolates: Some(empty).
+                table[c.index()]
+                    .get_or_insert_with(Vec::new)
+                    .extend(first..self.rules.len());
+            }
+        }
+    }
+}
+
+impl Compiled<'_> {
     pub(super) fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
         match &r.fixed {
             Some(s) => s.clone(),
-            None => rule_port_set(r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
+            None => rule_port_set(&r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
         }
     }
 
@@ -349,17 +427,13 @@ fn block_classes(idx: &Index, b: &IpBlock, class_sigs: &[(ClassId, &[Vec<u32>])]
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn compile_target<'a>(
-    rule: &'a Rule,
+fn compile_target<'i>(
+    rule: &'i Rule,
     own_ns: u32,
-    idx: &Index,
-    ns_id: &HashMap<&str, u32>,
     ns_classes: &[Vec<ClassId>],
-    class_sigs: &[(ClassId, &[Vec<u32>])],
-    ns_memo: &mut HashMap<&'a LabelSelector, Vec<u32>>,
-    ip_memo: &mut HashMap<&'a IpBlock, Vec<ClassId>>,
-) -> Target<'a> {
+    cx: &mut Ctx<'i>,
+) -> Target {
+    let idx = cx.idx;
     let mut t = Target {
         all: rule.peers.is_empty(),
         namespaces: vec![],
@@ -369,12 +443,13 @@ fn compile_target<'a>(
     for peer in &rule.peers {
         match peer {
             Peer::IpBlock(b) => {
-                t.blocks.push(b);
+                t.blocks.push(b.clone());
                 // Identical ipBlocks recur across policies: match pods once.
+                let sigs = &cx.class_sigs;
                 t.classes.extend(
-                    ip_memo
+                    cx.ip_memo
                         .entry(b)
-                        .or_insert_with(|| block_classes(idx, b, class_sigs))
+                        .or_insert_with(|| block_classes(idx, b, sigs))
                         .iter()
                         .copied(),
                 );
@@ -385,10 +460,11 @@ fn compile_target<'a>(
             } => {
                 let nss: Vec<u32> = match namespace_selector {
                     None => vec![own_ns],
-                    Some(sel) => ns_memo
+                    Some(sel) => cx
+                        .ns_memo
                         .entry(sel)
                         .or_insert_with(|| {
-                            ns_id
+                            cx.ns_id
                                 .iter()
                                 .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
                                 .map(|(_, &i)| i)

@@ -14,6 +14,7 @@ mod tiered;
 mod touching;
 
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};
+pub use compile::CompiledData;
 pub use external::{
     CutBlocks, external_name, external_partitions, external_partitions_of, parse_external_name,
 };
@@ -21,4 +22,4 @@ pub use report::{ConnRow, Granularity, Report, report, report_pair};
 pub use services::{
     ServiceReport, SvcConn, SvcPortRow, SvcRow, service_node, service_report, service_report_from,
 };
-pub use touching::{Prepared, Touching, touching, touching_on};
+pub use touching::{Prepared, Touching, compile_fork, touching, touching_on};

@@ -21,17 +21,16 @@ pub struct Touching {
 
 /// One state compiled once for several [`touching_on`] calls: the what-ifs
 /// of many proposals on the same state (the rollout view's one per
-/// namespace) share its compilation and its pair total.
+/// namespace) share its compilation and its pair total (both kept on the
+/// index's memo, so a fork of it starts from them).
 pub struct Prepared<'a> {
     cc: Compiled<'a>,
-    total: std::cell::OnceCell<u64>,
 }
 
 impl<'a> Prepared<'a> {
     pub fn new(idx: &'a Index) -> Self {
         Prepared {
             cc: Compiled::new(idx),
-            total: std::cell::OnceCell::new(),
         }
     }
 
@@ -78,14 +77,19 @@ pub fn touching_on(
             to_external: t.to_external,
             from_external: t.from_external,
             total: with_total.then(|| {
-                *p.total
+                *cc.pod_pair_total
                     .get_or_init(|| pod_pair_count(idx, &cc.tiered(&[], &[])))
             }),
         };
     }
+    let pairs = cc.touching(classes, classes);
+    let total = with_total.then(|| {
+        *cc.pod_pair_total
+            .get_or_init(|| pod_pair_count(idx, &cc.pod_pairs()))
+    });
     let mut out = Touching {
-        pairs: cc.touching(classes, classes),
-        total: with_total.then(|| *p.total.get_or_init(|| pod_pair_count(idx, &cc.pod_pairs()))),
+        pairs,
+        total,
         ..Default::default()
     };
     for &c in classes {
@@ -96,6 +100,23 @@ pub fn touching_on(
         }
     }
     out
+}
+
+/// Prepares `after`, a fork of `before`, for [`touching`]: when the fork
+/// differs only by NetworkPolicies, its compilation is `before`'s with the
+/// changed namespaces compiled again, instead of every policy of the
+/// cluster. Otherwise `after` is compiled in full when first asked.
+pub fn compile_fork(before: &Index, after: &Index) {
+    if after.memo().get().is_some() {
+        return;
+    }
+    let Some(namespaces) = before.policy_only_fork(after) else {
+        return;
+    };
+    let base = Compiled::new(before);
+    if let Some(d) = base.patched(after, &namespaces) {
+        let _ = after.memo().set(std::sync::Arc::new(d));
+    }
 }
 
 impl Compiled<'_> {

@@ -2,7 +2,9 @@
 //! that behave alike in both states (joints), so that rows are compared per
 //! group pair and expanded to pod or workload names only where needed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::FastMap;
 
 use crate::engine::connectivity::{Prepared, Touching, touching_on};
 use crate::engine::index::{ClassId, Index};
@@ -33,10 +35,10 @@ pub(super) struct Joint {
 /// allowed class pair touching them, and their external rows.
 pub(super) struct Side {
     pub classes: Vec<ClassId>,
-    pub rows: HashMap<(ClassId, ClassId), PortSet>,
+    pub rows: FastMap<(ClassId, ClassId), PortSet>,
     /// Per class: (range, ports) to external destinations / from sources.
-    pub to_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>>,
-    pub from_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>>,
+    pub to_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>>,
+    pub from_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>>,
     pub total: u64,
 }
 
@@ -62,11 +64,11 @@ impl Side {
         classes.sort_unstable();
         classes.dedup();
         let t: Touching = touching_on(p, &classes, &parts.0, &parts.1, with_total);
-        let mut to_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>> = HashMap::new();
+        let mut to_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>> = FastMap::default();
         for (c, r, p) in t.to_external {
             to_ext.entry(c).or_default().insert(r, p);
         }
-        let mut from_ext: HashMap<ClassId, BTreeMap<IpRange, PortSet>> = HashMap::new();
+        let mut from_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>> = FastMap::default();
         for (r, c, p) in t.from_external {
             from_ext.entry(c).or_default().insert(r, p);
         }
@@ -81,7 +83,7 @@ impl Side {
 }
 
 /// The classes a side's rows mention, plus the touched ones, sorted.
-fn involved(classes: &[ClassId], rows: &HashMap<(ClassId, ClassId), PortSet>) -> Vec<ClassId> {
+fn involved(classes: &[ClassId], rows: &FastMap<(ClassId, ClassId), PortSet>) -> Vec<ClassId> {
     let mut v: Vec<ClassId> = classes
         .iter()
         .copied()
@@ -98,7 +100,7 @@ type ClassSnapshot = (ClassId, String, Vec<(String, u32)>);
 /// Interns output names (workload granularity).
 #[derive(Default)]
 pub(super) struct Names {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     pub names: Vec<String>,
 }
 
@@ -157,7 +159,7 @@ impl Joints {
         let idx = after;
         let is_touched = |ns: &str, m: &str| touched_all.contains(&PodKey::new(ns, m));
         let mut joints: Vec<Joint> = Vec::new();
-        let mut joint_of: HashMap<JointKey, usize> = HashMap::new();
+        let mut joint_of: FastMap<JointKey, usize> = FastMap::default();
         let mut add = |joints: &mut Vec<Joint>, key: JointKey, ns: &str, m: (String, u32, u32)| {
             let j = *joint_of.entry(key).or_insert_with(|| {
                 joints.push(Joint {
@@ -171,7 +173,7 @@ impl Joints {
         };
         // Pods of an after class already placed from the before side.
         let mut placed_all: BTreeSet<ClassId> = BTreeSet::new();
-        let mut placed: HashMap<ClassId, BTreeSet<String>> = HashMap::new();
+        let mut placed: FastMap<ClassId, BTreeSet<String>> = FastMap::default();
         let ns_touched: BTreeSet<&str> = touched_all.iter().map(|k| k.namespace.as_str()).collect();
         for (cb, ns, members) in snap_b {
             let any_touched = ns_touched.contains(ns.as_str());

@@ -28,6 +28,11 @@ use super::ports::PortSet;
 use super::proposal::Proposal;
 use external::merge_external;
 
+/// The pair maps hold up to a few hundred thousand small integer keys: a
+/// fast hash, with a fixed seed (their iteration order never reaches the
+/// output, which is sorted).
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// One pair whose allowed set changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffEntry {
@@ -171,6 +176,9 @@ pub fn preview_on(before: &Prepared, proposal: &Proposal, o: &PreviewOptions) ->
     // Which pods can change, and the external ranges cut alike on both sides.
     let scope = affected::Scope::of(idx, &after, &proposal.changes, workload);
     let side_b = joint::Side::of_prepared(before, &scope.touched_all, &scope.parts, true);
+    // A proposal of NetworkPolicies only: the fork's compilation is the
+    // current one with the changed namespaces compiled again.
+    super::connectivity::compile_fork(idx, &after);
     let side_a = joint::Side::of(&after, &scope.touched_all, &scope.parts, false);
     let joints = joint::Joints::build(idx, &after, &side_b, &side_a, &scope.touched_all, workload);
     let rows = pairs::Rows::of(&after, &joints, &side_b, &side_a, workload);

@@ -2,11 +2,13 @@
 //! they make: one per pod pair, or per workload pair (the union over its
 //! pods, listed once per distinct name pair).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
+
+use super::FastMap;
 use std::sync::Arc;
 
 use super::DiffEntry;
-use super::explain::explain_change;
+use super::explain::Words;
 use super::external::merge_sorted;
 use super::joint::{Joint, Joints, Side};
 use crate::engine::index::{ClassId, Index};
@@ -17,17 +19,18 @@ use crate::engine::verdict::Endpoint;
 pub(super) struct Why<'a> {
     pub after: &'a Index,
     pub joints: &'a [Joint],
-    pub cache: HashMap<(usize, usize), Arc<[String]>>,
+    pub cache: FastMap<(usize, usize), Arc<[String]>>,
+    pub words: Words,
 }
 
 impl Why<'_> {
     pub fn get(&mut self, x: usize, y: usize, b: &PortSet, a: &PortSet) -> Arc<[String]> {
-        let (idx, joints) = (self.after, self.joints);
+        let (idx, joints, words) = (self.after, self.joints, &mut self.words);
         self.cache
             .entry((x, y))
             .or_insert_with(|| {
                 let ep = |j: usize| joints[j].key.after.map(Endpoint::Class);
-                explain_change(idx, ep(x), ep(y), b, a).into()
+                words.explain(idx, ep(x), ep(y), b, a)
             })
             .clone()
     }
@@ -48,13 +51,13 @@ type WlRow = (PortSet, PortSet, Option<(usize, usize)>);
 pub(super) struct Rows<'a> {
     joints: &'a Joints,
     workload: bool,
-    pairs: HashMap<(usize, usize), (PortSet, PortSet)>,
+    pairs: FastMap<(usize, usize), (PortSet, PortSet)>,
     why: Why<'a>,
     pub names: PodNames,
     /// Changed pod pairs: (src rank, dst rank, index into `changed_pairs`).
     raw: Vec<(u32, u32, u32)>,
     changed_pairs: Vec<(usize, usize, Arc<[String]>)>,
-    wl: HashMap<(u32, u32), WlRow>,
+    wl: FastMap<(u32, u32), WlRow>,
     /// Pod pairs allowed something before whose set changed.
     pub changed_pod_pairs: u64,
 }
@@ -69,8 +72,8 @@ impl<'a> Rows<'a> {
     ) -> Rows<'a> {
         let joints = &all.list[..];
         // Joint pairs: rows before and after, by class pair.
-        let mut by_before: HashMap<ClassId, Vec<usize>> = HashMap::new();
-        let mut by_after: HashMap<ClassId, Vec<usize>> = HashMap::new();
+        let mut by_before: FastMap<ClassId, Vec<usize>> = FastMap::default();
+        let mut by_after: FastMap<ClassId, Vec<usize>> = FastMap::default();
         for (j, jt) in joints.iter().enumerate() {
             if let Some(c) = jt.key.before {
                 by_before.entry(c).or_default().push(j);
@@ -79,7 +82,7 @@ impl<'a> Rows<'a> {
                 by_after.entry(c).or_default().push(j);
             }
         }
-        let mut pairs: HashMap<(usize, usize), (PortSet, PortSet)> = HashMap::new();
+        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> = FastMap::default();
         let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
         for (after, rows, by) in [
             (false, &side_b.rows, &by_before),
@@ -111,7 +114,8 @@ impl<'a> Rows<'a> {
         let mut why = Why {
             after,
             joints,
-            cache: HashMap::new(),
+            cache: FastMap::default(),
+            words: Words::default(),
         };
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
         // `ns/`, then pod names) so that entries sort as integers.
@@ -143,12 +147,30 @@ impl<'a> Rows<'a> {
                 }
             }
         }
+        // Per joint, its distinct output names before and after (workloads).
+        let distinct: [Vec<Vec<u32>>; 2] = [false, true].map(|after| {
+            if !workload {
+                return Vec::new();
+            }
+            joints
+                .iter()
+                .map(|j| {
+                    let mut v: Vec<u32> = (j.members.iter())
+                        .map(|&(_, wb, wa)| if after { wa } else { wb })
+                        .filter(|&n| n != u32::MAX)
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                })
+                .collect()
+        });
         let mut raw: Vec<(u32, u32, u32)> = Vec::new();
         let mut changed_pairs: Vec<(usize, usize, Arc<[String]>)> = Vec::new();
         let mut order: Vec<(usize, usize)> = pairs.keys().copied().collect();
         order.sort_unstable();
         // Workload rows: (name before/after ids) -> (before, after, witness pair).
-        let mut wl: HashMap<(u32, u32), WlRow> = HashMap::new();
+        let mut wl: FastMap<(u32, u32), WlRow> = FastMap::default();
         for (x, y) in order {
             let (b, a) = &pairs[&(x, y)];
             let changed = b != a;
@@ -171,21 +193,13 @@ impl<'a> Rows<'a> {
             }
             // Workloads: distinct names on each side; a workload's row with
             // itself is not listed, so same-name pairs drop out.
-            let distinct = |j: usize, after: bool| -> BTreeSet<u32> {
-                joints[j]
-                    .members
-                    .iter()
-                    .map(|&(_, wb, wa)| if after { wa } else { wb })
-                    .filter(|&n| n != u32::MAX)
-                    .collect()
-            };
             for (after, set) in [(false, b), (true, a)] {
                 if set.is_empty() {
                     continue;
                 }
-                let (ns_x, ns_y) = (distinct(x, after), distinct(y, after));
-                for &p in &ns_x {
-                    for &q in &ns_y {
+                let (ns_x, ns_y) = (&distinct[after as usize][x], &distinct[after as usize][y]);
+                for &p in ns_x {
+                    for &q in ns_y {
                         if p == q {
                             continue;
                         }

@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ipnet::IpNet;
 
+use super::connectivity::CompiledData;
 use super::model::{
     ContainerPort, Event, Labels, Namespace, Owner, PodKey, Policy, Service, ServiceKey, Snapshot,
 };
@@ -87,6 +88,23 @@ pub struct Index {
     /// Services play no part in verdicts: they only name groups of pods.
     services: Arc<BTreeMap<ServiceKey, Service>>,
     generation: u64,
+    /// The compiled policies of this state, built when first asked for and
+    /// dropped by the next change (a fork starts with its parent's).
+    memo: Memo,
+}
+
+/// Shared between forks until one changes; not part of the state.
+#[derive(Default, Clone)]
+struct Memo(Arc<OnceLock<Arc<CompiledData>>>);
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "compiled"
+        } else {
+            "-"
+        })
+    }
 }
 
 impl Index {
@@ -98,6 +116,34 @@ impl Index {
         let mut idx = Index::new();
         idx.apply(Event::Replace(s));
         idx
+    }
+
+    /// The slot for this state's compiled policies (see [`CompiledData`]).
+    pub fn memo(&self) -> &OnceLock<Arc<CompiledData>> {
+        &self.memo.0
+    }
+
+    /// When `other` is a fork of this index that differs only by
+    /// NetworkPolicies (or cluster-scoped policies), with the same pods,
+    /// classes, namespaces and ipBlock CIDRs: the namespaces whose
+    /// NetworkPolicies differ. Decided on the shared stores, so it is
+    /// conservative: None whenever a store was written.
+    pub fn policy_only_fork(&self, other: &Index) -> Option<BTreeSet<String>> {
+        let same = Arc::ptr_eq(&self.classes, &other.classes)
+            && Arc::ptr_eq(&self.pods, &other.pods)
+            && Arc::ptr_eq(&self.namespaces, &other.namespaces)
+            && Arc::ptr_eq(&self.ip_nets, &other.ip_nets);
+        if !same {
+            return None;
+        }
+        let (a, b) = (&self.policies, &other.policies);
+        let mut out: BTreeSet<String> = a
+            .iter()
+            .filter(|(ns, shard)| b.get(*ns).is_none_or(|o| !Arc::ptr_eq(shard, o)))
+            .map(|(ns, _)| ns.clone())
+            .collect();
+        out.extend(b.keys().filter(|ns| !a.contains_key(*ns)).cloned());
+        Some(out)
     }
 
     /// Bumped on every change; views use it to know when to recompute.
@@ -113,6 +159,7 @@ impl Index {
 
     pub fn apply(&mut self, ev: Event) {
         self.generation += 1;
+        self.memo = Memo::default();
         match ev {
             Event::UpsertNamespace(ns) => {
                 Arc::make_mut(&mut self.namespaces).insert(ns.name.clone(), ns);

@@ -76,3 +76,37 @@ fn replace_scoped_pods_keeps_other_namespaces() {
     let keys: Vec<String> = idx.pod_keys().map(|k| k.to_string()).collect();
     assert_eq!(keys, ["a/p9", "b/p1"]);
 }
+
+#[test]
+fn a_policy_only_fork_names_its_changed_namespaces() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
+    idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
+    let deny = |ns: &str| Policy {
+        namespace: ns.into(),
+        name: "deny".into(),
+        pod_selector: Default::default(),
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![],
+        egress: vec![],
+    };
+    idx.apply(Event::UpsertPolicy(deny("a")));
+    let _ = crate::engine::connectivity::class_connectivity(&idx);
+    assert!(idx.memo().get().is_some(), "compiled once, kept");
+    let mut fork = idx.clone();
+    fork.apply(Event::UpsertPolicy(deny("b")));
+    fork.apply(Event::DeletePolicy(PolicyKey::new("a", "deny")));
+    assert!(
+        fork.memo().get().is_none(),
+        "a change drops the compilation"
+    );
+    let changed = idx.policy_only_fork(&fork).expect("policies only");
+    assert_eq!(changed.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+    crate::engine::connectivity::compile_fork(&idx, &fork);
+    assert!(fork.memo().get().is_some(), "patched from the parent's");
+    // A pod change is not policy-only.
+    let mut moved = idx.clone();
+    moved.apply(Event::UpsertPod(pod("a", "p2", "db", None)));
+    assert!(idx.policy_only_fork(&moved).is_none());
+}
