@@ -194,15 +194,15 @@ impl Loader {
         let Some(pod) = self.decode::<core::Pod>(&v, loc, object, "") else {
             return;
         };
-        self.add_decoded_pod(&pod, loc, object);
+        self.add_decoded_pod(pod, loc, object);
     }
 
     /// A pod past decoding (from the value or straight from the text).
-    pub(super) fn add_decoded_pod(&mut self, pod: &core::Pod, loc: &Loc, object: &str) {
-        let (res, warnings) = convert::pod_from_api(pod);
-        self.warnings.extend(loc.field_errors(object, &warnings));
+    pub(super) fn add_decoded_pod(&mut self, pod: core::Pod, loc: &Loc, object: &str) {
         let ns = namespace_of(&pod.metadata);
         let name = pod.metadata.name.clone().unwrap_or_default();
+        let (res, warnings) = convert::pod_from_api_owned(pod);
+        self.warnings.extend(loc.field_errors(object, &warnings));
         self.insert_converted(res, loc, object, |p| (("Pod", ns, name), Data::Pod(p)));
     }
 

@@ -74,7 +74,7 @@ impl Loader {
                         format!("Pod {}/{n}", ns.unwrap_or(DEFAULT_NAMESPACE))
                     }
                 };
-                self.add_decoded_pod(&pod, loc, &object);
+                self.add_decoded_pod(*pod, loc, &object);
             }
         }
     }
