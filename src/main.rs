@@ -110,51 +110,58 @@ fn run(cli: Cli) -> color_eyre::Result<u8> {
     cli::input::report_diagnostics(&input);
     // `-n` focuses the reports; policies elsewhere still count.
     let focus = source.namespace.as_deref();
-    match command {
-        Command::Connectivity(args) => {
-            // Streamed: a big report starts printing before it is complete.
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            match cli::connectivity::run_to(&input.index, &args, focus, &mut out) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                Err(e)
-                    if e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {}
-                r => r?,
+    let result = (|| -> color_eyre::Result<u8> {
+        match command {
+            Command::Connectivity(args) => {
+                // Streamed: a big report starts printing before it is complete.
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                match cli::connectivity::run_to(&input.index, &args, focus, &mut out) {
+                    // A closed pipe (`| head`) is not an error worth reporting.
+                    Err(e)
+                        if e.downcast_ref::<std::io::Error>()
+                            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {}
+                    r => r?,
+                }
+                Ok(0)
             }
-            Ok(0)
+            Command::CanReach(args) => {
+                let (text, code) = cli::can_reach::run(&input.index, &args, focus)?;
+                print(&text)?;
+                Ok(code)
+            }
+            Command::Lint(args) => {
+                let (text, code) =
+                    cli::lint::run(&input.index, &args, input.cni_info(), focus, source.demo)?;
+                print(&text)?;
+                Ok(code)
+            }
+            Command::Flows(args) => {
+                print(&cli::flows::run(&input.index, &args, focus, source.demo)?)?;
+                Ok(0)
+            }
+            Command::Suggest(args) => {
+                let (text, proof, code) =
+                    cli::suggest::run(&input.index, &args, focus, source.demo)?;
+                eprint!("{proof}");
+                print(&text)?;
+                Ok(code)
+            }
+            Command::Diff(args) => {
+                let lint = netpol_tui::engine::findings::LintOptions {
+                    cni: input.cni_info(),
+                    ..Default::default()
+                };
+                let (text, code) = cli::diff::run(Some(&mut input), &args, &lint, source.demo)?;
+                print(&text)?;
+                Ok(code)
+            }
+            Command::Bench(_) | Command::Completion(_) => {
+                unreachable!("handled before loading input")
+            }
         }
-        Command::CanReach(args) => {
-            let (text, code) = cli::can_reach::run(&input.index, &args, focus)?;
-            print(&text)?;
-            Ok(code)
-        }
-        Command::Lint(args) => {
-            let (text, code) =
-                cli::lint::run(&input.index, &args, input.cni_info(), focus, source.demo)?;
-            print(&text)?;
-            Ok(code)
-        }
-        Command::Flows(args) => {
-            print(&cli::flows::run(&input.index, &args, focus, source.demo)?)?;
-            Ok(0)
-        }
-        Command::Suggest(args) => {
-            let (text, proof, code) = cli::suggest::run(&input.index, &args, focus, source.demo)?;
-            eprint!("{proof}");
-            print(&text)?;
-            Ok(code)
-        }
-        Command::Diff(args) => {
-            let lint = netpol_tui::engine::findings::LintOptions {
-                cni: input.cni_info(),
-                ..Default::default()
-            };
-            let (text, code) = cli::diff::run(Some(&mut input), &args, &lint, source.demo)?;
-            print(&text)?;
-            Ok(code)
-        }
-        Command::Bench(_) | Command::Completion(_) => {
-            unreachable!("handled before loading input")
-        }
-    }
+    })();
+    // A one-shot command: the OS takes the memory back at exit much faster
+    // than dropping the index object by object (~10 % of a 50k-pod run).
+    std::mem::forget(input);
+    result
 }

@@ -22,13 +22,48 @@ mod list;
 
 /// One document of a YAML stream.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub struct Document<T = Value> {
     /// 0-based position of the document in the stream.
     pub index: usize,
     /// 1-based line in the stream where the document starts.
     pub start_line: usize,
     /// `Ok(None)` for an empty document (nothing but comments or blanks).
-    pub value: Result<Option<Value>, SyntaxError>,
+    pub value: Result<Option<T>, SyntaxError>,
+}
+
+/// A caller's type decoded straight from YAML text (no intermediate value),
+/// with the JSON value as the fallback when that declines (issue #14).
+pub trait Direct: Sized + Send {
+    /// One document or List item; `None`: take the value path.
+    fn decode(text: &str) -> Option<Self>;
+    fn from_value(v: Value) -> Self;
+    /// A List from the rest of its document (`items: []`) and its items;
+    /// `None`: parse the document whole.
+    fn list(rest: Value, items: Vec<Self>) -> Option<Self>;
+}
+
+/// `T` deserialised from one YAML document. Merge keys are not applied and
+/// tags are not dropped here: callers leave such texts to [`parse_value`].
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_yaml::from_str(text).ok()
+}
+
+/// Like [`parse_documents`], each document decoded by `T` when it can be.
+pub fn parse_documents_direct<T: Direct>(text: &str) -> Vec<Document<T>> {
+    parse_with(text, direct_value::<T>)
+}
+
+fn direct_value<T: Direct>(text: &str) -> Result<Option<T>, SyntaxError> {
+    // Merge keys and tags: the value path applies or drops them.
+    if !text.contains('!') && !text.contains("<<") {
+        if let Some(v) = list::direct_split::<T>(text) {
+            return Ok(Some(v));
+        }
+        if let Some(v) = T::decode(text) {
+            return Ok(Some(v));
+        }
+    }
+    parse_value(text).map(|v| v.map(T::from_value))
 }
 
 /// A document that is not well-formed YAML.
@@ -107,14 +142,21 @@ fn finish(text: String, start_line: usize, explicit: bool) -> Piece {
 
 /// Splits and parses a whole stream.
 pub fn parse_documents(text: &str) -> Vec<Document> {
+    parse_with(text, parse_value)
+}
+
+fn parse_with<T: Send>(
+    text: &str,
+    parse: fn(&str) -> Result<Option<T>, SyntaxError>,
+) -> Vec<Document<T>> {
     let pieces = split_documents(text);
     // Documents parse independently: on every core when there are many.
     let parsed = if pieces.len() > 64 || text.len() >= list::MIN_BYTES {
-        list::par_map(&pieces, |p| (!p.blank).then(|| parse_value(&p.text)))
+        list::par_map(&pieces, |p| (!p.blank).then(|| parse(&p.text)))
     } else {
         pieces
             .iter()
-            .map(|p| (!p.blank).then(|| parse_value(&p.text)))
+            .map(|p| (!p.blank).then(|| parse(&p.text)))
             .collect()
     };
     pieces

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 #[cfg(test)]
 use super::parse_value;
-use super::{SyntaxError, parse_whole};
+use super::{Direct, SyntaxError, parse_whole};
 
 /// Below this size a document is parsed in one piece.
 pub(super) const MIN_BYTES: usize = 256 * 1024;
@@ -53,6 +53,43 @@ fn in_block(line: &str) -> bool {
 /// The document's value when it is a List that can be parsed item by item;
 /// `None` when the caller must parse it whole.
 pub(super) fn parse_split(text: &str) -> Option<Value> {
+    let (rest, items) = split(text)?;
+    let parsed: Vec<Result<Option<Value>, SyntaxError>> = par_map(&items, |t| parse_whole(t));
+    let mut values = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        values.push(p.ok()?.unwrap_or(Value::Null));
+    }
+    let Ok(Some(Value::Object(mut map))) = parse_whole(&rest) else {
+        return None;
+    };
+    match map.get("items") {
+        Some(Value::Array(a)) if a.is_empty() => {}
+        _ => return None,
+    }
+    map.insert("items".to_string(), Value::Array(values));
+    Some(Value::Object(map))
+}
+
+/// [`parse_split`] for a [`Direct`] type: each item decoded straight from
+/// its text when `T` can, else from its value.
+pub(super) fn direct_split<T: Direct>(text: &str) -> Option<T> {
+    let (rest, items) = split(text)?;
+    let parsed: Vec<Option<T>> = par_map(&items, |t| {
+        T::decode(t).or_else(|| match parse_whole(t) {
+            Ok(v) => Some(T::from_value(v.unwrap_or(Value::Null))),
+            Err(_) => None,
+        })
+    });
+    let items = parsed.into_iter().collect::<Option<Vec<T>>>()?;
+    let Ok(Some(rest)) = parse_whole(&rest) else {
+        return None;
+    };
+    T::list(rest, items)
+}
+
+/// The rest of the document (with `items: []`) and the item texts, when it
+/// is a List that can be parsed item by item.
+fn split(text: &str) -> Option<(String, Vec<String>)> {
     if text.len() < MIN_BYTES || workers() < 2 || text.contains(['&', '*']) {
         return None;
     }
@@ -105,20 +142,7 @@ pub(super) fn parse_split(text: &str) -> Option<Value> {
         rest.push('\n');
     }
     rest.push_str("items: []\n");
-    let parsed: Vec<Result<Option<Value>, SyntaxError>> = par_map(&items, |t| parse_whole(t));
-    let mut values = Vec::with_capacity(parsed.len());
-    for p in parsed {
-        values.push(p.ok()?.unwrap_or(Value::Null));
-    }
-    let Ok(Some(Value::Object(mut map))) = parse_whole(&rest) else {
-        return None;
-    };
-    match map.get("items") {
-        Some(Value::Array(a)) if a.is_empty() => {}
-        _ => return None,
-    }
-    map.insert("items".to_string(), Value::Array(values));
-    Some(Value::Object(map))
+    Some((rest, items))
 }
 
 #[cfg(test)]

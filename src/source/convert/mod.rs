@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use crate::engine::model::{Labels, Namespace};
 
 pub use cluster::cluster_policy_from_value;
-pub use pod::{pod_from_api, pod_from_template};
+pub use pod::{pod_from_api, pod_from_api_owned, pod_from_template};
 pub use policy::policy_from_api;
 pub use service::service_from_api;
 pub use validate::{label_key_error, label_value_error, parse_cidr, port_name_error};

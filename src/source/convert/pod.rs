@@ -12,6 +12,22 @@ use crate::engine::model::{ContainerPort, Owner, Pod, Protocol};
 /// Failed): they hold no IP and take part in no connection.
 /// Invalid container ports are dropped with a warning; the pod still loads.
 pub fn pod_from_api(pod: &core::Pod) -> (Result<Option<Pod>, Vec<FieldError>>, Vec<FieldError>) {
+    convert(pod, || labels_of(&pod.metadata))
+}
+
+/// [`pod_from_api`] for a pod that is not needed afterwards: its labels
+/// move instead of being copied (offline loading, issue #14).
+pub fn pod_from_api_owned(
+    mut pod: core::Pod,
+) -> (Result<Option<Pod>, Vec<FieldError>>, Vec<FieldError>) {
+    let labels = pod.metadata.labels.take();
+    convert(&pod, || labels.unwrap_or_default())
+}
+
+fn convert(
+    pod: &core::Pod,
+    labels: impl FnOnce() -> crate::engine::model::Labels,
+) -> (Result<Option<Pod>, Vec<FieldError>>, Vec<FieldError>) {
     let Some(name) = pod.metadata.name.clone().filter(|n| !n.is_empty()) else {
         return (
             Err(vec![FieldError::new("metadata.name", "Required value")]),
@@ -28,9 +44,10 @@ pub fn pod_from_api(pod: &core::Pod) -> (Result<Option<Pod>, Vec<FieldError>>, V
         .clone()
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     let mut warnings = Vec::new();
-    let spec = pod.spec.clone().unwrap_or_default();
+    let no_spec = core::PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
     let host_network = spec.host_network.unwrap_or(false);
-    let ports = ports_of_spec(&spec, "spec", &mut warnings);
+    let ports = ports_of_spec(spec, "spec", &mut warnings);
     let mut ips = Vec::new();
     if !host_network && let Some(status) = &pod.status {
         let mut raw: Vec<&str> = status
@@ -72,7 +89,7 @@ pub fn pod_from_api(pod: &core::Pod) -> (Result<Option<Pod>, Vec<FieldError>>, V
     let p = Pod {
         namespace,
         name,
-        labels: labels_of(&pod.metadata),
+        labels: labels(),
         ports,
         ips,
         host_network,

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::classify::{Class, classify};
+use super::fast::Fast;
 use super::prune::{NAMESPACE, POD, POLICY, SERVICE, prune};
 use super::{Data, Loader, Loc, ObjKey, join_path, namespace_of};
 use crate::source::convert::{self, DEFAULT_NAMESPACE, FieldError};
@@ -16,7 +17,15 @@ use crate::yaml;
 impl Loader {
     pub(super) fn add_text(&mut self, name: &str, text: &str, from_walk: bool) {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        for (index, doc) in parse_stream(text).into_iter().enumerate() {
+        let docs = if self.general_only {
+            parse_stream(text)
+                .into_iter()
+                .map(|d| d.map(|v| v.map(Fast::Other)))
+                .collect()
+        } else {
+            super::direct::parse_stream(text)
+        };
+        for (index, doc) in docs.into_iter().enumerate() {
             let loc = Loc {
                 file: name.to_string(),
                 document: index,
@@ -24,7 +33,7 @@ impl Loader {
             };
             match doc {
                 Ok(None) => {}
-                Ok(Some(v)) => self.add_value(v, &loc, None, from_walk),
+                Ok(Some(v)) => self.add_fast(v, &loc, None, from_walk),
                 Err(msg) => {
                     // kubectl stops reading a file at its first malformed
                     // document (what comes before it is applied, the rest is
@@ -185,10 +194,15 @@ impl Loader {
         let Some(pod) = self.decode::<core::Pod>(&v, loc, object, "") else {
             return;
         };
-        let (res, warnings) = convert::pod_from_api(&pod);
-        self.warnings.extend(loc.field_errors(object, &warnings));
+        self.add_decoded_pod(pod, loc, object);
+    }
+
+    /// A pod past decoding (from the value or straight from the text).
+    pub(super) fn add_decoded_pod(&mut self, pod: core::Pod, loc: &Loc, object: &str) {
         let ns = namespace_of(&pod.metadata);
         let name = pod.metadata.name.clone().unwrap_or_default();
+        let (res, warnings) = convert::pod_from_api_owned(pod);
+        self.warnings.extend(loc.field_errors(object, &warnings));
         self.insert_converted(res, loc, object, |p| (("Pod", ns, name), Data::Pod(p)));
     }
 
@@ -256,7 +270,7 @@ impl Loader {
 }
 
 /// `Kind ns/name`, or `Kind name` when the object has no namespace.
-fn label(kind: &str, map: &Map<String, Value>) -> String {
+pub(super) fn label(kind: &str, map: &Map<String, Value>) -> String {
     let meta = map.get("metadata");
     let get = |k: &str| {
         meta.and_then(|m| m.get(k))
@@ -316,7 +330,7 @@ pub(super) fn decode_text(bytes: &[u8]) -> Result<String, String> {
 
 /// The documents of a file: JSON (one or more concatenated values) when it
 /// looks like JSON and parses as such, YAML otherwise.
-fn parse_stream(text: &str) -> Vec<Result<Option<Value>, String>> {
+pub(super) fn parse_stream(text: &str) -> Vec<Result<Option<Value>, String>> {
     let looks_json = text.trim_start().starts_with(['{', '[']);
     let from_yaml = || -> Vec<Result<Option<Value>, String>> {
         yaml::parse_documents(text)

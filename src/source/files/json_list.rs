@@ -7,6 +7,8 @@
 
 use serde_json::Value;
 
+use super::fast::Fast;
+
 /// Below this size the text is parsed in one piece.
 const MIN_BYTES: usize = 256 * 1024;
 /// serde_json stops at 128 levels; an item parsed alone is two levels
@@ -111,6 +113,33 @@ fn find_items(b: &[u8]) -> Option<(Vec<Span>, Span)> {
 /// The text's value when it is one big object with an `items` array that
 /// can be parsed item by item; `None` when the caller must parse it whole.
 pub(super) fn parse_split(text: &str) -> Option<Value> {
+    let (rest, ranges) = split(text)?;
+    let values = par_items(text, &ranges, |t| serde_json::from_str::<Value>(t).ok())?;
+    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&rest) else {
+        return None;
+    };
+    match map.get("items") {
+        Some(Value::Array(a)) if a.is_empty() => {}
+        _ => return None,
+    }
+    map.insert("items".to_string(), Value::Array(values));
+    Some(Value::Object(map))
+}
+
+/// [`parse_split`] decoding each item straight into a [`Fast`] when it can
+/// (else from its value, as there).
+pub(super) fn direct_split(text: &str) -> Option<Fast> {
+    let (rest, ranges) = split(text)?;
+    let items = par_items(text, &ranges, |t| {
+        serde_json::from_str::<Fast>(t)
+            .ok()
+            .or_else(|| serde_json::from_str::<Value>(t).ok().map(Fast::Other))
+    })?;
+    Fast::list(serde_json::from_str::<Value>(&rest).ok()?, items)
+}
+
+/// The text with `items: []`, and the byte ranges of the items.
+fn split(text: &str) -> Option<(String, Vec<Span>)> {
     if text.len() < MIN_BYTES || workers() < 2 {
         return None;
     }
@@ -119,15 +148,25 @@ pub(super) fn parse_split(text: &str) -> Option<Value> {
         return None;
     }
     let rest = format!("{}[]{}", text.get(..open)?, text.get(close..)?);
+    Some((rest, ranges))
+}
+
+/// `parse` over the item texts on every core; `None` if any item fails.
+fn par_items<T: Send>(
+    text: &str,
+    ranges: &[Span],
+    parse: impl Fn(&str) -> Option<T> + Sync,
+) -> Option<Vec<T>> {
     let per = ranges.len().div_ceil(workers());
-    let parsed: Vec<Option<Vec<Value>>> = std::thread::scope(|s| {
+    let parse = &parse;
+    let parsed: Vec<Option<Vec<T>>> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .chunks(per)
             .map(|c| {
                 s.spawn(move || {
                     c.iter()
-                        .map(|&(a, z)| serde_json::from_str::<Value>(text.get(a..z)?).ok())
-                        .collect::<Option<Vec<Value>>>()
+                        .map(|&(a, z)| parse(text.get(a..z)?))
+                        .collect::<Option<Vec<T>>>()
                 })
             })
             .collect();
@@ -140,15 +179,7 @@ pub(super) fn parse_split(text: &str) -> Option<Value> {
     for chunk in parsed {
         values.extend(chunk?);
     }
-    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&rest) else {
-        return None;
-    };
-    match map.get("items") {
-        Some(Value::Array(a)) if a.is_empty() => {}
-        _ => return None,
-    }
-    map.insert("items".to_string(), Value::Array(values));
-    Some(Value::Object(map))
+    Some(values)
 }
 
 #[cfg(test)]

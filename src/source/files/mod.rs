@@ -24,6 +24,8 @@
 
 mod classify;
 mod decode;
+mod direct;
+mod fast;
 mod json_list;
 mod parallel;
 mod prune;
@@ -214,6 +216,8 @@ struct Loader {
     /// Set on the workers of [`Loader::add_items`]: inserts are recorded here
     /// and replayed in order by the main loader.
     deferred: Option<Vec<Deferred>>,
+    /// Every document through the value (tests compare the two paths).
+    general_only: bool,
 }
 
 impl Loader {

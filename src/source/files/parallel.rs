@@ -6,7 +6,25 @@
 
 use serde_json::Value;
 
+use super::fast::Fast;
 use super::{Loader, Loc};
+
+/// An item of a List, as [`Loader::add_value`] or [`Loader::add_fast`] takes it.
+pub(super) trait Item: Send {
+    fn add(self, l: &mut Loader, loc: &Loc, item_of: Option<(&str, &str)>, from_walk: bool);
+}
+
+impl Item for Value {
+    fn add(self, l: &mut Loader, loc: &Loc, item_of: Option<(&str, &str)>, from_walk: bool) {
+        l.add_value(self, loc, item_of, from_walk);
+    }
+}
+
+impl Item for Fast {
+    fn add(self, l: &mut Loader, loc: &Loc, item_of: Option<(&str, &str)>, from_walk: bool) {
+        l.add_fast(self, loc, item_of, from_walk);
+    }
+}
 
 /// Below this many items a list is not worth the threads.
 const MIN_ITEMS: usize = 512;
@@ -19,9 +37,9 @@ fn workers() -> usize {
 impl Loader {
     /// Decodes `items` (the list at `loc`) as [`Loader::add_value`] would,
     /// one after the other. `item_of`: see `add_value`.
-    pub(super) fn add_items(
+    pub(super) fn add_items<I: Item>(
         &mut self,
-        items: Vec<Value>,
+        items: Vec<I>,
         loc: &Loc,
         item_of: Option<(&str, &str)>,
         from_walk: bool,
@@ -31,12 +49,12 @@ impl Loader {
         if n < 2 || items.len() < MIN_ITEMS || self.deferred.is_some() {
             for (i, item) in items.into_iter().enumerate() {
                 let child = loc.child(&format!("items[{i}]"));
-                self.add_value(item, &child, item_of, from_walk);
+                item.add(self, &child, item_of, from_walk);
             }
             return;
         }
         let per = items.len().div_ceil(n);
-        let mut chunks: Vec<(usize, Vec<Value>)> = Vec::with_capacity(n);
+        let mut chunks: Vec<(usize, Vec<I>)> = Vec::with_capacity(n);
         let mut rest = items;
         let mut start = 0;
         while !rest.is_empty() {
@@ -57,7 +75,7 @@ impl Loader {
                         };
                         for (i, item) in chunk.into_iter().enumerate() {
                             let child = loc.child(&format!("items[{}]", first + i));
-                            w.add_value(item, &child, item_of, from_walk);
+                            item.add(&mut w, &child, item_of, from_walk);
                         }
                         w
                     })
