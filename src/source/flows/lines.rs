@@ -20,13 +20,15 @@ const CHUNK: usize = 1 << 20;
 const IN_FLIGHT: usize = 3;
 
 /// Worker threads for the line parser (1: the sequential reader):
-/// `NETPOL_TUI_FLOW_THREADS`, else one per core (at most 8).
+/// `NETPOL_TUI_FLOW_THREADS` (at most 8), else 1. Sequential by default:
+/// on an idle 2-core machine the parallel path was no faster (1M lines:
+/// 3.6-4.2 s wall vs 3.6 s) and took ~70 % more CPU (see BENCHMARKS.md).
 pub(super) fn workers() -> usize {
     std::env::var("NETPOL_TUI_FLOW_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
+        .map_or(1, |n| n.min(8))
 }
 
 /// A chunk's lines: classified, or not JSON (line within the chunk, why).

@@ -129,8 +129,8 @@ fn read_with(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, mut r: impl
     }
 }
 
-/// One value per line: parsed on every core (see `lines`); the sequential
-/// reader is kept for one core and as the reference the tests compare with.
+/// One value per line: sequential by default, on several threads when
+/// `NETPOL_TUI_FLOW_THREADS` asks (see `lines`); the tests compare both.
 fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, r: impl BufRead) {
     match lines::workers() {
         0 | 1 => json_lines_sequential(rec, dd, name, r),
