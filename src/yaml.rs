@@ -19,6 +19,7 @@ pub fn to_string<T: Serialize>(v: &T) -> Result<String, String> {
 }
 
 mod list;
+pub(crate) use list::with_items;
 
 /// One document of a YAML stream.
 #[derive(Debug, Clone)]

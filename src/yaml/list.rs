@@ -59,7 +59,14 @@ pub(super) fn parse_split(text: &str) -> Option<Value> {
     for p in parsed {
         values.push(p.ok()?.unwrap_or(Value::Null));
     }
-    let Ok(Some(Value::Object(mut map))) = parse_whole(&rest) else {
+    with_items(parse_whole(&rest).ok()??, values)
+}
+
+/// A List's text with its items cut out (`items: []`), parsed, given its
+/// items back; `None` unless it is an object whose `items` is that empty
+/// array. Shared by the YAML and JSON List splitters.
+pub(crate) fn with_items(rest: Value, values: Vec<Value>) -> Option<Value> {
+    let Value::Object(mut map) = rest else {
         return None;
     };
     match map.get("items") {

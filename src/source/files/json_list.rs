@@ -115,15 +115,7 @@ fn find_items(b: &[u8]) -> Option<(Vec<Span>, Span)> {
 pub(super) fn parse_split(text: &str) -> Option<Value> {
     let (rest, ranges) = split(text)?;
     let values = par_items(text, &ranges, |t| serde_json::from_str::<Value>(t).ok())?;
-    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&rest) else {
-        return None;
-    };
-    match map.get("items") {
-        Some(Value::Array(a)) if a.is_empty() => {}
-        _ => return None,
-    }
-    map.insert("items".to_string(), Value::Array(values));
-    Some(Value::Object(map))
+    crate::yaml::with_items(serde_json::from_str::<Value>(&rest).ok()?, values)
 }
 
 /// [`parse_split`] decoding each item straight into a [`Fast`] when it can
