@@ -2,7 +2,7 @@
 //! full class connectivity time, and peak memory. Each size runs in its own
 //! process so that peak memory is that size's alone.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use color_eyre::eyre::{Result, eyre};
@@ -12,7 +12,7 @@ use crate::engine::diff::{PreviewOptions, preview};
 use crate::engine::findings::{LintOptions, lint};
 use crate::engine::index::Index;
 use crate::engine::model::{
-    LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
+    LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule, Snapshot,
 };
 use crate::engine::proposal::{Change, Proposal};
 use crate::source::synth::{SynthSpec, generate};
@@ -68,14 +68,13 @@ pub fn peak_rss_mib() -> Option<f64> {
 fn one(pods: usize) -> String {
     let snap = generate(SynthSpec::with_pods(pods));
     let (n_pods, n_ns, n_pol) = (snap.pods.len(), snap.namespaces.len(), snap.policies.len());
-    let t = Instant::now();
-    let idx = Index::from_snapshot(snap);
-    let build = t.elapsed();
-    let t = Instant::now();
-    let cc = class_connectivity(&idx);
-    let conn = t.elapsed();
-    let (explicit, total) = (cc.pairs.len(), cc.pair_count());
-    drop(cc);
+    let (idx, built) = build_and_connect(snap);
+    let Built {
+        build,
+        conn,
+        explicit,
+        total,
+    } = built;
     let bundle = default_deny_bundle(&open_namespace(&idx));
     let t = Instant::now();
     let d = preview(&idx, &bundle, &PreviewOptions::new(Granularity::Pod));
@@ -97,6 +96,35 @@ fn one(pods: usize) -> String {
         dw.lost().len(),
         lint_t.as_secs_f64() * 1000.0,
         peak_rss_mib().unwrap_or(f64::NAN),
+    )
+}
+
+/// Timings and pair counts of building an index and its class connectivity.
+pub struct Built {
+    pub build: Duration,
+    pub conn: Duration,
+    pub explicit: usize,
+    pub total: usize,
+}
+
+/// Builds the index of `snap` and computes its full class connectivity once
+/// (dropped again: only its timing and pair counts are reported).
+pub fn build_and_connect(snap: Snapshot) -> (Index, Built) {
+    let t = Instant::now();
+    let idx = Index::from_snapshot(snap);
+    let build = t.elapsed();
+    let t = Instant::now();
+    let cc = class_connectivity(&idx);
+    let conn = t.elapsed();
+    let (explicit, total) = (cc.pairs.len(), cc.pair_count());
+    (
+        idx,
+        Built {
+            build,
+            conn,
+            explicit,
+            total,
+        },
     )
 }
 

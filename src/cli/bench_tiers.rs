@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use ipnet::IpNet;
 
-use crate::engine::connectivity::class_connectivity;
-use crate::engine::index::Index;
+use super::bench::{Built, build_and_connect};
 use crate::engine::model::{LabelSelector, Labels, NS_NAME_LABEL, PolicyPort, PortRef, Protocol};
 use crate::engine::query::{can_reach, resolve};
 use crate::engine::tiers::{Action, ClusterKind, ClusterPolicy, Selects, Tier, TierPeer, TierRule};
@@ -190,14 +189,13 @@ pub fn one(pods: usize, n: usize) -> String {
         .count();
     snap.cluster_policies = cluster_policies(n, n_ns);
     let n_pods = snap.pods.len();
-    let t = Instant::now();
-    let idx = Index::from_snapshot(snap);
-    let build = t.elapsed();
-    let t = Instant::now();
-    let cc = class_connectivity(&idx);
-    let conn = t.elapsed();
-    let (explicit, total) = (cc.pairs.len(), cc.pair_count());
-    drop(cc);
+    let (idx, built) = build_and_connect(snap);
+    let Built {
+        build,
+        conn,
+        explicit,
+        total,
+    } = built;
     // A client in a dev namespace towards a locked-down namespace's svc-1.
     let (from, to) = (
         "ns-00001/svc-0-7d9f8-000",
