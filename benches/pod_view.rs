@@ -5,7 +5,16 @@
 //! - "warm": the peer cache is kept between selections, as the app keeps it
 //!   while the index does not change;
 //! - "cold": a new cache for every selection (the first selection after a
-//!   change of the index), on the first 100 pods of the sample.
+//!   change of the index), on the first 100 pods of the sample;
+//! - "after pod event" / "after ns relabel": before every selection a watch
+//!   event changes the index (a pod of another namespace is relabelled; a
+//!   namespace's `team` label flips in and out of the monitoring
+//!   selector), so the app's cache is dropped, as in live mode; only the
+//!   selection is timed, on every pod of one namespace in 250;
+//! - "after ns relist": before every selection the namespaces are replaced
+//!   by the same list (a watch relist); "after changed relist": by a list
+//!   where 20 namespaces changed a label (the index's memo of
+//!   namespaceSelector matches then starts over); first 100 pods.
 //!
 //! p50 / p99 / max are printed per size; criterion then times the warm
 //! walk. `cargo bench --bench pod_view`
@@ -15,7 +24,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use netpol_tui::engine::index::Index;
-use netpol_tui::engine::model::PodKey;
+use netpol_tui::engine::model::{Event, Namespace, PodKey};
 use netpol_tui::source::synth::{SynthSpec, generate};
 use netpol_tui::tui::models::pod::{PeerCache, model};
 
@@ -35,6 +44,21 @@ fn percentiles(mut t: Vec<f64>) -> (f64, f64, f64) {
     (at(0.5), at(0.99), t[t.len() - 1])
 }
 
+/// Times `f`, in milliseconds.
+fn timed(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+fn print(pods: usize, what: &str, t: Vec<f64>) {
+    let n = t.len();
+    let (p50, p99, max) = percentiles(t);
+    eprintln!(
+        "{pods} pods, {n} selections, {what}: p50 {p50:.3} ms, p99 {p99:.3} ms, max {max:.3} ms"
+    );
+}
+
 fn walk(idx: &Index, keys: &[PodKey], warm: bool) -> Vec<f64> {
     let mut cache = PeerCache::default();
     keys.iter()
@@ -42,17 +66,79 @@ fn walk(idx: &Index, keys: &[PodKey], warm: bool) -> Vec<f64> {
             if !warm {
                 cache = PeerCache::default();
             }
-            let t = Instant::now();
-            black_box(model(idx, &mut cache, k).is_some());
-            t.elapsed().as_secs_f64() * 1e3
+            timed(|| {
+                black_box(model(idx, &mut cache, k).is_some());
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+enum Change {
+    Pod,
+    NsLabel,
+    NsRelist,
+    NsRelistChanged,
+}
+
+/// The app's cache kept, the index changed by `change` before each
+/// selection (the change itself is not timed).
+fn walk_changing(idx: &mut Index, keys: &[PodKey], change: Change) -> Vec<f64> {
+    let mut cache = PeerCache::default();
+    let other = idx.namespace_names().last().cloned().unwrap_or_default();
+    let victim = idx.pods_in(&other).next().cloned();
+    let all: Vec<Namespace> = idx.namespaces().cloned().collect();
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            match change {
+                Change::Pod => {
+                    if let Some(mut p) = victim.as_ref().and_then(|v| idx.pod(v)) {
+                        p.labels.insert("flip".into(), (i % 2).to_string());
+                        idx.apply(Event::UpsertPod(p));
+                    }
+                }
+                Change::NsLabel => {
+                    if let Some(mut ns) = idx.namespace(&other).cloned() {
+                        let team = if i % 2 == 0 { "monitoring" } else { "team-x" };
+                        ns.labels.insert("team".into(), team.into());
+                        idx.apply(Event::UpsertNamespace(ns));
+                    }
+                }
+                Change::NsRelist => idx.apply(Event::ReplaceNamespaces(all.clone())),
+                Change::NsRelistChanged => {
+                    let mut list = all.clone();
+                    for ns in list.iter_mut().take(20) {
+                        ns.labels.insert("rev".into(), (i % 2).to_string());
+                    }
+                    idx.apply(Event::ReplaceNamespaces(list));
+                }
+            }
+            timed(|| {
+                black_box(model(idx, &mut cache, k).is_some());
+            })
         })
         .collect()
 }
 
 fn pod_view(c: &mut Criterion) {
     for pods in [50_000usize, 150_000] {
-        let idx = Index::from_snapshot(generate(SynthSpec::with_pods(pods)));
+        let mut idx = Index::from_snapshot(generate(SynthSpec::with_pods(pods)));
         let keys = sample(&idx, 25);
+        let few = sample(&idx, 250);
+        for (change, name) in [
+            (Change::Pod, "after pod event"),
+            (Change::NsLabel, "after ns relabel"),
+            (Change::NsRelist, "after ns relist"),
+            (Change::NsRelistChanged, "after changed relist"),
+        ] {
+            let keys = match change {
+                Change::Pod | Change::NsLabel => &few[..],
+                Change::NsRelist | Change::NsRelistChanged => &keys[..keys.len().min(100)],
+            };
+            print(pods, name, walk_changing(&mut idx, keys, change));
+        }
+        let idx = idx;
         for warm in [true, false] {
             // A cold selection resolves every peer again (an open peer
             // groups the whole cluster): a smaller sample.
@@ -61,12 +147,8 @@ fn pod_view(c: &mut Criterion) {
             } else {
                 &keys[..keys.len().min(100)]
             };
-            let (p50, p99, max) = percentiles(walk(&idx, keys, warm));
-            eprintln!(
-                "{pods} pods, {} selections, {}: p50 {p50:.3} ms, p99 {p99:.3} ms, max {max:.3} ms",
-                keys.len(),
-                if warm { "warm" } else { "cold" },
-            );
+            let what = if warm { "warm" } else { "cold" };
+            print(pods, what, walk(&idx, keys, warm));
         }
         let mut g = c.benchmark_group(format!("{pods}_pods"));
         g.sample_size(10);

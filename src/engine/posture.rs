@@ -3,6 +3,8 @@
 //! now) on which ports. One side only; a connection also needs the other
 //! end's side (see `verdict`).
 
+use std::sync::Arc;
+
 use super::index::Index;
 use super::model::{Direction, Peer, PodKey, Policy, PolicyKey, PolicyPort, PortRef};
 
@@ -72,31 +74,33 @@ pub fn ports_text(ports: &[PolicyPort]) -> String {
 impl Index {
     /// Namespaces a selector peer of a policy in `policy_ns` can reach into.
     pub fn peer_namespaces(&self, policy_ns: &str, peer: &Peer) -> Vec<String> {
+        self.peer_namespaces_shared(policy_ns, peer).to_vec()
+    }
+
+    /// [`Self::peer_namespaces`], shared with the index's memo of
+    /// namespaceSelector matches (see [`Self::namespaces_matching`]).
+    pub fn peer_namespaces_shared(&self, policy_ns: &str, peer: &Peer) -> Arc<[String]> {
         match peer {
-            Peer::IpBlock(_) => vec![],
+            Peer::IpBlock(_) => Arc::from([]),
             Peer::Pods {
                 namespace_selector: None,
                 ..
-            } => vec![policy_ns.to_string()],
+            } => Arc::from([policy_ns.to_string()]),
             Peer::Pods {
                 namespace_selector: Some(sel),
                 ..
-            } => self
-                .namespace_names()
-                .into_iter()
-                .filter(|n| sel.matches(&self.ns_labels(n)))
-                .collect(),
+            } => self.namespaces_matching(sel),
         }
     }
 
     /// The pods a peer matches now (hostNetwork pods are never matched).
     pub fn peer_pods(&self, policy_ns: &str, peer: &Peer) -> Vec<PodKey> {
-        let namespaces: Vec<String> = match peer {
-            Peer::IpBlock(_) => self.namespace_names(),
-            Peer::Pods { .. } => self.peer_namespaces(policy_ns, peer),
+        let namespaces: Arc<[String]> = match peer {
+            Peer::IpBlock(_) => self.namespace_names().into(),
+            Peer::Pods { .. } => self.peer_namespaces_shared(policy_ns, peer),
         };
         let mut out = Vec::new();
-        for ns in &namespaces {
+        for ns in namespaces.iter() {
             for c in self.classes_in(ns) {
                 let class = self.class(c);
                 if !class.host_network && self.peer_matches(policy_ns, peer, c) {

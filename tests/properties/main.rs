@@ -2,8 +2,10 @@
 //! with a naive pod-by-pod oracle written straight from the spec; adding an
 //! allow rule never removes a connection; a default-deny policy never adds
 //! one; results do not depend on input order; incremental updates equal a
-//! fresh build. `tiers`: the oracle extended with cluster-scoped policies.
+//! fresh build. `tiers`: the oracle extended with cluster-scoped policies;
+//! `nsmatch`: the memoised namespaceSelector matches equal a fresh walk.
 
+mod nsmatch;
 mod tiers;
 mod whatif;
 

@@ -91,6 +91,8 @@ pub struct Index {
     /// The compiled policies of this state, built when first asked for and
     /// dropped by the next change (a fork starts with its parent's).
     memo: Memo,
+    /// namespaceSelector -> the namespaces it matches, kept across changes.
+    ns_matches: nsmatch::NsMatches,
 }
 
 /// Shared between forks until one changes; not part of the state.
@@ -160,6 +162,12 @@ impl Index {
     pub fn apply(&mut self, ev: Event) {
         self.generation += 1;
         self.memo = Memo::default();
+        let touch = self.touch_of(&ev);
+        self.apply_event(ev);
+        self.ns_matches_after(touch);
+    }
+
+    fn apply_event(&mut self, ev: Event) {
         match ev {
             Event::UpsertNamespace(ns) => {
                 Arc::make_mut(&mut self.namespaces).insert(ns.name.clone(), ns);
@@ -330,6 +338,7 @@ impl Index {
 
 mod classes;
 mod nets;
+mod nsmatch;
 mod queries;
 
 #[cfg(test)]

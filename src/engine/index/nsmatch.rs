@@ -1,0 +1,258 @@
+//! Memoised namespaceSelector matches. Resolving a namespaceSelector walks
+//! every namespace (10k at 150k pods); the pod view resolves a few per
+//! selection, again after every index change. The answer depends only on
+//! the namespace names and their labels, which most changes (a pod or a
+//! policy in a listed namespace) leave alone: the memo is kept across those
+//! and corrected one namespace at a time for the others (a relist: for the
+//! namespaces it changed).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::{ClassId, Index};
+use crate::engine::model::{Event, LabelSelector, Namespace, Policy};
+
+type Matches = HashMap<LabelSelector, Arc<[String]>>;
+
+/// Past this many selectors the memo starts over (a bound on memory; a
+/// cluster has far fewer distinct namespaceSelectors).
+const MAX_SELECTORS: usize = 4096;
+
+/// Selector -> matched namespaces, sorted. Shared between forks while
+/// neither changes its namespaces (the answers then agree); not part of
+/// the state.
+#[derive(Default, Clone)]
+pub(super) struct NsMatches(Arc<Mutex<Matches>>);
+
+impl std::fmt::Debug for NsMatches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} namespaceSelectors", self.lock().len())
+    }
+}
+
+impl NsMatches {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Matches> {
+        // Entries are inserted whole: a panic elsewhere leaves none half-made.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Which namespaces an event may add, drop or relabel (as seen by
+/// namespaceSelectors).
+pub(super) enum Touch {
+    Nothing,
+    /// A namespace object changed.
+    Namespace(String),
+    /// Pods or policies of this namespace changed: it matters only when the
+    /// namespace is not listed (then it exists for selectors only while it
+    /// holds pods or policies).
+    Holder(String),
+    /// A relist: the stores before it, to be compared with the ones after
+    /// (the event replaces them, so keeping them copies nothing).
+    Relist(Box<Stores>),
+}
+
+/// The stores that decide which namespaces exist and their labels; None:
+/// not replaced by the event.
+#[derive(Default)]
+pub(super) struct Stores {
+    namespaces: Option<Arc<BTreeMap<String, Namespace>>>,
+    ns_classes: Option<Arc<BTreeMap<String, BTreeSet<ClassId>>>>,
+    policies: Option<Arc<BTreeMap<String, PolicyShard>>>,
+}
+
+type PolicyShard = Arc<BTreeMap<String, Policy>>;
+
+/// Past this many changed namespaces a relist starts the memo over.
+const MAX_RELIST_TOUCHES: usize = 16;
+
+/// The names of `a` (sorted) that are not in `b` (sorted).
+fn not_in<'a>(
+    a: impl Iterator<Item = &'a String>,
+    b: impl Iterator<Item = &'a String>,
+) -> impl Iterator<Item = &'a String> {
+    let mut b = b.peekable();
+    a.filter(move |n| {
+        while b.next_if(|x| x < n).is_some() {}
+        b.peek() != Some(n)
+    })
+}
+
+/// Keys whose value differs (by `same`), or that are in one map only.
+fn changed<V>(
+    a: &BTreeMap<String, V>,
+    b: &BTreeMap<String, V>,
+    same: impl Fn(&V, &V) -> bool,
+    out: &mut BTreeSet<String>,
+) {
+    for (k, v) in a {
+        if b.get(k).is_none_or(|w| !same(v, w)) {
+            out.insert(k.clone());
+        }
+    }
+    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
+}
+impl Index {
+    /// The namespaces of [`Self::namespace_names`] whose labels (see
+    /// [`Self::ns_labels`]) match `sel`, sorted.
+    pub fn namespaces_matching(&self, sel: &LabelSelector) -> Arc<[String]> {
+        if let Some(hit) = self.ns_matches.lock().get(sel) {
+            return hit.clone();
+        }
+        let fresh: Arc<[String]> = self.namespaces_matching_fresh(sel).into();
+        let mut memo = self.ns_matches.lock();
+        if memo.len() >= MAX_SELECTORS {
+            memo.clear();
+        }
+        // Another thread may have raced us here: same state, same answer.
+        memo.entry(sel.clone()).or_insert(fresh).clone()
+    }
+
+    /// [`Self::namespaces_matching`] computed from scratch.
+    pub fn namespaces_matching_fresh(&self, sel: &LabelSelector) -> Vec<String> {
+        // Listed namespaces carry their labels (no lookup per name).
+        let listed = (self.namespaces.values())
+            .filter(|ns| sel.matches(&ns.labels))
+            .map(|ns| &ns.name);
+        // Names held by pods or policies but not listed, by merging the
+        // sorted key sets rather than by a lookup per name.
+        let listed_keys = || self.namespaces.keys();
+        let with_pods = not_in(self.ns_classes.keys(), listed_keys());
+        let with_policies = (self.policies.iter())
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(n, _)| n);
+        let with_policies = not_in(not_in(with_policies, listed_keys()), self.ns_classes.keys());
+        let unlisted = (with_pods.chain(with_policies)).filter(|n| sel.matches(&self.ns_labels(n)));
+        let mut out: Vec<String> = listed.chain(unlisted).cloned().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether `name` is one of [`Self::namespace_names`].
+    fn ns_exists(&self, name: &str) -> bool {
+        self.namespaces.contains_key(name)
+            || self.ns_classes.contains_key(name)
+            || self.policies.get(name).is_some_and(|m| !m.is_empty())
+    }
+
+    /// Decided before `ev` is applied.
+    pub(super) fn touch_of(&self, ev: &Event) -> Touch {
+        match ev {
+            Event::UpsertNamespace(ns) => Touch::Namespace(ns.name.clone()),
+            Event::DeleteNamespace(name) => Touch::Namespace(name.clone()),
+            Event::UpsertPod(p) => Touch::Holder(p.namespace.clone()),
+            Event::DeletePod(k) => Touch::Holder(k.namespace.clone()),
+            Event::UpsertPolicy(p) => Touch::Holder(p.namespace.clone()),
+            Event::DeletePolicy(k) => Touch::Holder(k.namespace.clone()),
+            Event::ReplacePods {
+                namespace: Some(ns),
+                ..
+            }
+            | Event::ReplacePolicies {
+                namespace: Some(ns),
+                ..
+            } => Touch::Holder(ns.clone()),
+            // Only the stores a relist replaces are kept (a kept store
+            // that the event writes through would be copied).
+            _ if self.ns_matches.lock().is_empty() => Touch::Nothing,
+            Event::ReplaceNamespaces(_) => Touch::Relist(Box::new(Stores {
+                namespaces: Some(self.namespaces.clone()),
+                ..Stores::default()
+            })),
+            Event::ReplacePods {
+                namespace: None, ..
+            } => Touch::Relist(Box::new(Stores {
+                ns_classes: Some(self.ns_classes.clone()),
+                ..Stores::default()
+            })),
+            Event::ReplacePolicies {
+                namespace: None, ..
+            } => Touch::Relist(Box::new(Stores {
+                policies: Some(self.policies.clone()),
+                ..Stores::default()
+            })),
+            Event::Replace(_) => Touch::Relist(Box::new(Stores {
+                namespaces: Some(self.namespaces.clone()),
+                ns_classes: Some(self.ns_classes.clone()),
+                policies: Some(self.policies.clone()),
+            })),
+            // Services and cluster-scoped policies do not make namespaces
+            // (an ipBlock change moves pods between classes, never between
+            // namespaces).
+            Event::UpsertService(_)
+            | Event::DeleteService(_)
+            | Event::ReplaceServices { .. }
+            | Event::UpsertClusterPolicy(_)
+            | Event::DeleteClusterPolicy(_)
+            | Event::ReplaceClusterPolicies { .. } => Touch::Nothing,
+        }
+    }
+
+    /// After an event: brings the memo up to date with the new state.
+    pub(super) fn ns_matches_after(&mut self, touch: Touch) {
+        if self.ns_matches.lock().is_empty() {
+            return;
+        }
+        let names: BTreeSet<String> = match touch {
+            Touch::Nothing => return,
+            // A listed namespace exists, with its labels, whatever it holds.
+            Touch::Holder(name) if self.namespaces.contains_key(&name) => return,
+            Touch::Holder(name) | Touch::Namespace(name) => BTreeSet::from([name]),
+            Touch::Relist(before) => {
+                // A relist mostly brings back what was there: correct the
+                // namespaces that changed (exists, labels) only.
+                let mut out = BTreeSet::new();
+                if let Some(old) = &before.namespaces {
+                    changed(old, &self.namespaces, |a, b| a.labels == b.labels, &mut out);
+                }
+                if let Some(old) = &before.ns_classes {
+                    changed(old, &self.ns_classes, |_, _| true, &mut out);
+                }
+                if let Some(old) = &before.policies {
+                    let live = |m: &PolicyShard| !m.is_empty();
+                    changed(old, &self.policies, |a, b| live(a) == live(b), &mut out);
+                }
+                if out.len() > MAX_RELIST_TOUCHES {
+                    self.ns_matches = NsMatches::default();
+                    return;
+                }
+                out
+            }
+        };
+        if names.is_empty() {
+            return;
+        }
+        // Forks that share the memo must not see this change: take ours
+        // out, or copy it when shared (the lists themselves are shared).
+        let mut map = match Arc::try_unwrap(std::mem::take(&mut self.ns_matches).0) {
+            Ok(m) => m.into_inner().unwrap_or_else(PoisonError::into_inner),
+            Err(shared) => NsMatches(shared).lock().clone(),
+        };
+        for name in &names {
+            self.correct(&mut map, name);
+        }
+        self.ns_matches = NsMatches(Arc::new(Mutex::new(map)));
+    }
+
+    /// Puts `name` in or out of every memoised list, as it is now.
+    fn correct(&self, map: &mut Matches, name: &str) {
+        let exists = self.ns_exists(name);
+        let labels = self.ns_labels(name);
+        for (sel, list) in map.iter_mut() {
+            let want = exists && sel.matches(&labels);
+            match (list.binary_search_by(|n| n.as_str().cmp(name)), want) {
+                (Ok(i), false) => {
+                    let mut v = list.to_vec();
+                    v.remove(i);
+                    *list = v.into();
+                }
+                (Err(i), true) => {
+                    let mut v = list.to_vec();
+                    v.insert(i, name.to_string());
+                    *list = v.into();
+                }
+                _ => {}
+            }
+        }
+    }
+}
