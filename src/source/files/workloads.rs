@@ -168,11 +168,17 @@ impl Loader {
             }
         }
 
+        // Most dumps are pods alone: no workload lookups (each builds a key).
+        let no_workloads = workloads.is_empty();
         let in_input = |ns: &str, o: &Owner| {
-            workloads.contains_key(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
+            !no_workloads
+                && workloads.contains_key(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
         };
         // Follows controllers up through the workloads present in the input.
         let resolve = |ns: &str, mut o: Owner| -> Owner {
+            if no_workloads {
+                return o;
+            }
             for _ in 0..MAX_OWNER_DEPTH {
                 let next = workloads
                     .get(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
@@ -186,7 +192,9 @@ impl Loader {
         };
 
         let mut covered: BTreeSet<(String, Owner)> = BTreeSet::new();
-        let mut pods: BTreeMap<PodKey, Pod> = BTreeMap::new();
+        // The real pods come in key order without repeats (from `objects`):
+        // the map is built in one go rather than by 50k inserts.
+        let mut real = Vec::with_capacity(real_pods.len());
         for mut p in real_pods {
             let owner = p
                 .owner
@@ -209,11 +217,13 @@ impl Loader {
                     }
                 })
                 .filter(|o| o.kind != "Node");
-            if let Some(o) = &p.owner {
+            // Only the workloads below read `covered`.
+            if !no_workloads && let Some(o) = &p.owner {
                 covered.insert((p.namespace.clone(), o.clone()));
             }
-            pods.insert(p.key(), p);
+            real.push((p.key(), p));
         }
+        let mut pods: BTreeMap<PodKey, Pod> = real.into_iter().collect();
         for ((ns, kind, name), w) in &workloads {
             if let Some(o) = &w.owner
                 && in_input(ns, o)
