@@ -221,52 +221,40 @@ impl Loader {
             if !no_workloads && let Some(o) = &p.owner {
                 covered.insert((p.namespace.clone(), o.clone()));
             }
-            real.push((p.key(), p));
+            real.push(p);
         }
-        let mut pods: BTreeMap<PodKey, Pod> = real.into_iter().collect();
-        for ((ns, kind, name), w) in &workloads {
-            if let Some(o) = &w.owner
-                && in_input(ns, o)
-                && !(o.kind == *kind && o.name == *name)
-            {
-                continue; // its owner (also in the input) stands for it
-            }
-            let top = resolve(
-                ns,
-                Owner {
-                    kind: kind.to_string(),
-                    name: name.clone(),
-                },
-            );
-            if covered.contains(&(ns.clone(), top.clone())) {
-                continue; // real pods stand for it
-            }
-            let mut pod = w.pod.clone();
-            pod.owner = Some(top);
-            if pods.contains_key(&pod.key()) {
-                // A real pod or another kind of workload has this name already.
-                pod.name = format!("{} ({})", pod.name, w.kind.as_str());
-            }
-            pods.insert(pod.key(), pod);
-        }
+        // Real pods come in key order (from `objects`), so without workloads
+        // they are the snapshot's pods as they are; else the map below
+        // orders them with the workloads' pods.
+        let sorted = real
+            .windows(2)
+            .all(|w| (&w[0].namespace, &w[0].name) < (&w[1].namespace, &w[1].name));
+        let pods = if no_workloads && sorted {
+            real
+        } else {
+            with_workload_pods(real, &workloads, &covered, in_input, resolve)
+        };
 
-        let referenced: BTreeSet<String> = pods
-            .values()
-            .map(|p| p.namespace.clone())
-            .chain(policies.iter().map(|p| p.namespace.clone()))
+        let referenced: BTreeSet<&str> = pods
+            .iter()
+            .map(|p| p.namespace.as_str())
+            .chain(policies.iter().map(|p| p.namespace.as_str()))
             .collect();
         let mut implicit_namespaces = Vec::new();
         for ns in referenced {
-            namespaces.entry(ns.clone()).or_insert_with(|| {
-                implicit_namespaces.push(ns.clone());
-                Namespace::new(ns, Labels::new())
-            });
+            if !namespaces.contains_key(ns) {
+                implicit_namespaces.push(ns.to_string());
+                namespaces.insert(
+                    ns.to_string(),
+                    Namespace::new(ns.to_string(), Labels::new()),
+                );
+            }
         }
         policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Manifests {
             snapshot: Snapshot {
                 namespaces: namespaces.into_values().collect(),
-                pods: pods.into_values().collect(),
+                pods,
                 policies,
                 cluster_policies,
                 services,
@@ -276,6 +264,44 @@ impl Loader {
             implicit_namespaces,
         }
     }
+}
+
+/// The real pods and one representative pod per workload that no real pod
+/// (nor an owner in the input) stands for, in key order.
+fn with_workload_pods(
+    real: Vec<Pod>,
+    workloads: &BTreeMap<(String, &'static str, String), Workload>,
+    covered: &BTreeSet<(String, Owner)>,
+    in_input: impl Fn(&str, &Owner) -> bool,
+    resolve: impl Fn(&str, Owner) -> Owner,
+) -> Vec<Pod> {
+    let mut pods: BTreeMap<PodKey, Pod> = real.into_iter().map(|p| (p.key(), p)).collect();
+    for ((ns, kind, name), w) in workloads {
+        if let Some(o) = &w.owner
+            && in_input(ns, o)
+            && !(o.kind == *kind && o.name == *name)
+        {
+            continue; // its owner (also in the input) stands for it
+        }
+        let top = resolve(
+            ns,
+            Owner {
+                kind: kind.to_string(),
+                name: name.clone(),
+            },
+        );
+        if covered.contains(&(ns.clone(), top.clone())) {
+            continue; // real pods stand for it
+        }
+        let mut pod = w.pod.clone();
+        pod.owner = Some(top);
+        if pods.contains_key(&pod.key()) {
+            // A real pod or another kind of workload has this name already.
+            pod.name = format!("{} ({})", pod.name, w.kind.as_str());
+        }
+        pods.insert(pod.key(), pod);
+    }
+    pods.into_values().collect()
 }
 
 /// A pod owned by a ReplicaSet that is not in the input, when the
