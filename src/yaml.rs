@@ -96,6 +96,20 @@ pub struct Piece {
 /// same line stays), so line and column numbers inside a piece match the
 /// stream once offset by `start_line`.
 pub fn split_documents(text: &str) -> Vec<Piece> {
+    // No marker and no CR (a big dump): the loop below would rebuild the
+    // same one piece line by line.
+    if !text.contains('\r') && !text.contains("---") && !text.contains("...") {
+        let mut t = String::with_capacity(text.len() + 1);
+        t.push_str(text);
+        t.push('\n');
+        let p = finish(t, 1, false);
+        return if p.blank { Vec::new() } else { vec![p] };
+    }
+    split_lines(text)
+}
+
+/// [`split_documents`] line by line.
+fn split_lines(text: &str) -> Vec<Piece> {
     let mut pieces = Vec::new();
     let mut cur = String::new();
     let mut cur_start = 1;
@@ -316,6 +330,21 @@ mod tests {
             docs[0].value.clone().ok().flatten(),
             Some(serde_json::json!({"a": 1}))
         );
+    }
+
+    #[test]
+    fn one_piece_streams_split_as_line_by_line() {
+        for t in [
+            "",
+            "\n",
+            "# only a comment\n\n",
+            "a: 1",
+            "a: 1\nb:\n  - x\n",
+            "%YAML 1.1\na: 1\n\n\n",
+            "a: '--'\nb: '..'\n",
+        ] {
+            assert_eq!(split_documents(t), split_lines(t), "{t:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! parse alone) this gives up and the caller parses the whole document, so
 //! values and error messages are always those of the one-piece parse.
 
+use std::ops::Range;
+
 use serde_json::Value;
 
 #[cfg(test)]
@@ -29,14 +31,18 @@ pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     let per = items.len().div_ceil(n);
     std::thread::scope(|s| {
         let f = &f;
-        let handles: Vec<_> = items
-            .chunks(per)
+        let mut chunks = items.chunks(per);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks
             .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        // This thread maps the first chunk (one thread fewer to start).
+        let mut out: Vec<R> = Vec::with_capacity(items.len());
+        out.extend(first.iter().map(f));
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        out
     })
 }
 
@@ -53,8 +59,9 @@ fn in_block(line: &str) -> bool {
 /// The document's value when it is a List that can be parsed item by item;
 /// `None` when the caller must parse it whole.
 pub(super) fn parse_split(text: &str) -> Option<Value> {
-    let (rest, items) = split(text)?;
-    let parsed: Vec<Result<Option<Value>, SyntaxError>> = par_map(&items, |t| parse_whole(t));
+    let (rest, lines, items) = split(text)?;
+    let parsed: Vec<Result<Option<Value>, SyntaxError>> =
+        par_map(&items, |r| parse_whole(&item_text(&lines, r)));
     let mut values = Vec::with_capacity(parsed.len());
     for p in parsed {
         values.push(p.ok()?.unwrap_or(Value::Null));
@@ -80,8 +87,9 @@ pub(crate) fn with_items(rest: Value, values: Vec<Value>) -> Option<Value> {
 /// [`parse_split`] for a [`Direct`] type: each item decoded straight from
 /// its text when `T` can, else from its value.
 pub(super) fn direct_split<T: Direct>(text: &str) -> Option<T> {
-    let (rest, items) = split(text)?;
-    let parsed: Vec<Option<T>> = par_map(&items, |t| {
+    let (rest, lines, items) = split(text)?;
+    let parsed: Vec<Option<T>> = par_map(&items, |r| {
+        let t = &item_text(&lines, r);
         T::decode(t).or_else(|| match parse_whole(t) {
             Ok(v) => Some(T::from_value(v.unwrap_or(Value::Null))),
             Err(_) => None,
@@ -94,16 +102,38 @@ pub(super) fn direct_split<T: Direct>(text: &str) -> Option<T> {
     T::list(rest, items)
 }
 
-/// The rest of the document (with `items: []`) and the item texts, when it
-/// is a List that can be parsed item by item.
-fn split(text: &str) -> Option<(String, Vec<String>)> {
-    if text.len() < MIN_BYTES || workers() < 2 || text.contains(['&', '*']) {
+/// An item's text from its lines (see [`split`]), built on the worker that
+/// parses it: the `- ` of the first line blanked, so that the item is a
+/// block node indented by two, as it is inside the list.
+fn item_text(lines: &[&str], r: &Range<usize>) -> String {
+    let lines = &lines[r.clone()];
+    let mut t = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            // `- key: v` becomes `  key: v`: the dash alone is replaced, so
+            // the first line keeps the column of the item's other lines.
+            t.push(' ');
+            t.push_str(&line[1..]);
+        } else {
+            t.push_str(line);
+        }
+        t.push('\n');
+    }
+    t
+}
+
+/// The rest of the document (with `items: []`), its lines, and the line
+/// ranges of the items, when it is a List that can be parsed item by item.
+type Split<'a> = (String, Vec<&'a str>, Vec<Range<usize>>);
+
+fn split(text: &str) -> Option<Split<'_>> {
+    // (One byte search each: a set of chars is searched char by char.)
+    if text.len() < MIN_BYTES || workers() < 2 || text.contains('&') || text.contains('*') {
         return None;
     }
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    // Sized up front: a dump has a million lines or more.
+    let mut lines: Vec<&str> = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)));
     if lines.iter().any(|l| l.starts_with('%')) {
         return None;
     }
@@ -118,25 +148,18 @@ fn split(text: &str) -> Option<(String, Vec<String>)> {
     let end = (at + 1..lines.len())
         .find(|&i| !in_block(lines[i]))
         .unwrap_or(lines.len());
-    // Item texts: the `- ` of the first line blanked, so that the item is a
-    // block node indented by two, as it is inside the list.
-    let mut items: Vec<String> = Vec::new();
-    for line in &lines[at + 1..end] {
+    // Each item runs from its `- ` line to the next one (or the block's end).
+    let mut items: Vec<Range<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(end).skip(at + 1) {
         if is_item_start(line) {
             if line.starts_with("-\t") {
                 return None; // a tab after the dash: leave it to the whole parse
             }
-            // `- key: v` becomes `  key: v`: the dash alone is replaced, so
-            // the first line keeps the column of the item's other lines.
-            let mut t = String::with_capacity(256);
-            t.push(' ');
-            t.push_str(&line[1..]);
-            t.push('\n');
-            items.push(t);
-        } else if let Some(cur) = items.last_mut() {
-            cur.push_str(line);
-            cur.push('\n');
-        } else if !(line.trim().is_empty() || line.starts_with('#')) {
+            if let Some(cur) = items.last_mut() {
+                cur.end = i;
+            }
+            items.push(i..end);
+        } else if items.is_empty() && !(line.trim().is_empty() || line.starts_with('#')) {
             return None; // content before the first item
         }
     }
@@ -149,7 +172,7 @@ fn split(text: &str) -> Option<(String, Vec<String>)> {
         rest.push('\n');
     }
     rest.push_str("items: []\n");
-    Some((rest, items))
+    Some((rest, lines, items))
 }
 
 #[cfg(test)]

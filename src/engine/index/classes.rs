@@ -37,6 +37,47 @@ impl Index {
     }
 
     pub(super) fn insert_pod(&mut self, p: Pod) {
+        let (key, entry) = self.join_class(p);
+        Arc::make_mut(&mut self.pods).insert(key, entry);
+    }
+
+    /// The pods of a fresh state (`Event::Replace`): what upserting them one
+    /// by one gives (same classes, ids and members), with the pod store
+    /// built in one go when it starts empty.
+    pub(super) fn insert_pods(&mut self, pods: Vec<Pod>) {
+        if !self.pods.is_empty() {
+            for p in pods {
+                self.remove_pod(&p.key());
+                self.insert_pod(p);
+            }
+            return;
+        }
+        // A repeated pod leaves its first class behind when upserted again;
+        // only then is the one-by-one way needed.
+        let mut entries: Vec<(PodKey, PodEntry)> = Vec::with_capacity(pods.len());
+        let mut pods = pods.into_iter();
+        for p in pods.by_ref() {
+            let repeat = entries
+                .last()
+                .is_some_and(|(k, _)| (&k.namespace, &k.name) >= (&p.namespace, &p.name));
+            if repeat {
+                self.pods = Arc::new(entries.into_iter().collect());
+                self.remove_pod(&p.key());
+                self.insert_pod(p);
+                for p in pods {
+                    self.remove_pod(&p.key());
+                    self.insert_pod(p);
+                }
+                return;
+            }
+            entries.push(self.join_class(p));
+        }
+        // Strictly increasing keys: the map of one insert after another.
+        self.pods = Arc::new(entries.into_iter().collect());
+    }
+
+    /// Puts the pod in its class (a new one if needed); its store entry.
+    fn join_class(&mut self, p: Pod) -> (PodKey, PodEntry) {
         let key = ClassKey {
             ip_sig: if p.host_network {
                 Vec::new()
@@ -81,7 +122,7 @@ impl Index {
         if let Some(Some(c)) = Arc::make_mut(&mut self.classes).get_mut(id.index()) {
             Arc::make_mut(c).members.insert(p.name.clone());
         }
-        Arc::make_mut(&mut self.pods).insert(
+        (
             PodKey {
                 namespace: p.namespace,
                 name: p.name,
@@ -91,7 +132,7 @@ impl Index {
                 ips: p.ips,
                 owner: p.owner,
             },
-        );
+        )
     }
 
     pub(super) fn remove_pod(&mut self, key: &PodKey) {

@@ -76,7 +76,8 @@ pub struct Index {
     pods: Arc<BTreeMap<PodKey, PodEntry>>,
     classes: Arc<Vec<Option<Arc<Class>>>>,
     free: Vec<ClassId>,
-    class_by_key: Arc<HashMap<ClassKey, ClassId>>,
+    /// Never iterated: the hasher cannot change any order.
+    class_by_key: Arc<HashMap<ClassKey, ClassId, foldhash::fast::FixedState>>,
     ns_classes: Arc<BTreeMap<String, BTreeSet<ClassId>>>,
     /// Per namespace, by name (iterates in `PolicyKey` order).
     policies: Arc<BTreeMap<String, Arc<BTreeMap<String, Policy>>>>,
@@ -280,10 +281,7 @@ impl Index {
                 self.ip_net_refs = Arc::default();
                 self.ip_nets = Arc::default();
                 self.rebuild_nets();
-                for p in s.pods {
-                    self.remove_pod(&p.key());
-                    self.insert_pod(p);
-                }
+                self.insert_pods(s.pods);
             }
             Event::UpsertClusterPolicy(p) => {
                 let key = p.key();

@@ -1,5 +1,5 @@
 use super::*;
-use crate::engine::model::{Event, Labels, Peer, Pod, PodKey, Policy, PolicyKey};
+use crate::engine::model::{Event, Labels, Peer, Pod, PodKey, Policy, PolicyKey, Snapshot};
 use crate::engine::model::{IpBlock, Rule};
 
 fn pod(ns: &str, name: &str, app: &str, ip: Option<&str>) -> Pod {
@@ -109,4 +109,60 @@ fn a_policy_only_fork_names_its_changed_namespaces() {
     let mut moved = idx.clone();
     moved.apply(Event::UpsertPod(pod("a", "p2", "db", None)));
     assert!(idx.policy_only_fork(&moved).is_none());
+}
+
+/// `Replace` builds the pod store in one go for sorted pods: the index must
+/// be exactly the one of upserting the pods one after the other, also when
+/// they come unsorted or repeated.
+#[test]
+fn replace_equals_upserting_one_by_one() {
+    let sorted: Vec<Pod> = (0..40)
+        .map(|i| {
+            let ip = format!("10.0.{}.{}", i % 3, i);
+            let app = ["a", "b", "c"][i % 3];
+            pod(
+                &format!("ns{}", i / 10),
+                &format!("p{i:02}"),
+                app,
+                Some(&ip),
+            )
+        })
+        .collect();
+    let mut unsorted = sorted.clone();
+    unsorted.swap(5, 30);
+    let mut repeated = sorted.clone();
+    repeated.insert(20, pod("ns1", "p12", "z", None));
+    repeated.insert(0, pod("ns0", "p00", "y", None));
+    let policy = Policy {
+        namespace: "ns0".into(),
+        name: "blocks".into(),
+        pod_selector: Default::default(),
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![Rule {
+            peers: vec![Peer::IpBlock(IpBlock {
+                cidr: "10.0.1.0/24".parse().expect("cidr"),
+                except: vec![],
+            })],
+            ports: vec![],
+        }],
+        egress: vec![],
+    };
+    for pods in [sorted, unsorted, repeated] {
+        let snap = Snapshot {
+            pods: pods.clone(),
+            policies: vec![policy.clone()],
+            ..Snapshot::default()
+        };
+        let fast = Index::from_snapshot(snap.clone());
+        let mut slow = Index::from_snapshot(Snapshot {
+            pods: vec![],
+            ..snap
+        });
+        for p in pods {
+            slow.remove_pod(&p.key());
+            slow.insert_pod(p);
+        }
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    }
 }

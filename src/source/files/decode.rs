@@ -16,15 +16,31 @@ use crate::yaml;
 
 impl Loader {
     pub(super) fn add_text(&mut self, name: &str, text: &str, from_walk: bool) {
+        let docs = self.parse_text(text);
+        self.add_docs(name, docs, from_walk);
+    }
+
+    /// [`Loader::add_text`] that frees the text (tens of MB for a big
+    /// dump) once it is parsed, before its objects are converted.
+    pub(super) fn add_owned_text(&mut self, name: &str, text: String, from_walk: bool) {
+        let docs = self.parse_text(&text);
+        drop(text);
+        self.add_docs(name, docs, from_walk);
+    }
+
+    fn parse_text(&self, text: &str) -> Vec<Result<Option<Fast>, String>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let docs = if self.general_only {
+        if self.general_only {
             parse_stream(text)
                 .into_iter()
                 .map(|d| d.map(|v| v.map(Fast::Other)))
                 .collect()
         } else {
             super::direct::parse_stream(text)
-        };
+        }
+    }
+
+    fn add_docs(&mut self, name: &str, docs: Vec<Result<Option<Fast>, String>>, from_walk: bool) {
         for (index, doc) in docs.into_iter().enumerate() {
             let loc = Loc {
                 file: name.to_string(),

@@ -151,21 +151,23 @@ fn par_items<T: Send>(
 ) -> Option<Vec<T>> {
     let per = ranges.len().div_ceil(workers());
     let parse = &parse;
+    let chunk = move |c: &[Span]| {
+        c.iter()
+            .map(|&(a, z)| parse(text.get(a..z)?))
+            .collect::<Option<Vec<T>>>()
+    };
     let parsed: Vec<Option<Vec<T>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges
-            .chunks(per)
-            .map(|c| {
-                s.spawn(move || {
-                    c.iter()
-                        .map(|&(a, z)| parse(text.get(a..z)?))
-                        .collect::<Option<Vec<T>>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
+        let mut chunks = ranges.chunks(per);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks.map(|c| s.spawn(move || chunk(c))).collect();
+        // This thread takes the first chunk: one thread fewer to start, and
+        // its allocations come from the main arena, which grows in big
+        // steps (a thread's arena is made writable a page at a time).
+        // A panic counts as a failed chunk here too (as a worker's does).
+        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| chunk(first)));
+        let mut out = vec![here.ok().flatten()];
+        out.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+        out
     });
     let mut values = Vec::with_capacity(ranges.len());
     for chunk in parsed {

@@ -109,7 +109,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Manifests {
         if p.as_os_str() == "-" {
             let mut bytes = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut bytes) {
-                Ok(_) => l.add_bytes(STDIN_NAME, &bytes, false),
+                Ok(_) => l.add_bytes(STDIN_NAME, bytes, false),
                 Err(e) => l
                     .errors
                     .push(LoadError::file(STDIN_NAME, format!("cannot read: {e}"))),

@@ -64,27 +64,29 @@ impl Loader {
             start += len;
             rest = tail;
         }
+        let work = move |(first, chunk): (usize, Vec<I>)| {
+            let mut w = Loader {
+                deferred: Some(Vec::new()),
+                ..Loader::default()
+            };
+            for (i, item) in chunk.into_iter().enumerate() {
+                let child = loc.child(&format!("items[{}]", first + i));
+                item.add(&mut w, &child, item_of, from_walk);
+            }
+            w
+        };
         let done: Vec<Loader> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|(first, chunk)| {
-                    s.spawn(move || {
-                        let mut w = Loader {
-                            deferred: Some(Vec::new()),
-                            ..Loader::default()
-                        };
-                        for (i, item) in chunk.into_iter().enumerate() {
-                            let child = loc.child(&format!("items[{}]", first + i));
-                            item.add(&mut w, &child, item_of, from_walk);
-                        }
-                        w
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+            let mut chunks = chunks.into_iter();
+            let first = chunks.next();
+            let handles: Vec<_> = chunks.map(|c| s.spawn(move || work(c))).collect();
+            // This thread does the first chunk (one thread fewer to start).
+            let mut done: Vec<Loader> = first.map(work).into_iter().collect();
+            done.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            );
+            done
         });
         for w in done {
             self.replay(w);

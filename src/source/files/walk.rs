@@ -91,16 +91,27 @@ impl Loader {
         }
         let shown = path.display().to_string();
         match std::fs::read(path) {
-            Ok(bytes) => self.add_bytes(&shown, &bytes, from_walk),
+            Ok(bytes) => self.add_bytes(&shown, bytes, from_walk),
             Err(e) => self
                 .errors
                 .push(LoadError::file(shown, format!("cannot read: {e}"))),
         }
     }
 
-    pub(super) fn add_bytes(&mut self, name: &str, bytes: &[u8], from_walk: bool) {
-        match decode_text(bytes) {
-            Ok(text) => self.add_text(name, &text, from_walk),
+    pub(super) fn add_bytes(&mut self, name: &str, bytes: Vec<u8>, from_walk: bool) {
+        // Plain UTF-8 (most files) becomes the text in place: no copy of a
+        // file of tens of MB; anything else (a BOM, UTF-16, bad bytes) goes
+        // through `decode_text`, which gives the messages.
+        let plain = !matches!(
+            bytes.as_slice(),
+            [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] | [0xEF, 0xBB, 0xBF, ..]
+        );
+        let text = match plain {
+            true => String::from_utf8(bytes).or_else(|e| decode_text(e.as_bytes())),
+            false => decode_text(&bytes),
+        };
+        match text {
+            Ok(text) => self.add_owned_text(name, text, from_walk),
             Err(msg) => self.errors.push(LoadError::file(name, msg)),
         }
     }

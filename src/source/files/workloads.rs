@@ -168,11 +168,17 @@ impl Loader {
             }
         }
 
+        // Most dumps are pods alone: no workload lookups (each builds a key).
+        let no_workloads = workloads.is_empty();
         let in_input = |ns: &str, o: &Owner| {
-            workloads.contains_key(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
+            !no_workloads
+                && workloads.contains_key(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
         };
         // Follows controllers up through the workloads present in the input.
         let resolve = |ns: &str, mut o: Owner| -> Owner {
+            if no_workloads {
+                return o;
+            }
             for _ in 0..MAX_OWNER_DEPTH {
                 let next = workloads
                     .get(&(ns.to_string(), kind_static(&o.kind), o.name.clone()))
@@ -186,7 +192,9 @@ impl Loader {
         };
 
         let mut covered: BTreeSet<(String, Owner)> = BTreeSet::new();
-        let mut pods: BTreeMap<PodKey, Pod> = BTreeMap::new();
+        // The real pods come in key order without repeats (from `objects`):
+        // the map is built in one go rather than by 50k inserts.
+        let mut real = Vec::with_capacity(real_pods.len());
         for mut p in real_pods {
             let owner = p
                 .owner
@@ -209,54 +217,44 @@ impl Loader {
                     }
                 })
                 .filter(|o| o.kind != "Node");
-            if let Some(o) = &p.owner {
+            // Only the workloads below read `covered`.
+            if !no_workloads && let Some(o) = &p.owner {
                 covered.insert((p.namespace.clone(), o.clone()));
             }
-            pods.insert(p.key(), p);
+            real.push(p);
         }
-        for ((ns, kind, name), w) in &workloads {
-            if let Some(o) = &w.owner
-                && in_input(ns, o)
-                && !(o.kind == *kind && o.name == *name)
-            {
-                continue; // its owner (also in the input) stands for it
-            }
-            let top = resolve(
-                ns,
-                Owner {
-                    kind: kind.to_string(),
-                    name: name.clone(),
-                },
-            );
-            if covered.contains(&(ns.clone(), top.clone())) {
-                continue; // real pods stand for it
-            }
-            let mut pod = w.pod.clone();
-            pod.owner = Some(top);
-            if pods.contains_key(&pod.key()) {
-                // A real pod or another kind of workload has this name already.
-                pod.name = format!("{} ({})", pod.name, w.kind.as_str());
-            }
-            pods.insert(pod.key(), pod);
-        }
+        // Real pods come in key order (from `objects`), so without workloads
+        // they are the snapshot's pods as they are; else the map below
+        // orders them with the workloads' pods.
+        let sorted = real
+            .windows(2)
+            .all(|w| (&w[0].namespace, &w[0].name) < (&w[1].namespace, &w[1].name));
+        let pods = if no_workloads && sorted {
+            real
+        } else {
+            with_workload_pods(real, &workloads, &covered, in_input, resolve)
+        };
 
-        let referenced: BTreeSet<String> = pods
-            .values()
-            .map(|p| p.namespace.clone())
-            .chain(policies.iter().map(|p| p.namespace.clone()))
+        let referenced: BTreeSet<&str> = pods
+            .iter()
+            .map(|p| p.namespace.as_str())
+            .chain(policies.iter().map(|p| p.namespace.as_str()))
             .collect();
         let mut implicit_namespaces = Vec::new();
         for ns in referenced {
-            namespaces.entry(ns.clone()).or_insert_with(|| {
-                implicit_namespaces.push(ns.clone());
-                Namespace::new(ns, Labels::new())
-            });
+            if !namespaces.contains_key(ns) {
+                implicit_namespaces.push(ns.to_string());
+                namespaces.insert(
+                    ns.to_string(),
+                    Namespace::new(ns.to_string(), Labels::new()),
+                );
+            }
         }
         policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Manifests {
             snapshot: Snapshot {
                 namespaces: namespaces.into_values().collect(),
-                pods: pods.into_values().collect(),
+                pods,
                 policies,
                 cluster_policies,
                 services,
@@ -266,6 +264,44 @@ impl Loader {
             implicit_namespaces,
         }
     }
+}
+
+/// The real pods and one representative pod per workload that no real pod
+/// (nor an owner in the input) stands for, in key order.
+fn with_workload_pods(
+    real: Vec<Pod>,
+    workloads: &BTreeMap<(String, &'static str, String), Workload>,
+    covered: &BTreeSet<(String, Owner)>,
+    in_input: impl Fn(&str, &Owner) -> bool,
+    resolve: impl Fn(&str, Owner) -> Owner,
+) -> Vec<Pod> {
+    let mut pods: BTreeMap<PodKey, Pod> = real.into_iter().map(|p| (p.key(), p)).collect();
+    for ((ns, kind, name), w) in workloads {
+        if let Some(o) = &w.owner
+            && in_input(ns, o)
+            && !(o.kind == *kind && o.name == *name)
+        {
+            continue; // its owner (also in the input) stands for it
+        }
+        let top = resolve(
+            ns,
+            Owner {
+                kind: kind.to_string(),
+                name: name.clone(),
+            },
+        );
+        if covered.contains(&(ns.clone(), top.clone())) {
+            continue; // real pods stand for it
+        }
+        let mut pod = w.pod.clone();
+        pod.owner = Some(top);
+        if pods.contains_key(&pod.key()) {
+            // A real pod or another kind of workload has this name already.
+            pod.name = format!("{} ({})", pod.name, w.kind.as_str());
+        }
+        pods.insert(pod.key(), pod);
+    }
+    pods.into_values().collect()
 }
 
 /// A pod owned by a ReplicaSet that is not in the input, when the
