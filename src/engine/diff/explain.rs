@@ -20,7 +20,7 @@ type Side = (Arc<SideVerdict>, Option<u32>);
 #[derive(Default)]
 pub(super) struct Words {
     /// Words by (egress side, ingress side, before, after); sides by key id.
-    memo: FastMap<(Option<u32>, Option<u32>, PortSet, PortSet), Arc<[String]>>,
+    memo: FastMap<(u32, u32, PortSet, PortSet), Arc<[String]>>,
     keys: FastMap<SideKey, u32>,
     /// Verdicts by key id.
     verdicts: Vec<Arc<SideVerdict>>,
@@ -54,7 +54,7 @@ impl Words {
             return words(Some(&egress), Some(&ingress), before, after).into();
         };
         self.memo
-            .entry((Some(ke), Some(ki), before.clone(), after.clone()))
+            .entry((ke, ki, before.clone(), after.clone()))
             .or_insert_with(|| words(Some(&egress), Some(&ingress), before, after).into())
             .clone()
     }
