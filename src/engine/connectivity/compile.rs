@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
+use super::external::block_classes;
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::{IpBlock, LabelSelector, Peer, Policy, PolicyPort, PortRef, Rule};
@@ -46,6 +47,9 @@ fn has_named(ports: &[PolicyPort]) -> bool {
         .any(|p| matches!(p.port, Some(PortRef::Name(_))))
 }
 
+/// A class's rules for one direction: None when no policy isolates it.
+pub(super) type RuleIds = Option<Arc<[usize]>>;
+
 /// The compiled state of one index with the index it belongs to.
 pub(super) struct Compiled<'a> {
     pub(super) idx: &'a Index,
@@ -68,19 +72,24 @@ pub struct CompiledData {
     pub(super) ns_classes: Vec<Vec<ClassId>>,
     /// Non-hostNetwork classes, sorted.
     pub(super) classes: Vec<ClassId>,
-    /// Per class: None = not isolated; Some(rule ids) into `rules`.
-    pub(super) egress: Vec<Option<Vec<usize>>>,
-    pub(super) ingress: Vec<Option<Vec<usize>>>,
+    /// Per class: None = not isolated; Some(rule ids) into `rules`
+    /// (shared: a what-if's patched copy clones these tables).
+    pub(super) egress: Vec<RuleIds>,
+    pub(super) ingress: Vec<RuleIds>,
     pub(super) rules: Vec<Arc<CompiledRule>>,
     /// Per rule: the namespace id of its policy.
     rule_ns: Vec<u32>,
     /// Namespace names by id.
     ns_names: Vec<String>,
-    /// Reverse index of ingress rules by who they admit: rules admitting
-    /// everyone, whole namespaces (by ns id), or single classes.
+    /// Reverse indexes of ingress (`ing_`) and egress (`eg_`) rules by who
+    /// they admit: everyone, whole namespaces (by ns id), or single classes
+    /// (a what-if looks up a server's clients instead of testing each class).
     pub(super) ing_all: Vec<usize>,
     pub(super) ing_by_ns: Vec<Vec<usize>>,
     pub(super) ing_by_class: Vec<Vec<usize>>,
+    pub(super) eg_all: Vec<usize>,
+    pub(super) eg_by_ns: Vec<Vec<usize>>,
+    pub(super) eg_by_class: Vec<Vec<usize>>,
     /// For each rule id: the classes its policy selects (the servers of an
     /// ingress rule, the clients of an egress rule).
     pub(super) owners: Vec<Arc<Vec<ClassId>>>,
@@ -164,6 +173,9 @@ impl CompiledData {
             rule_ns: Vec::new(),
             ing_all: Vec::new(),
             ing_by_class: vec![Vec::new(); cap],
+            eg_all: Vec::new(),
+            eg_by_ns: vec![Vec::new(); ns_names.len()],
+            eg_by_class: vec![Vec::new(); cap],
             owners: Vec::new(),
             pod_pair_total: OnceLock::new(),
         };
@@ -233,18 +245,25 @@ impl CompiledData {
             let first = self.rules.len();
             for rule in rule_list {
                 let target = compile_target(rule, own_ns, &self.ns_classes, cx);
-                if is_ingress {
-                    // Reverse index of ingress rules by who they admit.
-                    let i = self.rules.len();
-                    if target.all {
-                        self.ing_all.push(i);
-                    }
-                    for &n in &target.namespaces {
-                        self.ing_by_ns[n as usize].push(i);
-                    }
-                    for &c in &target.classes {
-                        self.ing_by_class[c.index()].push(i);
-                    }
+                // Reverse index of rules by who they admit.
+                let i = self.rules.len();
+                let (all, by_ns, by_class) = if is_ingress {
+                    (
+                        &mut self.ing_all,
+                        &mut self.ing_by_ns,
+                        &mut self.ing_by_class,
+                    )
+                } else {
+                    (&mut self.eg_all, &mut self.eg_by_ns, &mut self.eg_by_class)
+                };
+                if target.all {
+                    all.push(i);
+                }
+                for &n in &target.namespaces {
+                    by_ns[n as usize].push(i);
+                }
+                for &c in &target.classes {
+                    by_class[c.index()].push(i);
                 }
                 let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
                 self.rules.push(Arc::new(CompiledRule {
@@ -262,9 +281,10 @@ impl CompiledData {
             };
             for &c in selected.iter() {
                 // Selected with no rules still isolates: Some(empty).
-                table[c.index()]
-                    .get_or_insert_with(Vec::new)
-                    .extend(first..self.rules.len());
+                let slot = &mut table[c.index()];
+                let mut ids = slot.as_deref().unwrap_or_default().to_vec();
+                ids.extend(first..self.rules.len());
+                *slot = Some(ids.into());
             }
         }
     }
@@ -283,7 +303,7 @@ impl Compiled<'_> {
     /// resolve against `dest`.
     pub(super) fn side_ports(
         &self,
-        side: &Option<Vec<usize>>,
+        side: &RuleIds,
         admits: impl Fn(&Target) -> bool,
         dest: Option<ClassId>,
     ) -> PortSet {
@@ -291,7 +311,7 @@ impl Compiled<'_> {
             return PortSet::all();
         };
         let mut s = PortSet::none();
-        for &i in ids {
+        for &i in ids.iter() {
             let r = &self.rules[i];
             if admits(&r.target) {
                 s.union_with(&self.rule_ports(r, dest));
@@ -365,7 +385,7 @@ impl Compiled<'_> {
                 }
             }
             Some(ids) => {
-                for &ri in ids {
+                for &ri in ids.iter() {
                     let r = &self.rules[ri];
                     let mut visit = |b: ClassId| add(b, self.rule_ports(r, Some(b)), acc, touched);
                     if r.target.all {
@@ -397,33 +417,6 @@ impl Compiled<'_> {
             |t| t.contains_class(client, &self.class_ns),
             Some(server),
         )
-    }
-}
-
-/// The classes with a pod IP inside `b`.
-fn block_classes(idx: &Index, b: &IpBlock, class_sigs: &[(ClassId, &[Vec<u32>])]) -> Vec<ClassId> {
-    let nets = idx.ip_nets();
-    let id = |n: &ipnet::IpNet| nets.binary_search(n).ok().map(|i| i as u32);
-    let cidr = id(&b.cidr);
-    let except: Option<Vec<u32>> = b.except.iter().map(id).collect();
-    match (cidr, except) {
-        (Some(cidr), Some(except)) => class_sigs
-            .iter()
-            .filter(|(_, sig)| {
-                sig.iter().any(|ip| {
-                    ip.binary_search(&cidr).is_ok()
-                        && !except.iter().any(|e| ip.binary_search(e).is_ok())
-                })
-            })
-            .map(|(c, _)| *c)
-            .collect(),
-        // Every ipBlock CIDR is in the index's list; should one not be,
-        // fall back to the addresses themselves.
-        _ => class_sigs
-            .iter()
-            .filter(|(c, _)| idx.class_ips(*c).iter().any(|ip| b.contains_ip(*ip)))
-            .map(|(c, _)| *c)
-            .collect(),
     }
 }
 

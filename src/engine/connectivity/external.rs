@@ -166,3 +166,34 @@ impl Compiled<'_> {
         )
     }
 }
+
+/// The classes with a pod IP inside `b`.
+pub(super) fn block_classes(
+    idx: &Index,
+    b: &IpBlock,
+    class_sigs: &[(ClassId, &[Vec<u32>])],
+) -> Vec<ClassId> {
+    let nets = idx.ip_nets();
+    let id = |n: &ipnet::IpNet| nets.binary_search(n).ok().map(|i| i as u32);
+    let cidr = id(&b.cidr);
+    let except: Option<Vec<u32>> = b.except.iter().map(id).collect();
+    match (cidr, except) {
+        (Some(cidr), Some(except)) => class_sigs
+            .iter()
+            .filter(|(_, sig)| {
+                sig.iter().any(|ip| {
+                    ip.binary_search(&cidr).is_ok()
+                        && !except.iter().any(|e| ip.binary_search(e).is_ok())
+                })
+            })
+            .map(|(c, _)| *c)
+            .collect(),
+        // Every ipBlock CIDR is in the index's list; should one not be,
+        // fall back to the addresses themselves.
+        _ => class_sigs
+            .iter()
+            .filter(|(c, _)| idx.class_ips(*c).iter().any(|ip| b.contains_ip(*ip)))
+            .map(|(c, _)| *c)
+            .collect(),
+    }
+}

@@ -139,8 +139,28 @@ impl Compiled<'_> {
         let mut sv: Vec<ClassId> = servers.iter().copied().filter(live).collect();
         sv.sort_unstable();
         sv.dedup();
+        // Who can reach a server: the egress-open classes, and the owners
+        // of the egress rules that admit it (reverse index); any other
+        // client's egress allows it nothing.
+        let open: Vec<ClassId> = (cc.classes.iter().copied())
+            .filter(|a| cc.egress[a.index()].is_none())
+            .collect();
+        let mut clients: Vec<ClassId> = Vec::new();
         for &b in &sv {
-            for &a in &cc.classes {
+            clients.clear();
+            clients.extend_from_slice(&open);
+            let n = cc.class_ns[b.index()] as usize;
+            for &ri in cc
+                .eg_all
+                .iter()
+                .chain(&cc.eg_by_ns[n])
+                .chain(&cc.eg_by_class[b.index()])
+            {
+                clients.extend(cc.owners[ri].iter().copied());
+            }
+            clients.sort_unstable();
+            clients.dedup();
+            for &a in &clients {
                 if cl.binary_search(&a).is_ok() {
                     continue; // already complete above
                 }

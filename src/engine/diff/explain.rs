@@ -3,24 +3,37 @@
 use super::FastMap;
 use std::sync::Arc;
 
-use crate::engine::index::Index;
-use crate::engine::model::{Direction, PolicyKey};
+use crate::engine::index::{ClassId, Index};
+use crate::engine::model::{Direction, PolicyKey, PortRef};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::{Endpoint, RuleHit, SideVerdict};
 
 /// What the words of one side depend on (sides without tiers).
-type SideKey = Option<(Direction, Vec<PolicyKey>, PortSet, Vec<RuleHit>)>;
+type SideKey = (Direction, Vec<PolicyKey>, PortSet, Vec<RuleHit>);
+
+/// A side verdict and the id of its [`SideKey`] (None: tiers, not shared).
+type Side = (Arc<SideVerdict>, Option<u32>);
 
 /// Explanations shared by the pairs whose sides read alike: a what-if
 /// explains every changed class pair, and most of them are worded the same
 /// (an open client towards a newly isolated server, say).
 #[derive(Default)]
 pub(super) struct Words {
-    memo: FastMap<(SideKey, SideKey, PortSet, PortSet), Arc<[String]>>,
+    /// Words by (egress side, ingress side, before, after); sides by key id.
+    memo: FastMap<(u32, u32, PortSet, PortSet), Arc<[String]>>,
+    keys: FastMap<SideKey, u32>,
+    /// Verdicts by key id.
+    verdicts: Vec<Arc<SideVerdict>>,
+    /// Sides that read the same whatever the other end (not isolated, or
+    /// isolated by rules without peers nor named ports), per (class,
+    /// direction); None when the side depends on the other end. Most
+    /// sides of a what-if are such (open pods, a default deny).
+    fixed: FastMap<(ClassId, Direction), Option<Side>>,
 }
 
 impl Words {
-    /// [`explain_change`], with the wording shared between pairs.
+    /// [`explain_change`] between two classes, with the wording shared
+    /// between pairs.
     pub fn explain(
         &mut self,
         idx: &Index,
@@ -29,29 +42,79 @@ impl Words {
         before: &PortSet,
         after: &PortSet,
     ) -> Arc<[String]> {
-        let Some((egress, ingress)) = sides(idx, src, dst) else {
+        let (Some(Endpoint::Class(a)), Some(Endpoint::Class(b))) = (src, dst) else {
             return explain_change(idx, src, dst, before, after).into();
         };
-        let key = |s: &Option<SideVerdict>| -> Option<SideKey> {
-            match s {
-                None => Some(None),
-                Some(v) if v.tiers.is_some() => None,
-                Some(v) => Some(Some((
-                    v.direction,
-                    v.isolated_by.clone(),
-                    v.allowed.clone(),
-                    v.hits.clone(),
-                ))),
-            }
-        };
-        let (Some(ke), Some(ki)) = (key(&egress), key(&ingress)) else {
-            return words(&egress, &ingress, before, after).into();
+        if idx.class(a).host_network || idx.class(b).host_network {
+            return explain_change(idx, src, dst, before, after).into();
+        }
+        let (egress, ke) = self.side(idx, a, Direction::Egress, Endpoint::Class(b));
+        let (ingress, ki) = self.side(idx, b, Direction::Ingress, Endpoint::Class(a));
+        let (Some(ke), Some(ki)) = (ke, ki) else {
+            return words(Some(&egress), Some(&ingress), before, after).into();
         };
         self.memo
             .entry((ke, ki, before.clone(), after.clone()))
-            .or_insert_with(|| words(&egress, &ingress, before, after).into())
+            .or_insert_with(|| words(Some(&egress), Some(&ingress), before, after).into())
             .clone()
     }
+
+    /// `subject`'s side towards `other` after the change, with its key id.
+    fn side(&mut self, idx: &Index, subject: ClassId, dir: Direction, other: Endpoint) -> Side {
+        if let Some(Some(s)) = self.fixed.get(&(subject, dir)) {
+            return s.clone();
+        }
+        let known = self.fixed.contains_key(&(subject, dir));
+        let v = idx.side_verdict_brief(subject, dir, other);
+        let side = match v.tiers {
+            Some(_) => (Arc::new(v), None),
+            // Sides that read alike share one verdict and one key id; the
+            // key is the verdict's own fields (no copy unless it is new).
+            None => {
+                let key: SideKey = (v.direction, v.isolated_by, v.allowed, v.hits);
+                match self.keys.get(&key) {
+                    Some(&id) => (self.verdicts[id as usize].clone(), Some(id)),
+                    None => {
+                        let (direction, isolated_by, allowed, hits) = key.clone();
+                        let id = self.verdicts.len() as u32;
+                        let v = Arc::new(SideVerdict {
+                            direction,
+                            isolated_by,
+                            allowed,
+                            hits,
+                            misses: v.misses,
+                            tiers: None,
+                        });
+                        self.verdicts.push(v.clone());
+                        self.keys.insert(key, id);
+                        (v, Some(id))
+                    }
+                }
+            }
+        };
+        if !known {
+            let fixed = !idx.has_tiers() && independent(idx, subject, dir);
+            self.fixed
+                .insert((subject, dir), fixed.then(|| side.clone()));
+        }
+        side
+    }
+}
+
+/// Whether `subject`'s side reads the same whatever the other end: its
+/// isolating policies' rules have no peers (they admit everyone) and, on
+/// egress, no named ports (resolved against the destination).
+fn independent(idx: &Index, subject: ClassId, dir: Direction) -> bool {
+    idx.isolating_policies(subject, dir).iter().all(|p| {
+        p.rules(dir).iter().all(|r| {
+            r.peers.is_empty()
+                && (dir == Direction::Ingress
+                    || !r
+                        .ports
+                        .iter()
+                        .any(|pp| matches!(pp.port, Some(PortRef::Name(_)))))
+        })
+    })
 }
 
 /// Both sides' verdicts after the change (None: a side towards an IP), or
@@ -100,15 +163,15 @@ pub(super) fn explain_change(
         return vec![format!("the {gone} does not exist after the change")];
     };
     match sides(idx, src, dst) {
-        Some((egress, ingress)) => words(&egress, &ingress, before, after),
+        Some((egress, ingress)) => words(egress.as_ref(), ingress.as_ref(), before, after),
         None => vec!["a hostNetwork pod is involved: no verdict".to_string()],
     }
 }
 
 /// The words for two side verdicts.
 fn words(
-    egress: &Option<SideVerdict>,
-    ingress: &Option<SideVerdict>,
+    egress: Option<&SideVerdict>,
+    ingress: Option<&SideVerdict>,
     before: &PortSet,
     after: &PortSet,
 ) -> Vec<String> {

@@ -15,24 +15,17 @@ use crate::engine::index::{ClassId, Index};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::Endpoint;
 
-/// Explanations per joint pair, computed once on the state after.
+/// Explanations, computed on the state after.
 pub(super) struct Why<'a> {
     pub after: &'a Index,
     pub joints: &'a [Joint],
-    pub cache: FastMap<(usize, usize), Arc<[String]>>,
     pub words: Words,
 }
 
 impl Why<'_> {
     pub fn get(&mut self, x: usize, y: usize, b: &PortSet, a: &PortSet) -> Arc<[String]> {
-        let (idx, joints, words) = (self.after, self.joints, &mut self.words);
-        self.cache
-            .entry((x, y))
-            .or_insert_with(|| {
-                let ep = |j: usize| joints[j].key.after.map(Endpoint::Class);
-                words.explain(idx, ep(x), ep(y), b, a)
-            })
-            .clone()
+        let ep = |j: usize| self.joints[j].key.after.map(Endpoint::Class);
+        self.words.explain(self.after, ep(x), ep(y), b, a)
     }
 }
 
@@ -45,18 +38,20 @@ pub(super) struct PodNames {
     pub full: Vec<String>,
 }
 
-/// Workload rows: (before, after, witness joint pair).
-type WlRow = (PortSet, PortSet, Option<(usize, usize)>);
+/// Workload rows: (before, after, witness: index into `changed`).
+type WlRow = (PortSet, PortSet, Option<u32>);
+
+/// A changed joint pair: (x, y, before, after, why; why only for pods).
+type Changed = (usize, usize, PortSet, PortSet, Option<Arc<[String]>>);
 
 pub(super) struct Rows<'a> {
     joints: &'a Joints,
     workload: bool,
-    pairs: FastMap<(usize, usize), (PortSet, PortSet)>,
     why: Why<'a>,
     pub names: PodNames,
-    /// Changed pod pairs: (src rank, dst rank, index into `changed_pairs`).
+    /// Changed pod pairs: (src rank, dst rank, index into `changed`).
     raw: Vec<(u32, u32, u32)>,
-    changed_pairs: Vec<(usize, usize, Arc<[String]>)>,
+    changed: Vec<Changed>,
     wl: FastMap<(u32, u32), WlRow>,
     /// Pod pairs allowed something before whose set changed.
     pub changed_pod_pairs: u64,
@@ -71,25 +66,38 @@ impl<'a> Rows<'a> {
         workload: bool,
     ) -> Rows<'a> {
         let joints = &all.list[..];
-        // Joint pairs: rows before and after, by class pair.
-        let mut by_before: FastMap<ClassId, Vec<usize>> = FastMap::default();
-        let mut by_after: FastMap<ClassId, Vec<usize>> = FastMap::default();
+        // Joint pairs: rows before and after, by class pair. Joints by
+        // class index (a class has few joints, most one).
+        let cap = joints
+            .iter()
+            .flat_map(|j| [j.key.before, j.key.after])
+            .flatten()
+            .map(|c| c.index() + 1)
+            .max()
+            .unwrap_or(0);
+        let mut by_before: Vec<Vec<usize>> = vec![Vec::new(); cap];
+        let mut by_after: Vec<Vec<usize>> = vec![Vec::new(); cap];
         for (j, jt) in joints.iter().enumerate() {
             if let Some(c) = jt.key.before {
-                by_before.entry(c).or_default().push(j);
+                by_before[c.index()].push(j);
             }
             if let Some(c) = jt.key.after {
-                by_after.entry(c).or_default().push(j);
+                by_after[c.index()].push(j);
             }
+        }
+        fn by(v: &[Vec<usize>], c: ClassId) -> Option<&[usize]> {
+            v.get(c.index())
+                .map(Vec::as_slice)
+                .filter(|s| !s.is_empty())
         }
         let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> = FastMap::default();
         let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
-        for (after, rows, by) in [
-            (false, &side_b.rows, &by_before),
-            (true, &side_a.rows, &by_after),
+        for (after, rows, by_j) in [
+            (false, &side_b.rows, &by_before[..]),
+            (true, &side_a.rows, &by_after[..]),
         ] {
             for ((a, b), p) in rows {
-                let (Some(xs), Some(ys)) = (by.get(a), by.get(b)) else {
+                let (Some(xs), Some(ys)) = (by(by_j, *a), by(by_j, *b)) else {
                     continue;
                 };
                 for &x in xs {
@@ -114,7 +122,6 @@ impl<'a> Rows<'a> {
         let mut why = Why {
             after,
             joints,
-            cache: FastMap::default(),
             words: Words::default(),
         };
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
@@ -166,67 +173,47 @@ impl<'a> Rows<'a> {
                 .collect()
         });
         let mut raw: Vec<(u32, u32, u32)> = Vec::new();
-        let mut changed_pairs: Vec<(usize, usize, Arc<[String]>)> = Vec::new();
-        let mut order: Vec<(usize, usize)> = pairs.keys().copied().collect();
-        order.sort_unstable();
-        // Workload rows: (name before/after ids) -> (before, after, witness pair).
+        let mut changed: Vec<Changed> = Vec::new();
+        let mut order: Vec<((usize, usize), (PortSet, PortSet))> = pairs.into_iter().collect();
+        order.sort_unstable_by_key(|e| e.0);
+        // Workload rows: (name before/after ids) -> (before, after, witness).
         let mut wl: FastMap<(u32, u32), WlRow> = FastMap::default();
-        for (x, y) in order {
-            let (b, a) = &pairs[&(x, y)];
-            let changed = b != a;
-            if changed && !b.is_empty() {
-                changed_pod_pairs += pod_pairs(x, y);
-            }
-            if !workload {
-                if changed {
-                    let id = changed_pairs.len() as u32;
-                    changed_pairs.push((x, y, why.get(x, y, b, a)));
-                    for (i, &p) in ranks[x].iter().enumerate() {
-                        for (k, &q) in ranks[y].iter().enumerate() {
-                            if x != y || i != k {
-                                raw.push((p, q, id));
-                            }
-                        }
-                    }
+        for ((x, y), (b, a)) in order {
+            if b == a {
+                if workload && !b.is_empty() {
+                    wl_rows(&mut wl, &distinct, x, y, &b, &a, None);
                 }
                 continue;
             }
-            // Workloads: distinct names on each side; a workload's row with
-            // itself is not listed, so same-name pairs drop out.
-            for (after, set) in [(false, b), (true, a)] {
-                if set.is_empty() {
-                    continue;
-                }
-                let (ns_x, ns_y) = (&distinct[after as usize][x], &distinct[after as usize][y]);
-                for &p in ns_x {
-                    for &q in ns_y {
-                        if p == q {
-                            continue;
-                        }
-                        let row = wl.entry((p, q)).or_default();
-                        if after {
-                            row.1.union_with(set);
-                        } else {
-                            row.0.union_with(set);
-                        }
-                        if changed && row.2.is_none() {
-                            row.2 = Some((x, y));
+            if !b.is_empty() {
+                changed_pod_pairs += pod_pairs(x, y);
+            }
+            let id = changed.len() as u32;
+            if !workload {
+                let w = why.get(x, y, &b, &a);
+                for (i, &p) in ranks[x].iter().enumerate() {
+                    for (k, &q) in ranks[y].iter().enumerate() {
+                        if x != y || i != k {
+                            raw.push((p, q, id));
                         }
                     }
                 }
+                changed.push((x, y, b, a, Some(w)));
+                continue;
             }
+            wl_rows(&mut wl, &distinct, x, y, &b, &a, Some(id));
+            changed.push((x, y, b, a, None));
         }
         Rows {
             joints: all,
             workload,
-            pairs,
             why,
             names: PodNames {
                 ranks,
                 full: full_names,
             },
             raw,
-            changed_pairs,
+            changed,
             wl,
             changed_pod_pairs,
         }
@@ -238,13 +225,12 @@ impl<'a> Rows<'a> {
         let Rows {
             joints,
             workload,
-            pairs,
             mut why,
             names: PodNames {
                 full: full_names, ..
             },
             mut raw,
-            changed_pairs,
+            changed,
             wl,
             ..
         } = self;
@@ -252,33 +238,37 @@ impl<'a> Rows<'a> {
         // Sorted; pod rows are merged into them as they are made.
         let mut ext_entries = ext.into_iter().peekable();
         raw.sort_unstable();
-        let mut entries = Vec::with_capacity(raw.len());
+        let mut entries = Vec::with_capacity(raw.len() + wl.len());
+        let none: Arc<[String]> = Arc::from([]);
         for (p, q, id) in raw {
-            let (x, y, w) = &changed_pairs[id as usize];
-            let (b, a) = &pairs[&(*x, *y)];
+            let (_, _, b, a, w) = &changed[id as usize];
             let (src, dst) = (&full_names[p as usize], &full_names[q as usize]);
             while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
                 entries.push(e);
             }
             entries.push(DiffEntry {
-                src: full_names[p as usize].clone(),
-                dst: full_names[q as usize].clone(),
+                src: src.clone(),
+                dst: dst.clone(),
                 before: b.clone(),
                 after: a.clone(),
-                why: w.clone(),
+                why: w.clone().unwrap_or_else(|| none.clone()),
             });
         }
         if workload {
+            // Explanations per witness, computed once each.
+            let mut said: Vec<Option<Arc<[String]>>> = vec![None; changed.len()];
             for ((p, q), (b, a, witness)) in wl {
                 if b == a {
                     continue;
                 }
                 let w = match witness {
-                    Some((x, y)) => {
-                        let (bx, ax) = &pairs[&(x, y)];
-                        why.get(x, y, bx, ax)
-                    }
-                    None => Arc::from([]),
+                    Some(id) => said[id as usize]
+                        .get_or_insert_with(|| {
+                            let (x, y, bx, ax, _) = &changed[id as usize];
+                            why.get(*x, *y, bx, ax)
+                        })
+                        .clone(),
+                    None => none.clone(),
                 };
                 entries.push(DiffEntry {
                     src: names.names[p as usize].clone(),
@@ -288,10 +278,45 @@ impl<'a> Rows<'a> {
                     why: w,
                 });
             }
-        }
-        if workload {
-            entries.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+            entries.sort_unstable_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
         }
         merge_sorted(entries, ext_entries.collect())
+    }
+}
+
+/// Adds joint pair (x, y)'s sets to the workload rows of its distinct
+/// names on each side; a workload's row with itself is not listed, so
+/// same-name pairs drop out. `witness`: the pair changed (index into
+/// `changed`), kept by the rows it is the first change of.
+fn wl_rows(
+    wl: &mut FastMap<(u32, u32), WlRow>,
+    distinct: &[Vec<Vec<u32>>; 2],
+    x: usize,
+    y: usize,
+    b: &PortSet,
+    a: &PortSet,
+    witness: Option<u32>,
+) {
+    for (after, set) in [(false, b), (true, a)] {
+        if set.is_empty() {
+            continue;
+        }
+        let (ns_x, ns_y) = (&distinct[after as usize][x], &distinct[after as usize][y]);
+        for &p in ns_x {
+            for &q in ns_y {
+                if p == q {
+                    continue;
+                }
+                let row = wl.entry((p, q)).or_default();
+                if after {
+                    row.1.union_with(set);
+                } else {
+                    row.0.union_with(set);
+                }
+                if witness.is_some() && row.2.is_none() {
+                    row.2 = witness;
+                }
+            }
+        }
     }
 }
