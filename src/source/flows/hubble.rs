@@ -5,11 +5,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 use std::net::IpAddr;
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 
 use super::keys::{EndRef, Keys};
 use crate::engine::flows::{ConnKey, Recorded, Time, time};
@@ -121,35 +120,6 @@ struct Workload<'a> {
     name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
-}
-
-/// A bare lost-events line has `source` as a string: not an endpoint.
-enum MaybeEndpoint<'a> {
-    Endpoint(Endpoint<'a>),
-    Other,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for MaybeEndpoint<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = MaybeEndpoint<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an endpoint object or a string")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
-                Endpoint::deserialize(de::value::MapAccessDeserializer::new(m))
-                    .map(MaybeEndpoint::Endpoint)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MaybeEndpoint::Other)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeEndpoint::Other)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
 }
 
 /// Linux's default ephemeral port range: the client side of a connection.
@@ -509,7 +479,7 @@ fn conn(
 
 #[path = "hubble_ends.rs"]
 mod ends;
-use ends::{LabelList, end};
+use ends::{LabelList, MaybeEndpoint, end};
 
 #[path = "hubble_grpc.rs"]
 pub(super) mod grpc;

@@ -1,12 +1,12 @@
 //! A Hubble endpoint as the [`EndRef`] it names, borrowed from the parsed
-//! line; and the endpoint's label list, borrowed too.
+//! line; the endpoint's label list, borrowed too; an endpoint or not.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
 use serde::Deserialize;
-use serde::de::{self, Visitor};
+use serde::de::{self, MapAccess, Visitor};
 
 use super::Endpoint;
 use crate::source::flows::keys::{self, EndRef, LabelPairs};
@@ -36,6 +36,35 @@ impl<'de: 'a, 'a> Deserialize<'de> for LabelList<'a> {
             }
         }
         d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
+/// A bare lost-events line has `source` as a string: not an endpoint.
+pub(super) enum MaybeEndpoint<'a> {
+    Endpoint(Endpoint<'a>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeEndpoint<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MaybeEndpoint<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an endpoint object or a string")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+                Endpoint::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(MaybeEndpoint::Endpoint)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MaybeEndpoint::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeEndpoint::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
