@@ -46,9 +46,8 @@ fn endpoint(i: usize) -> String {
     )
 }
 
-/// Line `n` (with its newline) appended to `out`.
-fn line(n: usize, eps: &[String], out: &mut Vec<u8>) {
-    use std::io::Write as _;
+/// The client, server, ports and flags of line `n`.
+fn shape(n: usize) -> (usize, usize, u16, u16, bool, &'static str, &'static str) {
     let conn = n / 6;
     let (client, server) = (conn % PODS, (conn / PODS + conn) % PODS);
     let server = if server == client {
@@ -58,7 +57,6 @@ fn line(n: usize, eps: &[String], out: &mut Vec<u8>) {
     };
     let port = 8000 + (server % 10) as u16;
     let cport = 32768 + (conn % 28000) as u16;
-    let ip = |p: usize| (p / 250, p % 250 + 1);
     let (reply, flags, node) = match n % 6 {
         0 => (false, r#"{"SYN":true}"#, "worker-1"),
         1 => (false, r#"{"SYN":true}"#, "worker-2"),
@@ -67,42 +65,103 @@ fn line(n: usize, eps: &[String], out: &mut Vec<u8>) {
         4 => (true, r#"{"PSH":true,"ACK":true}"#, "worker-1"),
         _ => (false, r#"{"FIN":true,"ACK":true}"#, "worker-2"),
     };
-    let (src, dst, sp, dp) = if reply {
-        (server, client, port, cport)
+    if reply {
+        (server, client, port, cport, reply, flags, node)
     } else {
-        (client, server, cport, port)
-    };
-    let ((s1, s2), (d1, d2)) = (ip(src), ip(dst));
-    let secs = conn / 50;
-    // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        r#"{{"flow":{{"time":"2026-11-30T{:02}:{:02}:{:02}.{:09}Z","verdict":"FORWARDED","IP":{{"source":"10.1.{s1}.{s2}","destination":"10.1.{d1}.{d2}","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":{sp},"destination_port":{dp},"flags":{flags}}}}},"source":{},"destination":{},"Type":"L3_L4","node_name":"{node}","event_type":{{"type":4}},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":{reply}}},"node_name":"{node}","time":"2026-11-30T10:00:00Z"}}"#,
-        10 + secs / 3600 % 10,
-        secs / 60 % 60,
-        secs % 60,
-        n % 1_000_000_000,
-        eps[src],
-        eps[dst],
-    );
-    out.push(b'\n');
+        (client, server, cport, port, reply, flags, node)
+    }
 }
 
-impl Read for Lines {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.buf.len() {
-            if self.left == 0 {
-                return Ok(0);
-            }
+/// `v` in decimal, zero-padded to `width` digits.
+fn num(out: &mut Vec<u8>, mut v: usize, width: usize) {
+    let mut d = [b'0'; 20];
+    let mut i = d.len();
+    loop {
+        i -= 1;
+        d[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&d[i.min(d.len() - width)..]);
+}
+
+/// Line `n` (with its newline) appended to `out`. Written piece by piece,
+/// not with `write!`: generation runs inside the measured time.
+fn line(n: usize, eps: &[String], out: &mut Vec<u8>) {
+    let (src, dst, sp, dp, reply, flags, node) = shape(n);
+    let secs = n / 6 / 50;
+    out.extend_from_slice(br#"{"flow":{"time":"2026-11-30T"#);
+    num(out, 10 + secs / 3600 % 10, 2);
+    out.push(b':');
+    num(out, secs / 60 % 60, 2);
+    out.push(b':');
+    num(out, secs % 60, 2);
+    out.push(b'.');
+    num(out, n % 1_000_000_000, 9);
+    out.extend_from_slice(br#"Z","verdict":"FORWARDED","IP":{"source":"10.1."#);
+    num(out, src / 250, 0);
+    out.push(b'.');
+    num(out, src % 250 + 1, 0);
+    out.extend_from_slice(br#"","destination":"10.1."#);
+    num(out, dst / 250, 0);
+    out.push(b'.');
+    num(out, dst % 250 + 1, 0);
+    out.extend_from_slice(br#"","ipVersion":"IPv4"},"l4":{"TCP":{"source_port":"#);
+    num(out, sp.into(), 0);
+    out.extend_from_slice(br#","destination_port":"#);
+    num(out, dp.into(), 0);
+    for s in [
+        r#","flags":"#,
+        flags,
+        r#"}},"source":"#,
+        &eps[src],
+        r#","destination":"#,
+        &eps[dst],
+        r#","Type":"L3_L4","node_name":""#,
+        node,
+        r#"","event_type":{"type":4},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":"#,
+        if reply { "true" } else { "false" },
+        r#"},"node_name":""#,
+        node,
+        r#"","time":"2026-11-30T10:00:00Z"}"#,
+        "\n",
+    ] {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+impl Lines {
+    /// The next lines, a few at a time (fewer calls).
+    fn refill(&mut self) {
+        if self.pos == self.buf.len() && self.left > 0 {
             self.buf.clear();
-            // A few lines at a time: fewer calls.
-            for _ in 0..self.left.min(16) {
+            for _ in 0..self.left.min(64) {
                 line(self.n, &self.eps, &mut self.buf);
                 self.n += 1;
                 self.left -= 1;
             }
             self.pos = 0;
         }
+    }
+}
+
+/// Read straight from the generated lines: no copy into a `BufReader`.
+impl std::io::BufRead for Lines {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.refill();
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+impl Read for Lines {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.refill();
         let k = out.len().min(self.buf.len() - self.pos);
         out[..k].copy_from_slice(&self.buf[self.pos..self.pos + k]);
         self.pos += k;
@@ -128,11 +187,7 @@ pub fn measure(lines: usize) -> (f64, f64, Recorded) {
     let mut rec = Recorded::default();
     let cpu = cpu_seconds();
     let t = Instant::now();
-    read(
-        &mut rec,
-        "bench",
-        std::io::BufReader::with_capacity(1 << 16, Lines::new(lines)),
-    );
+    read(&mut rec, "bench", Lines::new(lines));
     let wall = t.elapsed().as_secs_f64();
     let cpu = cpu.zip(cpu_seconds()).map_or(0.0, |(a, b)| b - a);
     (wall, cpu, rec)
@@ -288,6 +343,67 @@ pub fn suggest_bench(pods: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::PODS;
+
+    /// The generator as first written (with `write!`): the reference.
+    fn line_with_write(n: usize, eps: &[String], out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let conn = n / 6;
+        let (client, server) = (conn % PODS, (conn / PODS + conn) % PODS);
+        let server = if server == client {
+            (server + 1) % PODS
+        } else {
+            server
+        };
+        let port = 8000 + (server % 10) as u16;
+        let cport = 32768 + (conn % 28000) as u16;
+        let ip = |p: usize| (p / 250, p % 250 + 1);
+        let (reply, flags, node) = match n % 6 {
+            0 => (false, r#"{"SYN":true}"#, "worker-1"),
+            1 => (false, r#"{"SYN":true}"#, "worker-2"),
+            2 => (true, r#"{"SYN":true,"ACK":true}"#, "worker-1"),
+            3 => (false, r#"{"ACK":true}"#, "worker-2"),
+            4 => (true, r#"{"PSH":true,"ACK":true}"#, "worker-1"),
+            _ => (false, r#"{"FIN":true,"ACK":true}"#, "worker-2"),
+        };
+        let (src, dst, sp, dp) = if reply {
+            (server, client, port, cport)
+        } else {
+            (client, server, cport, port)
+        };
+        let ((s1, s2), (d1, d2)) = (ip(src), ip(dst));
+        let secs = conn / 50;
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            out,
+            r#"{{"flow":{{"time":"2026-11-30T{:02}:{:02}:{:02}.{:09}Z","verdict":"FORWARDED","IP":{{"source":"10.1.{s1}.{s2}","destination":"10.1.{d1}.{d2}","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":{sp},"destination_port":{dp},"flags":{flags}}}}},"source":{},"destination":{},"Type":"L3_L4","node_name":"{node}","event_type":{{"type":4}},"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT","is_reply":{reply}}},"node_name":"{node}","time":"2026-11-30T10:00:00Z"}}"#,
+            10 + secs / 3600 % 10,
+            secs / 60 % 60,
+            secs % 60,
+            n % 1_000_000_000,
+            eps[src],
+            eps[dst],
+        );
+        out.push(b'\n');
+    }
+
+    #[test]
+    fn the_generator_writes_the_lines_it_always_wrote() {
+        let eps: Vec<String> = (0..PODS).map(super::endpoint).collect();
+        let (mut a, mut b) = (vec![], vec![]);
+        for n in (0..20_000).chain([999_999_999, 1_000_000_000, 3_000_000_123]) {
+            a.clear();
+            b.clear();
+            super::line(n, &eps, &mut a);
+            line_with_write(n, &eps, &mut b);
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "line {n}"
+            );
+        }
+    }
+
     #[test]
     fn synthetic_lines_are_valid_hubble_and_count_one_connection_per_six_lines() {
         let mut rec = crate::engine::flows::Recorded::default();

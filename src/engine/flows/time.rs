@@ -28,11 +28,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Digits only (no sign), None on overflow: what `str::parse` accepts of them.
 fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    s.parse().ok()
+    s.bytes().try_fold(0i64, |n, b| {
+        let d = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(i64::from(d))
+    })
 }
 
 /// `2026-11-30T10:00:02.123456789Z` to nanoseconds; None if malformed.
@@ -122,6 +126,9 @@ mod tests {
             "2024-01-01T00:00:00",
             "2024-01-01T00:00:00.1234567890Z",
             "2024-01-01T0é:00:00Z",
+            "2024-01-01T00:00:00+99999999999999999999:00",
+            "2024-01-01T00:00:00+-1:00",
+            "2024-01-01T00:00:00++1:00",
         ] {
             assert_eq!(parse(s), None, "{s}");
         }

@@ -5,14 +5,14 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 use std::net::IpAddr;
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 
-use crate::engine::flows::{ConnKey, FlowEnd, Recorded, Time, time};
-use crate::engine::model::{Labels, Owner, Protocol, ServiceKey};
+use super::keys::{EndRef, Keys};
+use crate::engine::flows::{ConnKey, Recorded, Time, time};
+use crate::engine::model::{Protocol, ServiceKey};
 
 #[derive(Deserialize, Default)]
 pub(super) struct Flow<'a> {
@@ -92,7 +92,7 @@ struct Endpoint<'a> {
     #[serde(borrow)]
     pod_name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    labels: Vec<Cow<'a, str>>,
+    labels: LabelList<'a>,
     #[serde(default, borrow)]
     workloads: Vec<Workload<'a>>,
 }
@@ -106,10 +106,11 @@ struct SvcName<'a> {
 }
 
 impl SvcName<'_> {
-    fn key(&self) -> Option<ServiceKey> {
+    /// (namespace, name).
+    fn key(&self) -> Option<(&str, &str)> {
         let name = self.name.as_deref().filter(|n| !n.is_empty())?;
         let ns = self.namespace.as_deref().filter(|n| !n.is_empty())?;
-        Some(ServiceKey::new(ns, name))
+        Some((ns, name))
     }
 }
 
@@ -119,35 +120,6 @@ struct Workload<'a> {
     name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
-}
-
-/// A bare lost-events line has `source` as a string: not an endpoint.
-enum MaybeEndpoint<'a> {
-    Endpoint(Endpoint<'a>),
-    Other,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for MaybeEndpoint<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = MaybeEndpoint<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an endpoint object or a string")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
-                Endpoint::deserialize(de::value::MapAccessDeserializer::new(m))
-                    .map(MaybeEndpoint::Endpoint)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MaybeEndpoint::Other)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeEndpoint::Other)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
 }
 
 /// Linux's default ephemeral port range: the client side of a connection.
@@ -175,7 +147,7 @@ const SAME_CONNECTION_NS: Time = 120 * 1_000_000_000;
 /// advances so that memory follows live connections, not lines.
 #[derive(Default)]
 pub(super) struct Dedup {
-    seen: HashMap<FiveTuple, (usize, Option<Time>, bool)>,
+    seen: HashMap<FiveTuple, (usize, Option<Time>, bool), foldhash::fast::RandomState>,
     newest: Option<Time>,
     since_prune: usize,
 }
@@ -227,27 +199,98 @@ pub(super) struct Conn {
     dropped: bool,
 }
 
-/// Classifies one parsed JSON value.
-pub(super) fn classify(v: Flow) -> Item {
+/// [`What`], borrowed from the parsed value (see [`add`]).
+enum WhatRef<'e> {
+    NotL4,
+    OtherDrop,
+    Reply,
+    Conn(ConnRef<'e>),
+}
+
+/// The ends are named only when needed: not for a connection seen before
+/// (most of its packets).
+struct ConnRef<'e> {
+    src: Option<&'e Endpoint<'e>>,
+    dst: Option<&'e Endpoint<'e>>,
+    sip: Option<IpAddr>,
+    dip: Option<IpAddr>,
+    protocol: Protocol,
+    port: u16,
+    /// The Service's (namespace, name).
+    via: Option<(&'e str, &'e str)>,
+    tuple: Option<FiveTuple>,
+    dropped: bool,
+}
+
+impl<'e> ConnRef<'e> {
+    fn ends(&self) -> (EndRef<'e>, EndRef<'e>) {
+        (end(self.src, self.sip), end(self.dst, self.dip))
+    }
+}
+
+impl WhatRef<'_> {
+    fn to_owned(&self) -> What {
+        match self {
+            WhatRef::NotL4 => What::NotL4,
+            WhatRef::OtherDrop => What::OtherDrop,
+            WhatRef::Reply => What::Reply,
+            WhatRef::Conn(c) => What::Conn(Box::new(Conn {
+                key: ConnKey {
+                    from: end(c.src, c.sip).to_owned(),
+                    to: end(c.dst, c.dip).to_owned(),
+                    protocol: c.protocol,
+                    port: c.port,
+                },
+                via: c.via.map(|(ns, name)| ServiceKey::new(ns, name)),
+                tuple: c.tuple,
+                dropped: c.dropped,
+            })),
+        }
+    }
+}
+
+/// The flow record of a parsed value (`None`: not a flow).
+fn record<'v, 'a>(v: &'v Flow<'a>) -> Option<&'v Flow<'a>> {
     if v.lost_events.is_some()
         || v.node_status.is_some()
         || v.agent_event.is_some()
         || v.debug_event.is_some()
     {
-        return Item::NotFlow;
+        return None;
     }
-    let f = match v.flow {
-        Some(f) => *f,
+    match &v.flow {
+        Some(f) => Some(f),
         None if v.verdict.is_some()
             || v.ip.is_some()
             || matches!(v.source, Some(MaybeEndpoint::Endpoint(_))) =>
         {
-            v
+            Some(v)
         }
-        None => return Item::NotFlow,
+        None => None,
+    }
+}
+
+fn when(f: &Flow) -> Option<Time> {
+    f.time.as_deref().and_then(time::parse)
+}
+
+/// Classifies one parsed JSON value.
+pub(super) fn classify(v: Flow) -> Item {
+    match record(&v) {
+        Some(f) => Item::Flow(when(f), what(f).to_owned()),
+        None => Item::NotFlow,
+    }
+}
+
+/// Counts a flow record at `t`: the part of [`apply`] before its kind.
+fn begin(rec: &mut Recorded, dd: &mut Dedup, t: Option<Time>) {
+    rec.records += 1;
+    rec.seen_at(t);
+    dd.newest = match (dd.newest, t) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     };
-    let t = f.time.as_deref().and_then(time::parse);
-    Item::Flow(t, what(f))
+    dd.prune();
 }
 
 /// Adds one classified value to `rec`, in input order.
@@ -264,22 +307,51 @@ pub(super) fn apply(rec: &mut Recorded, dd: &mut Dedup, item: Item) {
         }
         Item::Flow(t, what) => (t, what),
     };
-    rec.records += 1;
-    rec.seen_at(t);
-    dd.newest = match (dd.newest, t) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    dd.prune();
+    begin(rec, dd, t);
     match what {
         What::NotL4 => rec.skipped.not_l4 += 1,
         What::OtherDrop => rec.other_drops += 1,
         What::Reply => rec.skipped.reply += 1,
-        What::Conn(c) => conn(rec, dd, *c, t),
+        What::Conn(c) => {
+            let Conn {
+                key,
+                via,
+                tuple,
+                dropped,
+            } = *c;
+            let via = via
+                .as_ref()
+                .map(|k| (k.namespace.as_str(), k.name.as_str()));
+            conn(rec, dd, |rec| rec.slot(key), via, tuple, dropped, t);
+        }
     }
 }
 
-fn what(f: Flow) -> What {
+/// [`classify`] then [`apply`], on the reading thread: the key is looked up
+/// borrowed and built owned only when new (most lines repeat a known key).
+/// `keys` belongs to `rec`.
+pub(super) fn add(rec: &mut Recorded, dd: &mut Dedup, keys: &mut Keys, v: Flow) {
+    let Some(f) = record(&v) else {
+        rec.other_events += 1;
+        return;
+    };
+    let t = when(f);
+    begin(rec, dd, t);
+    match what(f) {
+        WhatRef::NotL4 => rec.skipped.not_l4 += 1,
+        WhatRef::OtherDrop => rec.other_drops += 1,
+        WhatRef::Reply => rec.skipped.reply += 1,
+        WhatRef::Conn(c) => {
+            let slot = |rec: &mut Recorded| {
+                let (from, to) = c.ends();
+                keys.slot(rec, &from, &to, c.protocol, c.port)
+            };
+            conn(rec, dd, slot, c.via, c.tuple, c.dropped, t);
+        }
+    }
+}
+
+fn what<'e>(f: &'e Flow) -> WhatRef<'e> {
     let l7 = f.l7.is_some()
         || f.kind.as_deref().is_some_and(|k| k != "L3_L4")
         || f.event_type.as_ref().and_then(|e| e.kind) == Some(129);
@@ -293,14 +365,14 @@ fn what(f: Flow) -> What {
         .find_map(|(p, proto)| p.as_ref().map(|p| (p, proto)))
     });
     let Some((ports, protocol)) = l4.filter(|_| !l7) else {
-        return What::NotL4;
+        return WhatRef::NotL4;
     };
     let dropped = match f.verdict.as_deref() {
         Some("FORWARDED" | "REDIRECTED" | "AUDIT") => false,
-        Some("DROPPED") if policy_drop(&f) => true,
-        Some("DROPPED") => return What::OtherDrop,
+        Some("DROPPED") if policy_drop(f) => true,
+        Some("DROPPED") => return WhatRef::OtherDrop,
         // ERROR, TRACED, TRANSLATED, unknown or masked: no evidence either way.
-        _ => return What::NotL4,
+        _ => return WhatRef::NotL4,
     };
     let (sp, dp) = (
         ports.source_port.unwrap_or(0),
@@ -308,7 +380,7 @@ fn what(f: Flow) -> What {
     );
     if dp == 0 {
         // Masked or truncated: no port to decide a policy on.
-        return What::NotL4;
+        return WhatRef::NotL4;
     }
     let reply = match f.is_reply.or(f.reply) {
         Some(r) => r,
@@ -321,7 +393,7 @@ fn what(f: Flow) -> What {
         },
     };
     if reply {
-        return What::Reply;
+        return WhatRef::Reply;
     }
     let ips = f.ip.as_ref();
     let sip = ips
@@ -334,37 +406,41 @@ fn what(f: Flow) -> What {
         Some(MaybeEndpoint::Endpoint(e)) => Some(e),
         _ => None,
     };
-    What::Conn(Box::new(Conn {
-        key: ConnKey {
-            from: end(src, sip),
-            to: end(f.destination.as_ref(), dip),
-            protocol,
-            port: dp,
-        },
+    WhatRef::Conn(ConnRef {
+        src,
+        dst: f.destination.as_ref(),
+        sip,
+        dip,
+        protocol,
+        port: dp,
         via: f.destination_service.as_ref().and_then(SvcName::key),
         tuple: match (sip, dip) {
             (Some(a), Some(b)) if sp != 0 => Some((a, sp, b, dp, protocol)),
             _ => None,
         },
         dropped,
-    }))
+    })
 }
 
-fn conn(rec: &mut Recorded, dd: &mut Dedup, c: Conn, t: Option<Time>) {
-    let Conn {
-        key,
-        via,
-        tuple,
-        dropped,
-    } = c;
-    let slot = rec.slot(key);
+/// Counts a connection's packet. `slot` gives its key's slot: called only
+/// for a connection not seen before (a slot is created for nothing else, so
+/// skipping it for known ones changes nothing visible).
+fn conn(
+    rec: &mut Recorded,
+    dd: &mut Dedup,
+    slot: impl FnOnce(&mut Recorded) -> usize,
+    via: Option<(&str, &str)>,
+    tuple: Option<FiveTuple>,
+    dropped: bool,
+    t: Option<Time>,
+) {
     let known = tuple
         .and_then(|tu| dd.seen.get_mut(&tu))
         .filter(|(_, last, _)| match (t, *last) {
             (Some(t), Some(l)) => (t - l).abs() < SAME_CONNECTION_NS,
             _ => true,
         });
-    if let Some((s, last, was_dropped)) = known {
+    let s = if let Some((s, last, was_dropped)) = known {
         // The same connection seen again (other end, retransmission, later
         // packet of the client).
         *last = match (*last, t) {
@@ -378,109 +454,32 @@ fn conn(rec: &mut Recorded, dd: &mut Dedup, c: Conn, t: Option<Time>) {
             st.forwarded = st.forwarded.saturating_sub(1);
             st.dropped += 1;
         }
-        rec.stats_mut(s).seen_at(t);
-        if let Some(v) = &via {
-            rec.stats_mut(s).add_via(v);
-        }
-        return;
-    }
-    if let Some(tu) = tuple {
-        dd.seen.insert(tu, (slot, t, dropped));
-    }
-    let st = rec.stats_mut(slot);
-    if dropped {
-        st.dropped += 1;
+        s
     } else {
-        st.forwarded += 1;
-    }
+        let slot = slot(rec);
+        if let Some(tu) = tuple {
+            dd.seen.insert(tu, (slot, t, dropped));
+        }
+        let st = rec.stats_mut(slot);
+        if dropped {
+            st.dropped += 1;
+        } else {
+            st.forwarded += 1;
+        }
+        slot
+    };
+    let st = rec.stats_mut(s);
     st.seen_at(t);
-    if let Some(v) = &via {
-        st.add_via(v);
+    if let Some((ns, name)) = via
+        && !st.via.iter().any(|k| k.namespace == ns && k.name == name)
+    {
+        st.add_via(&ServiceKey::new(ns, name));
     }
 }
 
-/// Label prefixes that are about the pod's context, not its own labels.
-const CONTEXT: &str = "io.cilium.k8s.";
-
-/// The pod's own labels: `k8s:` ones without the context Cilium adds
-/// (namespace, service account, cluster, namespace labels).
-fn pod_labels(e: &Endpoint) -> Labels {
-    e.labels
-        .iter()
-        .filter_map(|l| l.strip_prefix("k8s:"))
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| !k.starts_with(CONTEXT) && *k != "io.kubernetes.pod.namespace")
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// The top-level workload Hubble reports for a local endpoint.
-fn workload(e: &Endpoint) -> Option<Owner> {
-    e.workloads
-        .iter()
-        .find_map(|w| {
-            let kind = w.kind.as_deref()?;
-            matches!(
-                kind,
-                "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job"
-            )
-            .then(|| Owner {
-                kind: kind.to_string(),
-                name: w.name.as_deref().unwrap_or_default().to_string(),
-            })
-        })
-        .filter(|o| !o.name.is_empty())
-}
-
-fn end(e: Option<&Endpoint>, ip: Option<IpAddr>) -> FlowEnd {
-    let empty = Endpoint::default();
-    let e = e.unwrap_or(&empty);
-    let reserved: Vec<&str> = e
-        .labels
-        .iter()
-        .filter_map(|l| l.strip_prefix("reserved:"))
-        .collect();
-    let world = reserved.iter().any(|r| r.starts_with("world"))
-        || e.labels
-            .iter()
-            .any(|l| l.starts_with("cidr:") || l.starts_with("fqdn:"));
-    let has_k8s = e.labels.iter().any(|l| l.starts_with("k8s:"));
-    let ns = e.namespace.as_deref().filter(|n| !n.is_empty());
-    let pod = e.pod_name.as_deref().filter(|n| !n.is_empty());
-    if let (Some(ns), Some(pod)) = (ns, pod) {
-        // A pod name with world labels (seen on GKE): the pod, by name only.
-        return FlowEnd::Pod {
-            namespace: ns.to_string(),
-            name: Some(pod.to_string()),
-            labels: has_k8s.then(|| pod_labels(e)),
-            workload: workload(e),
-        };
-    }
-    if world {
-        return match ip {
-            Some(ip) => FlowEnd::Ip(ip),
-            None => FlowEnd::Unresolved("world without an address".into()),
-        };
-    }
-    if let Some(r) = reserved.first() {
-        let at = ip.map(|i| format!(" ({i})")).unwrap_or_default();
-        return FlowEnd::Unresolved(format!(
-            "reserved:{r}{at}: a node or Cilium identity, NetworkPolicy does not decide it"
-        ));
-    }
-    if let Some(ns) = ns.filter(|_| has_k8s) {
-        return FlowEnd::Pod {
-            namespace: ns.to_string(),
-            name: None,
-            labels: Some(pod_labels(e)),
-            workload: None,
-        };
-    }
-    match ip {
-        Some(ip) => FlowEnd::Ip(ip),
-        None => FlowEnd::Unresolved("no identity and no address recorded".into()),
-    }
-}
+#[path = "hubble_ends.rs"]
+mod ends;
+use ends::{LabelList, MaybeEndpoint, end};
 
 #[path = "hubble_grpc.rs"]
 pub(super) mod grpc;

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use serde::de::IgnoredAny;
 
 use super::super::hubble_proto as pb;
-use super::{Endpoint, EventType, Flags, Flow, Ips, L4, MaybeEndpoint, Ports, SvcName, Workload};
+use super::{
+    Endpoint, EventType, Flags, Flow, Ips, L4, LabelList, MaybeEndpoint, Ports, SvcName, Workload,
+};
 use crate::engine::flows::time;
 
 /// Proto3 omits zero values; the JSON printer does too.
@@ -68,7 +70,7 @@ fn endpoint(e: pb::Endpoint) -> Endpoint<'static> {
     Endpoint {
         namespace: text(e.namespace),
         pod_name: text(e.pod_name),
-        labels: e.labels.into_iter().map(Cow::Owned).collect(),
+        labels: LabelList(e.labels.into_iter().map(Cow::Owned).collect()),
         workloads: e
             .workloads
             .into_iter()

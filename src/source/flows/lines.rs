@@ -194,7 +194,7 @@ fn parse(buf: &[u8]) -> (usize, Vec<Parsed>) {
         if text.is_empty() {
             continue;
         }
-        out.push(match serde_json::from_slice::<hubble::Flow>(text) {
+        out.push(match super::parse_json(text) {
             Ok(v) => Parsed::Item(hubble::classify(v)),
             Err(e) => Parsed::Bad(i + 1, e.to_string()),
         });

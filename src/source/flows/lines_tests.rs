@@ -160,3 +160,40 @@ fn a_read_error_is_reported_at_the_same_line_by_both_readers() {
         assert_eq!(dump(&parallel(fail(), workers, chunk)), dump(&want));
     }
 }
+
+/// Odd but real-looking lines (escapes and `\u` escapes in names and labels,
+/// duplicate label keys, fields in another order, bare flows, reserved and
+/// world ends, duplicate fields, wrong types, replies, a drop after a
+/// forward, Services, bad UTF-8): the sequential reader (borrowed keys,
+/// lines parsed in the reader's buffer) and the parallel one (owned keys)
+/// agree, and the escaped and plain spellings of a name are one key.
+#[test]
+fn odd_lines_give_the_same_result_on_both_paths() {
+    let text = include_str!("../../../tests/fixtures/flows-odd.jsonl");
+    let mut bad = text.as_bytes().to_vec();
+    let at = text.find("k8s:noeq").expect("fixture") + 6;
+    bad[at] = 0xff;
+    for input in [text.as_bytes(), &bad] {
+        let want = sequential(BufReader::with_capacity(64, input));
+        assert_eq!(dump(&sequential(input)), dump(&want));
+        for (workers, chunk) in [(2, 1), (3, 1 << 20)] {
+            let got = parallel(BufReader::with_capacity(100, input), workers, chunk);
+            assert_eq!(dump(&got), dump(&want), "workers {workers}, chunk {chunk}");
+        }
+        assert!(want.problems[0].starts_with("gen.json:13: not a flow: duplicate field `verdict`"));
+    }
+    let want = sequential(text.as_bytes());
+    let web = want
+        .iter()
+        .find(|(k, _)| format!("{:?}", k.to).contains("\"web-1\"") && k.from != k.to)
+        .map(|(k, s)| (format!("{k:?}"), s.count()));
+    assert!(web.is_some(), "{}", dump(&want));
+    let api1 = want
+        .iter()
+        .filter(|(k, _)| format!("{:?}", k.from).contains("\"api-1\""))
+        .filter(|(k, _)| format!("{:?}", k.to).contains("w\u{e9}b"))
+        .map(|(_, s)| s.count())
+        .sum::<u64>();
+    assert_eq!(api1, 2, "{}", dump(&want));
+    assert_eq!(want.skipped.unparsed, 9);
+}

@@ -7,6 +7,7 @@
 mod csv;
 mod hubble;
 pub mod hubble_proto;
+mod keys;
 mod lines;
 pub mod relay;
 mod relay_tls;
@@ -138,11 +139,13 @@ fn json_lines(rec: &mut Recorded, dd: &mut hubble::Dedup, name: &str, r: impl Bu
     }
 }
 
-/// One JSON line (already trimmed, not empty), classified.
-fn parse_line(name: &str, line: usize, text: &[u8]) -> hubble::Item {
-    match serde_json::from_slice::<hubble::Flow>(text) {
-        Ok(v) => hubble::classify(v),
-        Err(e) => hubble::Item::Malformed(format!("{name}:{line}: not a flow: {e}")),
+/// One JSON line (already trimmed, not empty), parsed: `from_str` when the
+/// line is UTF-8 (checked once, not string by string), else `from_slice`
+/// for its error. The same values and errors either way.
+fn parse_json(text: &[u8]) -> serde_json::Result<hubble::Flow<'_>> {
+    match std::str::from_utf8(text) {
+        Ok(s) => serde_json::from_str(s),
+        Err(_) => serde_json::from_slice(text),
     }
 }
 
@@ -152,9 +155,40 @@ fn json_lines_sequential(
     name: &str,
     mut r: impl BufRead,
 ) {
+    let mut keys = keys::Keys::default();
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0usize;
+    let mut one = |line: usize, raw: &[u8]| {
+        let text = raw.trim_ascii();
+        if text.is_empty() {
+            return;
+        }
+        match parse_json(text) {
+            Ok(v) => hubble::add(rec, dd, &mut keys, v),
+            Err(e) => hubble::apply(
+                rec,
+                dd,
+                hubble::Item::Malformed(format!("{name}:{line}: not a flow: {e}")),
+            ),
+        }
+    };
     loop {
+        // A whole line in the reader's buffer is parsed there; one that
+        // crosses the buffer's end is copied out first.
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                rec.problem(format!("{name}:{}: cannot read: {e}", line + 1));
+                break;
+            }
+        };
+        if let Some(i) = memchr::memchr(b'\n', avail) {
+            line += 1;
+            one(line, &avail[..i]);
+            r.consume(i + 1);
+            continue;
+        }
         buf.clear();
         match r.read_until(b'\n', &mut buf) {
             Ok(0) => break,
@@ -165,10 +199,7 @@ fn json_lines_sequential(
             }
         }
         line += 1;
-        let text = buf.trim_ascii();
-        if !text.is_empty() {
-            hubble::apply(rec, dd, parse_line(name, line, text));
-        }
+        one(line, &buf);
     }
 }
 
