@@ -26,6 +26,11 @@ pub struct BenchArgs {
     /// --flows reader and report time and peak memory.
     #[arg(long, value_name = "N")]
     pub flow_lines: Option<usize>,
+    /// With --flow-lines: write the lines to this file first, then time
+    /// loading the file as `--flows FILE` does (disk read and buffering
+    /// included; the file is left in place).
+    #[arg(long, value_name = "PATH", requires = "flow_lines")]
+    pub flow_file: Option<std::path::PathBuf>,
     /// Instead: time `suggest` (attribution, suggestion, proof) on one
     /// namespace of N pods with recorded flows.
     #[arg(long, value_name = "N")]
@@ -180,7 +185,10 @@ pub fn default_deny_bundle(ns: &str) -> Proposal {
 
 pub fn run(args: &BenchArgs) -> Result<String> {
     if let Some(n) = args.flow_lines {
-        return Ok(super::bench_flows::run(n));
+        return match &args.flow_file {
+            Some(path) => super::bench_flows::run_file(n, path),
+            None => Ok(super::bench_flows::run(n)),
+        };
     }
     if let Some(n) = args.rollout_pods {
         return Ok(super::bench_rollout::run(n));

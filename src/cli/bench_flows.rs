@@ -223,6 +223,31 @@ pub fn run(lines: usize) -> String {
     )
 }
 
+/// `bench --flow-lines N --flow-file PATH`: the same lines written to a
+/// real file, then loaded through `--flows PATH` (open, buffered read).
+pub fn run_file(lines: usize, path: &std::path::Path) -> color_eyre::Result<String> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    std::io::copy(&mut Lines::new(lines), &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    let bytes = std::fs::metadata(path)?.len();
+    let cpu = cpu_seconds();
+    let t = Instant::now();
+    let rec = crate::source::flows::load_flows(&[path.to_path_buf()]);
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = cpu.zip(cpu_seconds()).map_or(0.0, |(a, b)| b - a);
+    let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    Ok(format!(
+        "flow file: {} ({lines} lines, {bytes} bytes) loaded and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads), {conns} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
+        path.display(),
+        crate::source::flows::parser_threads(),
+        rec.iter().count(),
+        rec.skipped.reply,
+        rec.skipped.unparsed,
+        super::bench::peak_rss_mib().unwrap_or(0.0),
+    ))
+}
+
 /// `bench --suggest-pods N`: one namespace of N pods in N/50 workloads, each
 /// pod with one recorded connection to a pod of the next workload (and DNS);
 /// times attribution, `suggest` and its proof (the what-if).

@@ -9,6 +9,7 @@ mod hubble;
 pub mod hubble_proto;
 mod keys;
 mod lines;
+mod prefetch;
 pub mod relay;
 mod relay_tls;
 
@@ -62,9 +63,17 @@ fn add_path(rec: &mut Recorded, dd: &mut hubble::Dedup, p: &Path, named: bool) {
     if !wanted {
         return;
     }
-    match File::open(p) {
-        Ok(f) => read_with(rec, dd, &name, BufReader::with_capacity(1 << 16, f)),
-        Err(e) => rec.problem(format!("{name}: cannot open: {e}")),
+    let f = match File::open(p) {
+        Ok(f) => f,
+        Err(e) => return rec.problem(format!("{name}: cannot open: {e}")),
+    };
+    match prefetch::Prefetch::start(f) {
+        Ok(r) => read_with(rec, dd, &name, r),
+        // No thread to spare: read on this one.
+        Err(_) => match File::open(p) {
+            Ok(f) => read_with(rec, dd, &name, BufReader::with_capacity(1 << 16, f)),
+            Err(e) => rec.problem(format!("{name}: cannot open: {e}")),
+        },
     }
 }
 
