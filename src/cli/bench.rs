@@ -73,13 +73,8 @@ pub fn peak_rss_mib() -> Option<f64> {
 fn one(pods: usize) -> String {
     let snap = generate(SynthSpec::with_pods(pods));
     let (n_pods, n_ns, n_pol) = (snap.pods.len(), snap.namespaces.len(), snap.policies.len());
-    let (idx, built) = build_and_connect(snap);
-    let Built {
-        build,
-        conn,
-        explicit,
-        total,
-    } = built;
+    let (idx, b) = build_and_connect(snap);
+    let (build, conn, explicit, total) = (b.build, b.conn, b.explicit, b.total);
     let bundle = default_deny_bundle(&open_namespace(&idx));
     let t = Instant::now();
     let d = preview(&idx, &bundle, &PreviewOptions::new(Granularity::Pod));

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use ipnet::IpNet;
 
-use super::bench::{Built, build_and_connect};
+use super::bench::build_and_connect;
 use crate::engine::model::{LabelSelector, Labels, NS_NAME_LABEL, PolicyPort, PortRef, Protocol};
 use crate::engine::query::{can_reach, resolve};
 use crate::engine::tiers::{Action, ClusterKind, ClusterPolicy, Selects, Tier, TierPeer, TierRule};
@@ -189,13 +189,8 @@ pub fn one(pods: usize, n: usize) -> String {
         .count();
     snap.cluster_policies = cluster_policies(n, n_ns);
     let n_pods = snap.pods.len();
-    let (idx, built) = build_and_connect(snap);
-    let Built {
-        build,
-        conn,
-        explicit,
-        total,
-    } = built;
+    let (idx, b) = build_and_connect(snap);
+    let (build, conn, explicit, total) = (b.build, b.conn, b.explicit, b.total);
     // A client in a dev namespace towards a locked-down namespace's svc-1.
     let (from, to) = (
         "ns-00001/svc-0-7d9f8-000",
