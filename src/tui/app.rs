@@ -187,6 +187,8 @@ pub struct App {
     /// The what-if proposal and its diff (kept when the panel closes, so
     /// the tree keeps showing what it touches).
     pub whatif: super::whatif::WhatIfState,
+    /// Compiling the index ahead of a what-if (see `update::warm`).
+    pub warm: WarmState,
     /// A one-line note for the status bar (cleared on the next key).
     pub flash: Option<String>,
     /// Recorded flows (`--flows`), and their rows per workload for the
@@ -234,6 +236,7 @@ impl App {
             candidates: None,
             candidates_pending: None,
             matrix_cache: None,
+            warm: WarmState::default(),
             whatif: Default::default(),
             flash: None,
             flows: None,
@@ -287,5 +290,27 @@ impl App {
     pub fn job_id(&mut self) -> u64 {
         self.next_job += 1;
         self.next_job
+    }
+}
+
+/// The what-if warm-up: which index generation has been quiet since when,
+/// and which one is compiled (or being compiled).
+#[derive(Debug)]
+pub struct WarmState {
+    /// Smaller clusters compile in a few milliseconds: no warm-up.
+    pub min_pods: usize,
+    pub seen: Option<(u64, Instant)>,
+    pub pending: bool,
+    pub done: Option<u64>,
+}
+
+impl Default for WarmState {
+    fn default() -> Self {
+        WarmState {
+            min_pods: 10_000,
+            seen: None,
+            pending: false,
+            done: None,
+        }
     }
 }

@@ -54,6 +54,11 @@ pub enum Job {
         index: Arc<Index>,
         flows: Option<Arc<crate::engine::flows::Recorded>>,
     },
+    /// The index compiled and its pod pairs counted ahead of a what-if
+    /// (kept on the index's memo, which later jobs' copies share).
+    Warm {
+        index: Arc<Index>,
+    },
     /// One namespace's suggested policies from the recorded flows.
     Suggest {
         id: u64,
@@ -102,6 +107,9 @@ pub enum JobOutput {
         id: u64,
         namespace: String,
         suggested: Suggested,
+    },
+    Warm {
+        generation: u64,
     },
 }
 
@@ -184,6 +192,12 @@ pub fn run(job: Job) -> JobOutput {
             generation: index.generation(),
             data: Arc::new(super::models::rollout::compute(&index, flows.as_deref())),
         },
+        Job::Warm { index } => {
+            crate::engine::connectivity::Prepared::new(&index).total();
+            JobOutput::Warm {
+                generation: index.generation(),
+            }
+        }
         Job::Suggest {
             id,
             index,

@@ -141,6 +141,11 @@ impl<'i> Ctx<'i> {
 }
 
 impl CompiledData {
+    /// The state's allowed pod pairs, if counted yet.
+    pub fn pod_pair_total(&self) -> Option<u64> {
+        self.pod_pair_total.get().copied()
+    }
+
     fn build(idx: &Index) -> Self {
         let ns_names = idx.namespace_names();
         let mut cx = Ctx::new(idx, &ns_names);

@@ -37,6 +37,18 @@ impl<'a> Prepared<'a> {
     pub fn index(&self) -> &'a Index {
         self.cc.idx
     }
+
+    /// Allowed ordered pod pairs of the whole state: counted once, then
+    /// kept on the index's memo with the compilation. Calling this ahead
+    /// of time (the TUI does, once the index is quiet) makes the next
+    /// what-if of this state start warm.
+    pub fn total(&self) -> u64 {
+        let cc = &self.cc;
+        *cc.pod_pair_total.get_or_init(|| match cc.idx.has_tiers() {
+            true => pod_pair_count(cc.idx, &cc.tiered(&[], &[])),
+            false => pod_pair_count(cc.idx, &cc.pod_pairs()),
+        })
+    }
 }
 
 /// Every allowed pair with a client or a server among `classes` (open
@@ -76,17 +88,11 @@ pub fn touching_on(
             pairs: t.pairs,
             to_external: t.to_external,
             from_external: t.from_external,
-            total: with_total.then(|| {
-                *cc.pod_pair_total
-                    .get_or_init(|| pod_pair_count(idx, &cc.tiered(&[], &[])))
-            }),
+            total: with_total.then(|| p.total()),
         };
     }
     let pairs = cc.touching(classes, classes);
-    let total = with_total.then(|| {
-        *cc.pod_pair_total
-            .get_or_init(|| pod_pair_count(idx, &cc.pod_pairs()))
-    });
+    let total = with_total.then(|| p.total());
     let mut out = Touching {
         pairs,
         total,

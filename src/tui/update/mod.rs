@@ -36,6 +36,7 @@ mod rollout;
 mod source;
 mod trace;
 mod tree;
+mod warm;
 mod whatif;
 
 use browse::*;
@@ -136,6 +137,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     flush_pending(app, &mut fx);
     maybe_lint(app, &mut fx);
+    warm::maybe_warm(app, &mut fx);
     refresh_detail(app);
     if before_tick.is_none_or(|b| b != tick_view(app)) || !fx.is_empty() {
         app.dirty = true;

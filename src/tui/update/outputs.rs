@@ -89,6 +89,7 @@ pub(super) fn job_done(app: &mut App, out: JobOutput, fx: &mut Vec<Effect>) {
                 finder_accept(app);
             }
         }
+        JobOutput::Warm { generation } => super::warm::warm_done(app, generation),
         JobOutput::Lint {
             id,
             generation,
