@@ -182,15 +182,26 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// Reads `lines` generated lines; (wall seconds, CPU seconds, recording).
-pub fn measure(lines: usize) -> (f64, f64, Recorded) {
-    let mut rec = Recorded::default();
+/// Runs `load`; (wall seconds, CPU seconds, its recording).
+fn timed(load: impl FnOnce() -> Recorded) -> (f64, f64, Recorded) {
     let cpu = cpu_seconds();
     let t = Instant::now();
-    read(&mut rec, "bench", Lines::new(lines));
+    let rec = load();
     let wall = t.elapsed().as_secs_f64();
     let cpu = cpu.zip(cpu_seconds()).map_or(0.0, |(a, b)| b - a);
     (wall, cpu, rec)
+}
+
+/// The end of a result line: what the recording holds, and peak RSS.
+fn counts(rec: &Recorded) -> String {
+    let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    format!(
+        "{conns} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB",
+        rec.iter().count(),
+        rec.skipped.reply,
+        rec.skipped.unparsed,
+        super::bench::peak_rss_mib().unwrap_or(0.0),
+    )
 }
 
 /// One result line: lines, bytes, time, connections, keys, peak RSS.
@@ -209,17 +220,16 @@ pub fn run(lines: usize) -> String {
     let mut sink = vec![0u8; 1 << 16];
     while g.read(&mut sink).map(|k| k > 0).unwrap_or(false) {}
     let gen_t = t.elapsed();
-    let (wall, cpu, rec) = measure(lines);
-    let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    let (wall, cpu, rec) = timed(|| {
+        let mut rec = Recorded::default();
+        read(&mut rec, "bench", Lines::new(lines));
+        rec
+    });
     format!(
-        "flow lines: {lines} (~{bytes} bytes each), generated, read and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads; generation alone {:.2} s), {} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
+        "flow lines: {lines} (~{bytes} bytes each), generated, read and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads; generation alone {:.2} s), {}\n",
         crate::source::flows::parser_threads(),
         gen_t.as_secs_f64(),
-        conns,
-        rec.iter().count(),
-        rec.skipped.reply,
-        rec.skipped.unparsed,
-        super::bench::peak_rss_mib().unwrap_or(0.0),
+        counts(&rec),
     )
 }
 
@@ -231,20 +241,12 @@ pub fn run_file(lines: usize, path: &std::path::Path) -> color_eyre::Result<Stri
     std::io::Write::flush(&mut out)?;
     drop(out);
     let bytes = std::fs::metadata(path)?.len();
-    let cpu = cpu_seconds();
-    let t = Instant::now();
-    let rec = crate::source::flows::load_flows(&[path.to_path_buf()]);
-    let wall = t.elapsed().as_secs_f64();
-    let cpu = cpu.zip(cpu_seconds()).map_or(0.0, |(a, b)| b - a);
-    let conns: u64 = rec.iter().map(|(_, s)| s.count()).sum();
+    let (wall, cpu, rec) = timed(|| crate::source::flows::load_flows(&[path.to_path_buf()]));
     Ok(format!(
-        "flow file: {} ({lines} lines, {bytes} bytes) loaded and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads), {conns} connections, {} distinct keys, {} replies skipped, {} malformed, peak RSS {:.0} MiB\n",
+        "flow file: {} ({lines} lines, {bytes} bytes) loaded and aggregated in {wall:.2} s wall, {cpu:.2} s CPU ({} parser threads), {}\n",
         path.display(),
         crate::source::flows::parser_threads(),
-        rec.iter().count(),
-        rec.skipped.reply,
-        rec.skipped.unparsed,
-        super::bench::peak_rss_mib().unwrap_or(0.0),
+        counts(&rec),
     ))
 }
 
