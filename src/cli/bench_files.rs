@@ -106,3 +106,54 @@ pub fn write(dir: &Path, pods: usize) -> Result<String> {
     ));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::source::synth::{SynthSpec, generate};
+    use crate::source::{Spec, load};
+
+    /// One load of `dir` (the CLI's `-f DIR` path: read, parse, convert,
+    /// index): its time and the number of pods it held.
+    fn timed_load(dir: &std::path::Path) -> (Duration, usize) {
+        let spec = Spec::Files(vec![dir.to_path_buf()]);
+        let t = Instant::now();
+        let loaded = load(&spec).expect("files always load");
+        let took = t.elapsed();
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        (took, loaded.index.pod_count())
+    }
+
+    /// Offline loading stays linear in the input (issue #14's regression
+    /// check): a ratio of two sizes timed in the same run, so the build
+    /// profile and the machine's speed cancel out. Linear is 4x; a step that
+    /// grows with the square of the input (a lookup per object in a list,
+    /// re-splitting a List per item) is 16x, so one that takes a quarter of
+    /// the small load already pushes the ratio to 7.
+    #[test]
+    fn offline_loading_stays_linear_in_the_input() {
+        let root = std::env::temp_dir().join(format!("netpol-load-ratio-{}", std::process::id()));
+        let (small, big) = (1_000, 4_000);
+        for n in [small, big] {
+            super::write(&root.join(n.to_string()), n).expect("manifests written");
+        }
+        for fmt in ["json", "yaml"] {
+            // Interleaved, best of 3: the machine's speed drifts.
+            let (mut ts, mut tb) = (Duration::MAX, Duration::MAX);
+            let (mut ps, mut pb) = (0, 0);
+            for _ in 0..3 {
+                let (t, p) = timed_load(&root.join(small.to_string()).join(fmt));
+                (ts, ps) = (ts.min(t), p);
+                let (t, p) = timed_load(&root.join(big.to_string()).join(fmt));
+                (tb, pb) = (tb.min(t), p);
+            }
+            let want = |n| generate(SynthSpec::with_pods(n)).pods.len();
+            assert_eq!((ps, pb), (want(small), want(big)), "{fmt}: every pod loads");
+            let ratio = tb.as_secs_f64() / ts.as_secs_f64();
+            eprintln!("{fmt}: {small} pods {ts:?}, {big} pods {tb:?}, ratio {ratio:.2}");
+            assert!(ratio < 7.0, "{fmt}: 4x the input took {ratio:.1}x the time");
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
