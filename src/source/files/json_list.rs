@@ -195,9 +195,7 @@ fn par_chunks<T: Send>(
     };
     let run = &run;
     let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..n.min(chunks.len()))
-            .map(|_| s.spawn(run))
-            .collect();
+        let handles: Vec<_> = (1..n.min(chunks.len())).map(|_| s.spawn(run)).collect();
         // This thread works too: one thread fewer to start, and its
         // allocations come from the main arena, which grows in big steps
         // (a thread's arena is made writable a page at a time).
