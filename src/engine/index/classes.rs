@@ -78,17 +78,18 @@ impl Index {
 
     /// Puts the pod in its class (a new one if needed); its store entry.
     fn join_class(&mut self, p: Pod) -> (PodKey, PodEntry) {
-        let key = ClassKey {
-            ip_sig: if p.host_network {
-                Vec::new()
-            } else {
-                self.ip_sig(&p.ips)
-            },
-            namespace: p.namespace.clone(),
-            labels: p.labels,
-            ports: p.ports,
-            host_network: p.host_network,
+        let ip_sig = if p.host_network {
+            Vec::new()
+        } else {
+            self.ip_sig(&p.ips)
         };
+        let key = ClassKey::new(
+            p.namespace.clone(),
+            p.labels,
+            p.ports,
+            p.host_network,
+            ip_sig,
+        );
         let id = match self.class_by_key.get(&key) {
             Some(&id) => id,
             None => {
@@ -153,13 +154,7 @@ impl Index {
         };
         if empty && let Some(c) = slot.take() {
             let c = Arc::unwrap_or_clone(c);
-            let ck = ClassKey {
-                namespace: c.namespace,
-                labels: c.labels,
-                ports: c.ports,
-                host_network: c.host_network,
-                ip_sig: c.ip_sig,
-            };
+            let ck = ClassKey::new(c.namespace, c.labels, c.ports, c.host_network, c.ip_sig);
             Arc::make_mut(&mut self.class_by_key).remove(&ck);
             let ns_classes = Arc::make_mut(&mut self.ns_classes);
             if let Some(set) = ns_classes.get_mut(&ck.namespace) {

@@ -49,13 +49,63 @@ pub struct Class {
     pub members: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// What makes a class, with its hash computed once: the map rehashes every
+/// key as it grows (thousands of classes at 50k pods), and hashing the
+/// labels is the dear part. Equal keys have equal fields, hence equal hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct ClassKey {
+    hash: u64,
     namespace: String,
     labels: Labels,
     ports: Vec<ContainerPort>,
     host_network: bool,
     ip_sig: Vec<Vec<u32>>,
+}
+
+impl ClassKey {
+    fn new(
+        namespace: String,
+        labels: Labels,
+        ports: Vec<ContainerPort>,
+        host_network: bool,
+        ip_sig: Vec<Vec<u32>>,
+    ) -> Self {
+        use std::hash::BuildHasher;
+        let fields = (&namespace, &labels, &ports, host_network, &ip_sig);
+        ClassKey {
+            hash: foldhash::fast::FixedState::default().hash_one(fields),
+            namespace,
+            labels,
+            ports,
+            host_network,
+            ip_sig,
+        }
+    }
+}
+
+impl std::hash::Hash for ClassKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+/// Hands on the hash a [`ClassKey`] carries.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached (keys write one u64); a plain fold keeps it a hasher.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -77,7 +127,7 @@ pub struct Index {
     classes: Arc<Vec<Option<Arc<Class>>>>,
     free: Vec<ClassId>,
     /// Never iterated: the hasher cannot change any order.
-    class_by_key: Arc<HashMap<ClassKey, ClassId, foldhash::fast::FixedState>>,
+    class_by_key: Arc<HashMap<ClassKey, ClassId, std::hash::BuildHasherDefault<Prehashed>>>,
     ns_classes: Arc<BTreeMap<String, BTreeSet<ClassId>>>,
     /// Per namespace, by name (iterates in `PolicyKey` order).
     policies: Arc<BTreeMap<String, Arc<BTreeMap<String, Policy>>>>,

@@ -16,6 +16,9 @@ use crate::yaml;
 
 impl Loader {
     pub(super) fn add_text(&mut self, name: &str, text: &str, from_walk: bool) {
+        if self.add_json_list(name, text, from_walk) {
+            return;
+        }
         let docs = self.parse_text(text);
         self.add_docs(name, docs, from_walk);
     }
@@ -23,12 +26,15 @@ impl Loader {
     /// [`Loader::add_text`] that frees the text (tens of MB for a big
     /// dump) once it is parsed, before its objects are converted.
     pub(super) fn add_owned_text(&mut self, name: &str, text: String, from_walk: bool) {
+        if self.add_json_list(name, &text, from_walk) {
+            return;
+        }
         let docs = self.parse_text(&text);
         drop(text);
         self.add_docs(name, docs, from_walk);
     }
 
-    fn parse_text(&self, text: &str) -> Vec<Result<Option<Fast>, String>> {
+    pub(super) fn parse_text(&self, text: &str) -> Vec<Result<Option<Fast>, String>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if self.general_only {
             parse_stream(text)
@@ -40,10 +46,15 @@ impl Loader {
         }
     }
 
-    fn add_docs(&mut self, name: &str, docs: Vec<Result<Option<Fast>, String>>, from_walk: bool) {
+    pub(super) fn add_docs(
+        &mut self,
+        name: &str,
+        docs: Vec<Result<Option<Fast>, String>>,
+        from_walk: bool,
+    ) {
         for (index, doc) in docs.into_iter().enumerate() {
             let loc = Loc {
-                file: name.to_string(),
+                file: name.into(),
                 document: index,
                 prefix: String::new(),
             };

@@ -5,9 +5,13 @@
 //! values, an item that does not parse) this gives up and the caller parses
 //! the whole text, so values and error messages are those of one piece.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use serde_json::Value;
 
 use super::fast::Fast;
+use super::{Loader, Loc};
 
 /// Below this size the text is parsed in one piece.
 const MIN_BYTES: usize = 256 * 1024;
@@ -149,31 +153,124 @@ fn par_items<T: Send>(
     ranges: &[Span],
     parse: impl Fn(&str) -> Option<T> + Sync,
 ) -> Option<Vec<T>> {
-    let per = ranges.len().div_ceil(workers());
-    let parse = &parse;
-    let chunk = move |c: &[Span]| {
+    let chunks = par_chunks(ranges, |_, c| {
         c.iter()
             .map(|&(a, z)| parse(text.get(a..z)?))
             .collect::<Option<Vec<T>>>()
-    };
-    let parsed: Vec<Option<Vec<T>>> = std::thread::scope(|s| {
-        let mut chunks = ranges.chunks(per);
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks.map(|c| s.spawn(move || chunk(c))).collect();
-        // This thread takes the first chunk: one thread fewer to start, and
-        // its allocations come from the main arena, which grows in big
-        // steps (a thread's arena is made writable a page at a time).
-        // A panic counts as a failed chunk here too (as a worker's does).
-        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| chunk(first)));
-        let mut out = vec![here.ok().flatten()];
-        out.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
-        out
-    });
+    })?;
     let mut values = Vec::with_capacity(ranges.len());
-    for chunk in parsed {
-        values.extend(chunk?);
+    for chunk in chunks {
+        values.extend(chunk);
     }
     Some(values)
+}
+
+/// Items per piece of work: small enough that a thread the OS stalls (the
+/// machine is shared) holds up little, big enough to be worth a loader.
+const CHUNK: usize = 1024;
+
+/// `work(first, ranges)` over chunks of `ranges` (`first`: the index of the
+/// chunk's first item) on every core, taken in turn from a shared counter;
+/// the results in chunk order. `None` if any chunk gives `None` or panics.
+fn par_chunks<T: Send>(
+    ranges: &[Span],
+    work: impl Fn(usize, &[Span]) -> Option<T> + Sync,
+) -> Option<Vec<T>> {
+    let n = workers();
+    let per = CHUNK.min(ranges.len().div_ceil(n)).max(1);
+    let chunks: Vec<&[Span]> = ranges.chunks(per).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let run = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(c) = chunks.get(i) else { break };
+            match catch_unwind(AssertUnwindSafe(|| work(i * per, c))) {
+                Ok(Some(t)) => done.push((i, t)),
+                _ => failed.store(true, Ordering::Relaxed),
+            }
+        }
+        done
+    };
+    let run = &run;
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..n.min(chunks.len())).map(|_| s.spawn(run)).collect();
+        // This thread works too: one thread fewer to start, and its
+        // allocations come from the main arena, which grows in big steps
+        // (a thread's arena is made writable a page at a time).
+        let mut done = run();
+        for h in handles {
+            match h.join() {
+                Ok(d) => done.extend(d),
+                Err(_) => failed.store(true, Ordering::Relaxed),
+            }
+        }
+        done
+    });
+    if failed.into_inner() || done.len() != chunks.len() {
+        return None;
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    Some(done.into_iter().map(|(_, t)| t).collect())
+}
+
+impl Loader {
+    /// A big JSON `List` parsed and loaded in one pass on every core: each
+    /// worker decodes its items as `direct_split` does and adds them at
+    /// once as [`Loader::add_items`] would (no list of decoded items in
+    /// between); the main loader then replays them in order. `false` (and
+    /// nothing added) when the text is not such a List or an item does not
+    /// parse alone: the caller then reads it as before.
+    pub(super) fn add_json_list(&mut self, name: &str, text: &str, from_walk: bool) -> bool {
+        // As `parse_text` reads it; the general-only loader (tests) never
+        // comes here.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let looks_json = text.trim_start().starts_with(['{', '[']);
+        if self.general_only || self.deferred.is_some() || !looks_json {
+            return false;
+        }
+        let Some((rest, ranges)) = split(text) else {
+            return false;
+        };
+        let rest = serde_json::from_str::<Value>(&rest).ok();
+        let Some(Fast::List {
+            kind, api_version, ..
+        }) = rest.and_then(|r| Fast::list(r, Vec::new()))
+        else {
+            return false;
+        };
+        // As `add_fast` takes a List (the one document of the file).
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        let item_of = item_kind.map(|k| (api_version.as_str(), k));
+        let loc = Loc {
+            file: name.into(),
+            document: 0,
+            prefix: String::new(),
+        };
+        let loaded = par_chunks(&ranges, |first, chunk| {
+            let mut w = Loader {
+                deferred: Some(Vec::new()),
+                ..Loader::default()
+            };
+            let loc = loc.detached();
+            for (i, &(a, z)) in chunk.iter().enumerate() {
+                let t = text.get(a..z)?;
+                let f = serde_json::from_str::<Fast>(t)
+                    .ok()
+                    .or_else(|| serde_json::from_str::<Value>(t).ok().map(Fast::Other))?;
+                w.add_fast(f, &loc.item(first + i), item_of, from_walk);
+            }
+            Some(w.done())
+        });
+        match loaded {
+            Some(done) => {
+                self.replay_all(done);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +300,117 @@ mod tests {
         let whole: Value = serde_json::from_str(&t).unwrap();
         if workers() >= 2 {
             assert_eq!(parse_split(&t), Some(whole));
+        }
+    }
+
+    /// A List of `n` pods named `{prefix}{i:05}` in namespace `ns` (in key
+    /// order), with a broken port at item 7 and a pod of another namespace
+    /// at item 9 when `odd`.
+    fn pod_list(ns: &str, prefix: &str, n: usize, odd: bool) -> String {
+        let items: Vec<String> = (0..n)
+            .map(|i| {
+                let (ns, port) = match (odd, i) {
+                    (true, 7) => (ns, "\"x\""),
+                    (true, 9) => ("zz", "80"),
+                    _ => (ns, "80"),
+                };
+                format!(
+                    "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"{prefix}{i:05}\", \"namespace\": \"{ns}\", \"labels\": {{\"app\": \"a{}\"}}}}, \"spec\": {{\"containers\": [{{\"name\": \"c\", \"ports\": [{{\"containerPort\": {port}}}]}}]}}, \"status\": {{\"podIP\": \"10.0.{}.{}\"}}}}",
+                    i % 7,
+                    i / 250,
+                    i % 250
+                )
+            })
+            .collect();
+        format!(
+            "{{\"apiVersion\": \"v1\", \"items\": [\n{}\n], \"kind\": \"List\"}}",
+            items.join(",\n")
+        )
+    }
+
+    /// Loads the files; `one_pass`: as `add_text` does (a big JSON List in
+    /// one pass), else parsed then added as before.
+    fn load(files: &[(&str, String)], one_pass: bool) -> super::super::Manifests {
+        let mut l = Loader::default();
+        for (name, text) in files {
+            if one_pass {
+                l.add_text(name, text, false);
+            } else {
+                let docs = l.parse_text(text);
+                l.add_docs(name, docs, false);
+            }
+        }
+        l.finish()
+    }
+
+    fn same(files: &[(&str, String)]) -> super::super::Manifests {
+        let (one, two) = (load(files, true), load(files, false));
+        assert_eq!(
+            format!("{:#?}", one.snapshot),
+            format!("{:#?}", two.snapshot)
+        );
+        assert_eq!(one.errors, two.errors);
+        assert_eq!(one.warnings, two.warnings);
+        assert_eq!(one.implicit_namespaces, two.implicit_namespaces);
+        one
+    }
+
+    #[test]
+    fn one_pass_list_loads_as_parse_then_add() {
+        if workers() < 2 {
+            return;
+        }
+        let sorted = pod_list("b", "p", 3000, false);
+        let later = pod_list("c", "q", 2000, false);
+        assert!(sorted.len() >= MIN_BYTES && later.len() >= MIN_BYTES);
+        assert!(Loader::default().add_json_list("x", &sorted, false));
+        // A sorted List (kept as runs), an earlier file and later files with
+        // some of its pods again (duplicates found in the runs), a second
+        // sorted List above it, one below (merged the general way), one
+        // out of order with an error and a duplicate inside.
+        let dups = "apiVersion: v1\nkind: Pod\nmetadata: {name: p00005, namespace: b}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p02999, namespace: b}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: a}\n";
+        let first = "apiVersion: v1\nkind: Pod\nmetadata: {name: p00000, namespace: b}\n";
+        let m = same(&[
+            ("0.yaml", first.into()),
+            ("1.json", sorted.clone()),
+            ("2.yaml", dups.into()),
+            ("3.json", later.clone()),
+            ("4.json", pod_list("a", "r", 1500, true)),
+            ("5.json", big_list(3000)),
+            ("6.json", later.replacen("q00010", "q00011", 1)),
+            ("7.json", format!("\u{feff}{sorted}")),
+        ]);
+        assert!(m.snapshot.pods.len() > 8000);
+        assert!(
+            !m.errors.is_empty() && m.warnings.len() > 3000,
+            "{:?}",
+            m.warnings.len()
+        );
+        // Alone, and the same List twice.
+        same(&[("1.json", sorted.clone())]);
+        same(&[("1.json", sorted.clone()), ("1b.json", sorted)]);
+        // Broken: an item that does not parse alone; a List kind missing.
+        same(&[("b.json", later.replacen("\"q00007\"", "\"q00007", 1))]);
+        same(&[(
+            "k.json",
+            later.replacen("\"kind\": \"List\"", "\"kind\": \"Pod\"", 1),
+        )]);
+    }
+
+    #[test]
+    fn item_locations_are_child_locations() {
+        let root = Loc {
+            file: "f".into(),
+            document: 2,
+            prefix: String::new(),
+        };
+        let inner = root.item(3);
+        for (loc, i) in [(&root, 7), (&inner, 12)] {
+            let (a, b) = (loc.item(i), loc.child(&format!("items[{i}]")));
+            assert_eq!(
+                (a.prefix, a.document, &*a.file),
+                (b.prefix, b.document, "f")
+            );
         }
     }
 

@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 
@@ -135,15 +136,19 @@ const STDIN_NAME: &str = "<stdin>";
 // ---------------------------------------------------------------------------
 // Where an object came from.
 
+/// Every object keeps one (for duplicate warnings): the file name is
+/// shared, not copied per object.
 #[derive(Debug, Clone)]
 struct Loc {
-    file: String,
+    file: Arc<str>,
     document: usize,
     /// Path of the object inside its document (`items[3]`), empty at the root.
     prefix: String,
 }
 
 impl Loc {
+    /// The general form of [`Loc::item`] (which the tests check it against).
+    #[cfg(test)]
     fn child(&self, seg: &str) -> Loc {
         Loc {
             file: self.file.clone(),
@@ -152,10 +157,32 @@ impl Loc {
         }
     }
 
+    /// `child("items[i]")` in one allocation.
+    fn item(&self, i: usize) -> Loc {
+        let prefix = match self.prefix.is_empty() {
+            true => format!("items[{i}]"),
+            false => format!("{}.items[{i}]", self.prefix),
+        };
+        Loc {
+            file: self.file.clone(),
+            document: self.document,
+            prefix,
+        }
+    }
+
+    /// A copy with a file name of its own, for another thread (threads
+    /// sharing one count would contend on it at every object).
+    fn detached(&self) -> Loc {
+        Loc {
+            file: Arc::from(&*self.file),
+            ..self.clone()
+        }
+    }
+
     fn error(&self, object: Option<&str>, field: &str, message: impl Into<String>) -> LoadError {
         let field = join_path(&self.prefix, field);
         LoadError {
-            file: self.file.clone(),
+            file: self.file.to_string(),
             document: Some(self.document),
             object: object.map(str::to_string),
             field: (!field.is_empty()).then_some(field),
@@ -212,6 +239,11 @@ struct Loader {
     errors: Vec<LoadError>,
     warnings: Vec<LoadError>,
     objects: BTreeMap<ObjKey, Entry>,
+    /// Objects of big Lists kept as the workers left them (see
+    /// [`Loader::replay_all`]): each run in strictly increasing key order
+    /// and above every key there was when it came, so the runs in turn are
+    /// one sorted sequence, with no key in `objects` too.
+    runs: Vec<Vec<Deferred>>,
     seen_files: BTreeSet<PathBuf>,
     /// Set on the workers of [`Loader::add_items`]: inserts are recorded here
     /// and replayed in order by the main loader.
@@ -236,25 +268,61 @@ impl Loader {
 
     fn insert_entry(&mut self, key: ObjKey, entry: Entry, object: &str) {
         use std::collections::btree_map::Entry as Slot;
-        match self.objects.entry(key) {
-            Slot::Vacant(v) => {
-                v.insert(entry);
+        let w = match self.run_slot(&key) {
+            Some(slot) => {
+                let old = std::mem::replace(slot, entry);
+                duplicate(slot, &old, object)
             }
-            Slot::Occupied(mut o) => {
-                let old = std::mem::replace(o.get_mut(), entry);
-                let w = o.get().loc.error(
-                    Some(object),
-                    "",
-                    format!(
-                        "duplicate: also defined in {} document {}; this later definition is used",
-                        old.loc.file,
-                        old.loc.document + 1
-                    ),
-                );
-                self.warnings.push(w);
-            }
-        }
+            None => match self.objects.entry(key) {
+                Slot::Vacant(v) => {
+                    v.insert(entry);
+                    return;
+                }
+                Slot::Occupied(mut o) => {
+                    let old = std::mem::replace(o.get_mut(), entry);
+                    duplicate(o.get(), &old, object)
+                }
+            },
+        };
+        self.warnings.push(w);
     }
+
+    /// The entry of `key` when a run holds it.
+    fn run_slot(&mut self, key: &ObjKey) -> Option<&mut Entry> {
+        let i = self
+            .runs
+            .partition_point(|r| r.last().is_some_and(|l| l.0 < *key));
+        let run = self.runs.get_mut(i)?;
+        let j = run.binary_search_by(|d| d.0.cmp(key)).ok()?;
+        Some(&mut run[j].1)
+    }
+
+    /// Every object in key order: the map and the runs merged.
+    fn into_objects(
+        objects: BTreeMap<ObjKey, Entry>,
+        runs: Vec<Vec<Deferred>>,
+    ) -> impl Iterator<Item = (ObjKey, Entry)> {
+        let mut a = objects.into_iter().peekable();
+        let mut b = runs.into_iter().flatten().map(|d| (d.0, d.1)).peekable();
+        std::iter::from_fn(move || match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y.0 < x.0 => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        })
+    }
+}
+
+/// The warning for `new` replacing `old` (the later definition is used).
+fn duplicate(new: &Entry, old: &Entry, object: &str) -> LoadError {
+    new.loc.error(
+        Some(object),
+        "",
+        format!(
+            "duplicate: also defined in {} document {}; this later definition is used",
+            old.loc.file,
+            old.loc.document + 1
+        ),
+    )
 }
 
 /// `metadata.namespace`, or the namespace the API server would use.

@@ -48,8 +48,7 @@ impl Loader {
         // Workers do not fan out again (nested lists stay in their worker).
         if n < 2 || items.len() < MIN_ITEMS || self.deferred.is_some() {
             for (i, item) in items.into_iter().enumerate() {
-                let child = loc.child(&format!("items[{i}]"));
-                item.add(self, &child, item_of, from_walk);
+                item.add(self, &loc.item(i), item_of, from_walk);
             }
             return;
         }
@@ -69,18 +68,18 @@ impl Loader {
                 deferred: Some(Vec::new()),
                 ..Loader::default()
             };
+            let loc = loc.detached();
             for (i, item) in chunk.into_iter().enumerate() {
-                let child = loc.child(&format!("items[{}]", first + i));
-                item.add(&mut w, &child, item_of, from_walk);
+                item.add(&mut w, &loc.item(first + i), item_of, from_walk);
             }
-            w
+            w.done()
         };
-        let done: Vec<Loader> = std::thread::scope(|s| {
+        let done: Vec<(Loader, bool)> = std::thread::scope(|s| {
             let mut chunks = chunks.into_iter();
             let first = chunks.next();
             let handles: Vec<_> = chunks.map(|c| s.spawn(move || work(c))).collect();
             // This thread does the first chunk (one thread fewer to start).
-            let mut done: Vec<Loader> = first.map(work).into_iter().collect();
+            let mut done: Vec<_> = first.map(work).into_iter().collect();
             done.extend(
                 handles
                     .into_iter()
@@ -88,8 +87,43 @@ impl Loader {
             );
             done
         });
-        for w in done {
-            self.replay(w);
+        self.replay_all(done);
+    }
+
+    /// A worker's result: it, and whether its inserts come in strictly
+    /// increasing key order (checked on the worker, for [`Loader::replay_all`]).
+    pub(super) fn done(self) -> (Loader, bool) {
+        let d = self.deferred.as_deref().unwrap_or_default();
+        let sorted = d.windows(2).all(|w| w[0].0 < w[1].0);
+        (self, sorted)
+    }
+
+    /// [`Loader::replay`] of the workers in order. When their inserts come
+    /// in strictly increasing key order, all above every key there is (one
+    /// big List, as `kubectl get` sorts it), no insert can meet a duplicate:
+    /// the messages are appended and the inserts kept as runs, as they are
+    /// (no map of tens of thousands of objects to build, move and merge).
+    pub(super) fn replay_all(&mut self, done: Vec<(Loader, bool)>) {
+        let top = self.runs.last().and_then(|r| r.last()).map(|d| &d.0);
+        let mut prev = self.objects.last_key_value().map(|(k, _)| k).max(top);
+        let mut increasing = true;
+        for (w, sorted) in &done {
+            let Some(d) = w.deferred.as_deref().filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            increasing &= *sorted && prev.is_none_or(|p| *p < d[0].0);
+            prev = d.last().map(|l| &l.0);
+        }
+        if !increasing {
+            for (w, _) in done {
+                self.replay(w);
+            }
+            return;
+        }
+        for (w, _) in done {
+            self.errors.extend(w.errors);
+            self.warnings.extend(w.warnings);
+            self.runs.extend(w.deferred.filter(|d| !d.is_empty()));
         }
     }
 

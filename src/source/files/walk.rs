@@ -90,7 +90,7 @@ impl Loader {
             return;
         }
         let shown = path.display().to_string();
-        match std::fs::read(path) {
+        match read_big(path).map_or_else(|| std::fs::read(path), Ok) {
             Ok(bytes) => self.add_bytes(&shown, bytes, from_walk),
             Err(e) => self
                 .errors
@@ -114,5 +114,64 @@ impl Loader {
             Ok(text) => self.add_owned_text(name, text, from_walk),
             Err(msg) => self.errors.push(LoadError::file(name, msg)),
         }
+    }
+}
+
+/// Below this a file is read on one thread.
+const SPLIT_READ_BYTES: u64 = 8 << 20;
+
+/// A big file read by two threads, a half each at its offset: reading tens
+/// of MB is a copy and a page fault per page, which the second core halves.
+/// `None` (read it plainly, which gives the error messages) on any error,
+/// for a small file, or when the file is not `len` bytes when read.
+#[cfg(unix)]
+fn read_big(path: &Path) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if cores < 2 || !meta.is_file() || meta.len() < SPLIT_READ_BYTES {
+        return None;
+    }
+    let len = usize::try_from(meta.len()).ok()?;
+    let mut buf = vec![0u8; len];
+    let half = len / 2;
+    let (a, b) = buf.split_at_mut(half);
+    let read = std::thread::scope(|s| {
+        let second = s.spawn(|| file.read_exact_at(b, half as u64));
+        let first = file.read_exact_at(a, 0);
+        first.is_ok() && matches!(second.join(), Ok(Ok(())))
+    });
+    // Nothing past `len` (a file that grew meanwhile is read plainly).
+    let ended = matches!(file.read_at(&mut [0u8], meta.len()), Ok(0));
+    (read && ended).then_some(buf)
+}
+
+#[cfg(not(unix))]
+fn read_big(_: &Path) -> Option<Vec<u8>> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_files_read_in_halves_as_read_plainly() {
+        let dir = std::env::temp_dir().join(format!("netpol-tui-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.json");
+        let n = SPLIT_READ_BYTES as usize + 12_345;
+        let bytes: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&big, &bytes).unwrap();
+        let small = dir.join("small.json");
+        std::fs::write(&small, b"{}").unwrap();
+        let got = read_big(&big);
+        let (got_small, missing) = (read_big(&small), read_big(&dir.join("none.json")));
+        std::fs::remove_dir_all(&dir).unwrap();
+        if cfg!(unix) && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+            assert!(got.as_deref() == Some(&bytes[..]));
+        }
+        assert!(got_small.is_none() && missing.is_none());
     }
 }

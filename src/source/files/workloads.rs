@@ -142,6 +142,7 @@ impl Loader {
             errors,
             warnings,
             objects,
+            runs,
             ..
         } = self;
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
@@ -151,7 +152,7 @@ impl Loader {
         let mut services: Vec<Service> = Vec::new();
         // (namespace, kind, name) -> workload
         let mut workloads: BTreeMap<(String, &'static str, String), Workload> = BTreeMap::new();
-        for ((kind, ns, name), entry) in objects {
+        for ((kind, ns, name), entry) in Loader::into_objects(objects, runs) {
             match entry.data {
                 Data::Namespace(n) => {
                     namespaces.insert(n.name.clone(), n);
@@ -196,10 +197,11 @@ impl Loader {
         // the map is built in one go rather than by 50k inserts.
         let mut real = Vec::with_capacity(real_pods.len());
         for mut p in real_pods {
-            let owner = p
-                .owner
-                .take()
-                .map(|o| deployment_of_orphan_pod(&p, o, &in_input));
+            // Without workloads nothing is in the input: the owner stays.
+            let owner = p.owner.take().map(|o| match no_workloads {
+                true => o,
+                false => deployment_of_orphan_pod(&p, o, &in_input),
+            });
             // Static pods' mirror objects are "owned" by their Node: not a
             // workload. A reference without a name is no owner; one without a
             // kind still groups its pods under that name (as netpol-analyzer
@@ -235,11 +237,19 @@ impl Loader {
             with_workload_pods(real, &workloads, &covered, in_input, resolve)
         };
 
-        let referenced: BTreeSet<&str> = pods
+        // Both come grouped by namespace: one insert per run of a namespace.
+        let mut referenced: BTreeSet<&str> = BTreeSet::new();
+        let mut last = None;
+        for ns in pods
             .iter()
             .map(|p| p.namespace.as_str())
             .chain(policies.iter().map(|p| p.namespace.as_str()))
-            .collect();
+        {
+            if last != Some(ns) {
+                referenced.insert(ns);
+                last = Some(ns);
+            }
+        }
         let mut implicit_namespaces = Vec::new();
         for ns in referenced {
             if !namespaces.contains_key(ns) {
