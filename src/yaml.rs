@@ -58,6 +58,12 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     }
 }
 
+/// serde_yaml alone, which the block reader's tests compare it with.
+#[cfg(test)]
+fn reference_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_yaml::from_str(text).map_err(|e| e.to_string())
+}
+
 /// Like [`parse_documents`], each document decoded by `T` when it can be.
 pub fn parse_documents_direct<T: Direct>(text: &str) -> Vec<Document<T>> {
     parse_with(text, direct_value::<T>)
