@@ -433,3 +433,25 @@ fn unusual_text_is_left_to_serde_yaml() {
     assert!(!both(&deep));
     assert!(!both(&format!("{}: 1\n", "k".repeat(1100))));
 }
+
+#[test]
+fn emitted_strings_read_back_the_same() {
+    // serde_yaml's emitter quotes what would not read back as the string;
+    // the reader must agree on each form it takes.
+    let mut taken = 0;
+    for s in SCALARS
+        .iter()
+        .chain(KEYS)
+        .chain(&["80", "", " a", "a ", "-", "'", "\"", "a\"b"])
+    {
+        let v = serde_json::json!({"k": s, *s: [s, {"n": s}]});
+        let text = crate::yaml::to_string(&v).unwrap();
+        taken += usize::from(both(&text));
+        let Ok(Tree::Map(m)) = from_str::<Tree>(&text) else {
+            continue;
+        };
+        let k = (Tree::S("k".into()), Tree::S(s.to_string()));
+        assert!(*s == "k" || m.contains(&k), "{text:?}");
+    }
+    assert!(taken * 2 > SCALARS.len(), "{taken}");
+}
