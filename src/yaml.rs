@@ -18,6 +18,7 @@ pub fn to_string<T: Serialize>(v: &T) -> Result<String, String> {
     serde_yaml::to_string(v).map_err(|e| e.to_string())
 }
 
+mod block;
 mod list;
 pub(crate) use list::with_items;
 
@@ -45,8 +46,22 @@ pub trait Direct: Sized + Send {
 
 /// `T` deserialised from one YAML document. Merge keys are not applied and
 /// tags are not dropped here: callers leave such texts to [`parse_value`].
+/// `T` must read every node with `deserialize_any`. Plain block YAML (what
+/// kubectl prints) goes through [`block`], anything else through serde_yaml;
+/// both give `T` the same values.
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    serde_yaml::from_str(text).ok()
+    match block::from_str(text) {
+        Ok(v) => Some(v),
+        Err(e) if e.syntax => serde_yaml::from_str(text).ok(),
+        // `T` refused what serde_yaml would give it too.
+        Err(_) => None,
+    }
+}
+
+/// serde_yaml alone, which the block reader's tests compare it with.
+#[cfg(test)]
+fn reference_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_yaml::from_str(text).map_err(|e| e.to_string())
 }
 
 /// Like [`parse_documents`], each document decoded by `T` when it can be.
