@@ -8,7 +8,10 @@
 //! - Time and memory of the initial sync of a 50k-pod cluster (RSS from
 //!   /proc/self/statm, and the peak during the sync from VmHWM), printed
 //!   before the timings. `LIVE_SYNC_PODS=150000 LIVE_SYNC_POLICIES=20000
-//!   LIVE_SYNC_ONLY=1` syncs the issue #14 size and stops there.
+//!   LIVE_SYNC_ONLY=1` syncs the issue #14 size and stops there. The CPU
+//!   time of the live source (the bench thread, which polls it) is printed
+//!   apart from the whole process's: the fake server answers on the worker
+//!   threads (from objects serialised once when stored, as etcd holds them).
 //!
 //! Median and p99 of the per-event latency are printed after each run, as
 //! criterion reports means and medians of batches only.
@@ -26,12 +29,11 @@ use criterion::{BenchmarkId, Criterion};
 use fake_apiserver::FakeApiServer;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use k8s_openapi::api::core::v1 as core;
 use kube::api::WatchEvent;
 use kube::runtime::watcher;
 use netpol_tui::engine::index::Index;
 use netpol_tui::engine::model::Event;
-use netpol_tui::source::live::{self, LiveOptions, LiveUpdate, Translator};
+use netpol_tui::source::live::{self, LiveOptions, LivePod, LiveUpdate, Translator};
 use serde_json::{Value, json};
 
 const PODS_PER_NAMESPACE: usize = 100;
@@ -191,6 +193,36 @@ fn vm_hwm() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// CPU time of the calling thread (on-CPU time from schedstat).
+fn thread_cpu() -> Duration {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = s.split_whitespace().next().and_then(|v| v.parse().ok());
+    Duration::from_nanos(ns.unwrap_or(0))
+}
+
+/// User + system CPU time of the whole process (clock ticks of 10 ms).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = after_comm
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
+}
+
+/// CPU spent during `f`: (this thread, whole process). The live source runs
+/// on the calling thread (the `block_on` future: HTTP bodies decoded,
+/// converted, translated, applied); the fake server's connections run on
+/// the worker threads, so the difference is mostly the fake server.
+async fn cpu_of<T>(f: impl std::future::Future<Output = T>) -> (T, Duration, Duration) {
+    let (t0, p0) = (thread_cpu(), process_cpu());
+    let out = f.await;
+    (out, thread_cpu() - t0, process_cpu() - p0)
+}
+
 fn mib(b: u64) -> String {
     format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
 }
@@ -220,14 +252,15 @@ fn memory_report(rt: &tokio::runtime::Runtime) {
         // Reset the peak so that VmHWM covers the sync only.
         let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
         let t0 = Instant::now();
-        let synced = Synced::new(opts.clone()).await;
+        let (synced, sync_client, sync_all) = cpu_of(Synced::new(opts.clone())).await;
         let sync_time = t0.elapsed();
         let after = statm_rss();
         let peak = vm_hwm();
         let pods = synced.index.pod_count();
         let classes = synced.index.class_count();
         let t0 = Instant::now();
-        let state = live::list_once(&opts).await.expect("list_once");
+        let (state, list_client, list_all) = cpu_of(live::list_once(&opts)).await;
+        let state = state.expect("list_once");
         let list_time = t0.elapsed();
         drop(state);
         println!("memory of a synced {n_pods}-pod cluster ({pods} pods, {classes} classes, {} namespaces, {} policies):", n_pods / PODS_PER_NAMESPACE, synced.index.policies().count());
@@ -237,6 +270,8 @@ fn memory_report(rt: &tokio::runtime::Runtime) {
         }
         println!("  per pod: {} bytes", after.saturating_sub(base) / n_pods as u64);
         println!("  watch sync time: {sync_time:.2?}; list_once time: {list_time:.2?}");
+        println!("  CPU, live source (bench thread): watch sync {sync_client:.2?}; list_once {list_client:.2?}");
+        println!("  CPU, whole process (with the fake server): watch sync {sync_all:.2?}; list_once {list_all:.2?}");
         drop(synced);
     });
 }
@@ -300,7 +335,7 @@ fn latency(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         report(&format!("e2e/{n}"), &samples);
 
         // The same change, in process: decode, convert, translate, apply.
-        let mut tr = Translator::<core::Pod>::new(None);
+        let mut tr = Translator::<LivePod>::new(None);
         let lines: Vec<Vec<u8>> = (0..64)
             .map(|r| {
                 let p = (r * 7919) % n;
@@ -317,7 +352,7 @@ fn latency(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                     let line = &lines[next % lines.len()];
                     next += 1;
                     let t0 = Instant::now();
-                    let ev: WatchEvent<core::Pod> = serde_json::from_slice(line).unwrap();
+                    let ev: WatchEvent<LivePod> = serde_json::from_slice(line).unwrap();
                     let WatchEvent::Modified(obj) = ev else {
                         unreachable!()
                     };

@@ -55,15 +55,19 @@ pub(super) fn list_collection(
             }
         }
     };
-    let start: Key = match &after {
-        Some((ns, name)) => (kind, ns.clone(), name.clone()),
-        None => (kind, String::new(), String::new()),
+    let start: Key = match (&after, &namespace) {
+        (Some((ns, name)), _) => (kind, ns.clone(), name.clone()),
+        (None, Some(ns)) => (kind, ns.clone(), String::new()),
+        (None, None) => (kind, String::new(), String::new()),
     };
-    let mut items = Vec::new();
+    let mut items: Vec<(Arc<Value>, Bytes)> = Vec::new();
     let mut last: Option<Key> = None;
-    let mut remaining = 0usize;
-    for (key, _) in inner.store.range(start.clone()..) {
-        if key.0 != kind {
+    // Stop at the first object past the page: counting the rest
+    // (remainingItemCount, optional in the API) made a paged list of N
+    // objects cost N²/limit.
+    let mut more = false;
+    for (key, versions) in inner.store.range(start.clone()..) {
+        if key.0 != kind || namespace.as_ref().is_some_and(|ns| *ns < key.1) {
             break;
         }
         if after.is_some() && *key == start {
@@ -72,27 +76,28 @@ pub(super) fn list_collection(
         if namespace.as_ref().is_some_and(|ns| *ns != key.1) {
             continue;
         }
-        let Some(obj) = inner.at(key, list_rv) else {
+        let Some(v) = Inner::version_at(versions, list_rv) else {
             continue;
         };
-        if items.len() < limit {
-            items.push(obj);
-            last = Some(key.clone());
-        } else {
-            remaining += 1;
+        if items.len() == limit {
+            more = true;
+            break;
         }
+        items.push((v.obj.clone().unwrap(), v.json.clone()));
+        last = Some(key.clone());
     }
     let mut metadata = json!({"resourceVersion": list_rv.to_string()});
-    if remaining > 0 {
+    if more {
         let (_, ns, name) = last.clone().unwrap();
         metadata["continue"] = json!(encode_continue(list_rv, &ns, &name));
-        metadata["remainingItemCount"] = json!(remaining);
     }
     drop(inner);
     if accept.contains("as=Table") {
-        return json_response(StatusCode::OK, &table(kind, &items, metadata, q));
+        let objs: Vec<Arc<Value>> = items.into_iter().map(|(o, _)| o).collect();
+        return json_response(StatusCode::OK, &table(kind, &objs, metadata, q));
     }
-    let mut body = Vec::with_capacity(items.len() * 1024);
+    let size: usize = items.iter().map(|(_, j)| j.len() + 1).sum();
+    let mut body = Vec::with_capacity(size + 256);
     body.extend_from_slice(
         format!(
             "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
@@ -102,11 +107,11 @@ pub(super) fn list_collection(
         )
         .as_bytes(),
     );
-    for (i, item) in items.iter().enumerate() {
+    for (i, (_, json)) in items.iter().enumerate() {
         if i > 0 {
             body.push(b',');
         }
-        serde_json::to_writer(&mut body, &**item).unwrap();
+        body.extend_from_slice(json);
     }
     body.extend_from_slice(b"]}");
     Response::builder()

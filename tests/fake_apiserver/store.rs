@@ -11,13 +11,13 @@ impl Inner {
             .and_then(|v| v.obj.clone())
     }
 
-    pub(super) fn at(&self, key: &Key, rv: u64) -> Option<Arc<Value>> {
-        self.store
-            .get(key)?
+    /// The version of an object a list at `rv` shows, if it existed then.
+    pub(super) fn version_at(versions: &[Version], rv: u64) -> Option<&Version> {
+        versions
             .iter()
             .rev()
             .find(|v| v.rv <= rv)
-            .and_then(|v| v.obj.clone())
+            .filter(|v| v.obj.is_some())
     }
 
     pub(super) fn put(&mut self, mut obj: Value, exists: Option<bool>) -> u64 {
@@ -80,9 +80,11 @@ impl Inner {
         }
         let obj = Arc::new(obj);
         let etype = if old.is_some() { "MODIFIED" } else { "ADDED" };
+        let json = Bytes::from(serde_json::to_vec(&*obj).unwrap());
         self.store.entry(key).or_default().push(Version {
             rv,
             obj: Some(obj.clone()),
+            json,
         });
         self.publish(LogEntry {
             rv,
@@ -104,10 +106,11 @@ impl Inner {
         let rv = self.rv;
         let mut last = (*old).clone();
         last["metadata"]["resourceVersion"] = json!(rv.to_string());
-        self.store
-            .get_mut(&key)
-            .unwrap()
-            .push(Version { rv, obj: None });
+        self.store.get_mut(&key).unwrap().push(Version {
+            rv,
+            obj: None,
+            json: Bytes::new(),
+        });
         self.publish(LogEntry {
             rv,
             kind,

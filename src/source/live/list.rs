@@ -10,6 +10,7 @@ use kube::api::ListParams;
 use super::config::resolve;
 use super::errors::{Target, classify, is_forbidden, is_gone};
 use super::health::{Health, KindHealth, SyncState};
+use super::slim::LivePod;
 use super::translate::{LiveResource, Translator};
 use super::{LiveError, LiveOptions, LiveState, ResourceKind, detect_cni};
 use crate::engine::model::{Labels, Namespace, Snapshot};
@@ -42,7 +43,7 @@ pub(crate) async fn list_into<K: LiveResource>(
                 Ok(page) => {
                     token = page.metadata.continue_.filter(|c| !c.is_empty());
                     for obj in page.items {
-                        tr.add(&obj);
+                        tr.add(obj);
                     }
                     if token.is_none() {
                         return Ok(());
@@ -108,7 +109,7 @@ pub(crate) async fn list_once(opts: &LiveOptions) -> Result<LiveState, LiveError
     let focus = opts.namespace.as_deref();
     let (namespaces, pods, policies, services, tiers) = tokio::join!(
         list_kind::<core::Namespace>(&client, target, None),
-        list_kind::<core::Pod>(&client, target, focus),
+        list_kind::<LivePod>(&client, target, focus),
         list_kind::<net::NetworkPolicy>(&client, target, focus),
         list_kind::<core::Service>(&client, target, focus),
         super::tiers::list_cluster_policies(&client),

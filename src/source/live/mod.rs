@@ -17,6 +17,7 @@ mod config;
 mod errors;
 mod health;
 mod list;
+mod slim;
 mod tier_watch;
 mod tiers;
 mod translate;
@@ -32,6 +33,7 @@ pub use config::DEFAULT_REQUEST_TIMEOUT;
 pub use errors::{LiveError, RBAC_HINT};
 pub use health::{Health, KindHealth, SyncState, TierHealth};
 pub use list::PAGE_SIZE;
+pub use slim::LivePod;
 pub use translate::{Converted, LiveResource, Translator};
 
 use crate::engine::model::{Event, Snapshot};

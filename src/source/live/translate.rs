@@ -20,9 +20,11 @@ use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 
 use super::ResourceKind;
+use super::slim::LivePod;
 use crate::engine::model::{Event, Namespace, Pod, PodKey, Policy, PolicyKey, Service, ServiceKey};
 use crate::source::convert::{
-    FieldError, namespace_from_api, pod_from_api, policy_from_api, service_from_api,
+    FieldError, namespace_from_api, pod_from_api, pod_from_api_owned, policy_from_api,
+    service_from_api,
 };
 
 /// What happened to one API object on conversion.
@@ -60,6 +62,11 @@ pub trait LiveResource:
         key_of(self.meta(), Self::KIND == ResourceKind::Namespaces)
     }
     fn convert(&self) -> Converted<Self::Model>;
+    /// [`Self::convert`] for an object not needed afterwards: what can move
+    /// into the model (labels) moves instead of being copied.
+    fn into_model(self) -> Converted<Self::Model> {
+        self.convert()
+    }
     fn upsert(model: Self::Model) -> Event;
     fn delete(key: PodKey) -> Event;
     fn replace(scope: Option<String>, models: Vec<Self::Model>) -> Event;
@@ -121,6 +128,34 @@ impl LiveResource for core::Pod {
     fn convert(&self) -> Converted<Pod> {
         // Invalid container ports are dropped by the conversion; the pod stays.
         pod_from_api(self).0.into()
+    }
+    fn into_model(self) -> Converted<Pod> {
+        pod_from_api_owned(self).0.into()
+    }
+    fn upsert(model: Pod) -> Event {
+        Event::UpsertPod(model)
+    }
+    fn delete(key: PodKey) -> Event {
+        Event::DeletePod(key)
+    }
+    fn replace(namespace: Option<String>, pods: Vec<Pod>) -> Event {
+        Event::ReplacePods { namespace, pods }
+    }
+}
+
+/// Pods as the live source reads them: only the fields the model uses.
+impl LiveResource for LivePod {
+    type Model = Pod;
+    const KIND: ResourceKind = ResourceKind::Pods;
+
+    fn api(client: Client, namespace: Option<&str>) -> Api<Self> {
+        namespaced_api(client, namespace)
+    }
+    fn convert(&self) -> Converted<Pod> {
+        self.0.convert()
+    }
+    fn into_model(self) -> Converted<Pod> {
+        self.0.into_model()
     }
     fn upsert(model: Pod) -> Event {
         Event::UpsertPod(model)
@@ -257,16 +292,17 @@ impl<K: LiveResource> Translator<K> {
     }
 
     /// One object of the list in progress.
-    pub fn add(&mut self, obj: &K) {
+    pub fn add(&mut self, obj: K) {
+        let key = obj.api_key();
         let list = self.list.get_or_insert_with(Vec::new);
-        match obj.convert() {
+        match obj.into_model() {
             Converted::Keep(m) => {
-                self.list_keys.insert(hash_key(&obj.api_key()));
+                self.list_keys.insert(hash_key(&key));
                 list.push(m);
             }
             Converted::Absent => {}
             Converted::Invalid(errs) => {
-                self.list_invalid.insert(obj.api_key(), describe(&errs));
+                self.list_invalid.insert(key, describe(&errs));
             }
         }
     }
@@ -282,14 +318,14 @@ impl<K: LiveResource> Translator<K> {
     pub fn handle(&mut self, ev: watcher::Event<K>, out: &mut Vec<Event>) {
         match ev {
             watcher::Event::Init => self.begin(),
-            watcher::Event::InitApply(obj) => self.add(&obj),
+            watcher::Event::InitApply(obj) => self.add(obj),
             watcher::Event::InitDone => {
                 let models = self.finish();
                 out.push(K::replace(self.scope.clone(), models));
             }
             watcher::Event::Apply(obj) => {
                 let key = obj.api_key();
-                match obj.convert() {
+                match obj.into_model() {
                     Converted::Keep(m) => {
                         self.keys.insert(hash_key(&key));
                         self.invalid.remove(&key);

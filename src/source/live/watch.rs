@@ -19,6 +19,7 @@ use super::errors::{
 };
 use super::health::{Health, KindHealth, SyncState};
 use super::list::PAGE_SIZE;
+use super::slim::LivePod;
 use super::translate::{LiveResource, Translator};
 use super::{LiveError, LiveOptions, LiveUpdate, ResourceKind};
 use crate::engine::model::{Event, Labels, Namespace};
@@ -349,8 +350,7 @@ async fn start(opts: LiveOptions) -> Result<BoxStream<'static, LiveUpdate>, Live
     let focus = opts.namespace.clone();
     let kinds = stream::select_all([
         Driver::<core::Namespace>::new(client.clone(), target.clone(), None, known).into_stream(),
-        Driver::<core::Pod>::new(client.clone(), target.clone(), focus.clone(), vec![])
-            .into_stream(),
+        Driver::<LivePod>::new(client.clone(), target.clone(), focus.clone(), vec![]).into_stream(),
         Driver::<net::NetworkPolicy>::new(client.clone(), target.clone(), focus.clone(), vec![])
             .into_stream(),
         Driver::<core::Service>::new(client.clone(), target.clone(), focus, vec![]).into_stream(),
