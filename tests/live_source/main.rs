@@ -22,6 +22,7 @@ use netpol_tui::source::live::{
 use serde_json::{Value, json};
 
 mod access;
+mod scaling;
 mod sync_and_watch;
 mod tiers;
 
