@@ -122,6 +122,26 @@ proptest! {
         check_what_if(s, changes, workload)?;
     }
 
+    /// The first preview of a fresh index counts its pod pairs on a second
+    /// thread beside the comparison; the next ones reuse the count: both
+    /// give the same diff, equal to one on an index counted beforehand.
+    #[test]
+    fn a_first_what_if_equals_a_warm_one(s in snapshot_strategy(), changes in change_strategy(), workload in proptest::bool::ANY) {
+        use netpol_tui::engine::connectivity::Prepared;
+        use netpol_tui::engine::diff::{PreviewOptions, preview};
+        use netpol_tui::engine::proposal::Proposal;
+        let g = if workload { Granularity::Workload } else { Granularity::Pod };
+        let proposal = Proposal::new(changes);
+        let idx = Index::from_snapshot(s.clone());
+        let first = preview(&idx, &proposal, &PreviewOptions::new(g));
+        let warm = preview(&idx, &proposal, &PreviewOptions::new(g));
+        let counted = Index::from_snapshot(s);
+        Prepared::new(&counted).total();
+        let ahead = preview(&counted, &proposal, &PreviewOptions::new(g));
+        prop_assert_eq!(format!("{first:?}"), format!("{warm:?}"));
+        prop_assert_eq!(format!("{first:?}"), format!("{ahead:?}"));
+    }
+
     /// The fork's compilation patched from the index's (changed namespaces
     /// only) gives the connectivity of a compilation from scratch.
     #[test]

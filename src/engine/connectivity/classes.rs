@@ -103,6 +103,36 @@ pub fn pod_pair_count(idx: &Index, cc: &ClassConnectivity) -> u64 {
 }
 
 impl Compiled<'_> {
+    /// [`pod_pair_count`] of [`Compiled::pod_pairs`], without keeping the
+    /// pairs: each client's explicit pairs are counted and dropped (a
+    /// what-if needs only the number; the pairs of a large cluster are
+    /// hundreds of thousands of port sets).
+    pub(super) fn count_pod_pairs(&self) -> u64 {
+        let size = |c: ClassId| self.idx.class(c).members.len() as u64;
+        let mut acc: Vec<Option<PortSet>> = vec![None; self.idx.class_capacity()];
+        let mut touched: Vec<ClassId> = Vec::new();
+        let mut buf = Vec::new();
+        let (mut explicit, mut open_e, mut open_i, mut open_both) = (0u64, 0u64, 0u64, 0u64);
+        for &a in &self.classes {
+            let (e, i) = (
+                self.egress[a.index()].is_none(),
+                self.ingress[a.index()].is_none(),
+            );
+            open_e += if e { size(a) } else { 0 };
+            open_i += if i { size(a) } else { 0 };
+            open_both += if e && i { size(a) } else { 0 };
+            self.client_pairs(a, false, &mut acc, &mut touched, &mut buf);
+            for (a, b, _) in buf.drain(..) {
+                explicit += if a == b {
+                    size(a) * size(a).saturating_sub(1)
+                } else {
+                    size(a) * size(b)
+                };
+            }
+        }
+        explicit + open_e * open_i - open_both
+    }
+
     /// Pod-to-pod connectivity only (no external ranges).
     pub(super) fn pod_pairs(&self) -> ClassConnectivity {
         let mut out = ClassConnectivity::default();

@@ -13,6 +13,9 @@ mod tier_groups;
 mod tiered;
 mod touching;
 
+#[cfg(test)]
+mod tests;
+
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};
 pub use compile::CompiledData;
 pub use external::{

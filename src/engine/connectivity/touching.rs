@@ -38,6 +38,11 @@ impl<'a> Prepared<'a> {
         self.cc.idx
     }
 
+    /// [`Prepared::total`] if counted already.
+    pub fn counted(&self) -> Option<u64> {
+        self.cc.pod_pair_total()
+    }
+
     /// Allowed ordered pod pairs of the whole state: counted once, then
     /// kept on the index's memo with the compilation. Calling this ahead
     /// of time (the TUI does, once the index is quiet) makes the next
@@ -46,7 +51,7 @@ impl<'a> Prepared<'a> {
         let cc = &self.cc;
         *cc.pod_pair_total.get_or_init(|| match cc.idx.has_tiers() {
             true => pod_pair_count(cc.idx, &cc.tiered(&[], &[])),
-            false => pod_pair_count(cc.idx, &cc.pod_pairs()),
+            false => cc.count_pod_pairs(),
         })
     }
 }

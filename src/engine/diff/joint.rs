@@ -39,7 +39,6 @@ pub(super) struct Side {
     /// Per class: (range, ports) to external destinations / from sources.
     pub to_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>>,
     pub from_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>>,
-    pub total: u64,
 }
 
 impl Side {
@@ -47,9 +46,8 @@ impl Side {
         idx: &Index,
         touched: &BTreeSet<PodKey>,
         parts: &(Vec<IpRange>, Vec<IpRange>),
-        with_total: bool,
     ) -> Side {
-        Side::of_prepared(&Prepared::new(idx), touched, parts, with_total)
+        Side::of_prepared(&Prepared::new(idx), touched, parts)
     }
 
     /// [`Side::of`] on a state compiled beforehand.
@@ -57,13 +55,12 @@ impl Side {
         p: &Prepared,
         touched: &BTreeSet<PodKey>,
         parts: &(Vec<IpRange>, Vec<IpRange>),
-        with_total: bool,
     ) -> Side {
         let idx = p.index();
         let mut classes: Vec<ClassId> = touched.iter().filter_map(|k| idx.pod_class(k)).collect();
         classes.sort_unstable();
         classes.dedup();
-        let t: Touching = touching_on(p, &classes, &parts.0, &parts.1, with_total);
+        let t: Touching = touching_on(p, &classes, &parts.0, &parts.1, false);
         let mut to_ext: FastMap<ClassId, BTreeMap<IpRange, PortSet>> = FastMap::default();
         for (c, r, p) in t.to_external {
             to_ext.entry(c).or_default().insert(r, p);
@@ -77,7 +74,6 @@ impl Side {
             rows: t.pairs.into_iter().map(|(a, b, p)| ((a, b), p)).collect(),
             to_ext,
             from_ext,
-            total: t.total.unwrap_or(0),
         }
     }
 }

@@ -169,17 +169,34 @@ pub fn preview(idx: &Index, proposal: &Proposal, o: &PreviewOptions) -> Diff {
 /// [`preview`] on a current state compiled beforehand: previews of many
 /// proposals on one state (the rollout view) compile it once.
 pub fn preview_on(before: &Prepared, proposal: &Proposal, o: &PreviewOptions) -> Diff {
+    if before.counted().is_some() {
+        return compare_states(before, proposal, o);
+    }
+    // A state not counted yet (a fresh index): the cluster-wide count of its
+    // allowed pod pairs, needed only for the summary, runs on a second
+    // thread beside the comparison, which waits for it at the end.
+    std::thread::scope(|s| {
+        let count = s.spawn(|| before.total());
+        let d = compare_states(before, proposal, o);
+        count
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        d
+    })
+}
+
+fn compare_states(before: &Prepared, proposal: &Proposal, o: &PreviewOptions) -> Diff {
     let idx = before.index();
     let mut after = idx.clone();
     after.apply_all(proposal.events());
     let workload = o.granularity == Granularity::Workload;
     // Which pods can change, and the external ranges cut alike on both sides.
     let scope = affected::Scope::of(idx, &after, &proposal.changes, workload);
-    let side_b = joint::Side::of_prepared(before, &scope.touched_all, &scope.parts, true);
+    let side_b = joint::Side::of_prepared(before, &scope.touched_all, &scope.parts);
     // A proposal of NetworkPolicies only: the fork's compilation is the
     // current one with the changed namespaces compiled again.
     super::connectivity::compile_fork(idx, &after);
-    let side_a = joint::Side::of(&after, &scope.touched_all, &scope.parts, false);
+    let side_a = joint::Side::of(&after, &scope.touched_all, &scope.parts);
     let joints = joint::Joints::build(idx, &after, &side_b, &side_a, &scope.touched_all, workload);
     let rows = pairs::Rows::of(&after, &joints, &side_b, &side_a, workload);
     let ext = external::rows(&after, &joints, &rows.names, &side_b, &side_a, workload);
@@ -191,7 +208,7 @@ pub fn preview_on(before: &Prepared, proposal: &Proposal, o: &PreviewOptions) ->
     };
     Diff {
         entries,
-        unchanged_pairs: side_b.total.saturating_sub(changed_pod_pairs),
+        unchanged_pairs: before.total().saturating_sub(changed_pod_pairs),
         touched: scope.touched.into_iter().collect(),
         findings_introduced,
         findings_resolved,

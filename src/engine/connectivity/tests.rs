@@ -1,0 +1,133 @@
+//! The pair count without the pairs, against the count of the pairs.
+
+use std::net::IpAddr;
+
+use super::classes::pod_pair_count;
+use super::compile::Compiled;
+use crate::engine::index::Index;
+use crate::engine::model::{
+    ContainerPort, Event, IpBlock, LabelSelector, Labels, Namespace, Peer, Pod, Policy, PolicyPort,
+    PortRef, Protocol, Rule, Snapshot,
+};
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn sel(pairs: &[(&str, &str)]) -> LabelSelector {
+    LabelSelector {
+        match_labels: labels(pairs),
+        match_expressions: vec![],
+    }
+}
+
+fn port(protocol: Protocol, p: PortRef) -> PolicyPort {
+    PolicyPort {
+        protocol,
+        port: Some(p),
+        end_port: None,
+    }
+}
+
+/// Namespaces of three apps (named ports, IPs in and out of an ipBlock),
+/// with policies of every kind of peer: own namespace, namespaceSelector,
+/// ipBlock, all; ingress-only, egress-only, both; some namespaces open.
+fn cluster(namespaces: usize) -> Index {
+    let mut s = Snapshot::default();
+    for n in 0..namespaces {
+        let ns = format!("n{n}");
+        let team = format!("t{}", n % 3);
+        s.namespaces
+            .push(Namespace::new(ns.clone(), labels(&[("team", &team)])));
+        for (i, app) in ["web", "api", "db"].iter().enumerate() {
+            for r in 0..=i {
+                let ip: IpAddr = format!("10.{n}.{i}.{r}").parse().expect("ip");
+                s.pods.push(Pod {
+                    namespace: ns.clone(),
+                    name: format!("{app}-{r}"),
+                    labels: labels(&[("app", app)]),
+                    ports: vec![ContainerPort {
+                        name: Some("http".into()),
+                        port: 8000 + i as u16 + (n % 2) as u16,
+                        protocol: Protocol::Tcp,
+                    }],
+                    ips: vec![ip],
+                    host_network: false,
+                    owner: None,
+                });
+            }
+        }
+        if n % 4 == 3 {
+            continue; // open
+        }
+        let rule = |peers: Vec<Peer>, ports: Vec<PolicyPort>| Rule { peers, ports };
+        s.policies.push(Policy {
+            namespace: ns.clone(),
+            name: "deny".into(),
+            pod_selector: LabelSelector::default(),
+            ingress_type: true,
+            egress_type: n % 2 == 0,
+            ingress: vec![],
+            egress: vec![rule(
+                vec![Peer::Pods {
+                    namespace_selector: Some(sel(&[("team", "t0")])),
+                    pod_selector: Some(sel(&[("app", "db")])),
+                }],
+                vec![port(Protocol::Udp, PortRef::Number(53))],
+            )],
+        });
+        s.policies.push(Policy {
+            namespace: ns.clone(),
+            name: "api".into(),
+            pod_selector: sel(&[("app", "api")]),
+            ingress_type: true,
+            egress_type: true,
+            ingress: vec![
+                rule(
+                    vec![Peer::Pods {
+                        namespace_selector: None,
+                        pod_selector: Some(sel(&[("app", "web")])),
+                    }],
+                    vec![port(Protocol::Tcp, PortRef::Name("http".into()))],
+                ),
+                rule(
+                    vec![Peer::Pods {
+                        namespace_selector: Some(sel(&[("team", &team)])),
+                        pod_selector: None,
+                    }],
+                    vec![],
+                ),
+            ],
+            egress: vec![
+                rule(
+                    vec![],
+                    vec![port(Protocol::Tcp, PortRef::Name("http".into()))],
+                ),
+                rule(
+                    vec![Peer::IpBlock(IpBlock {
+                        cidr: "10.0.0.0/8".parse().expect("cidr"),
+                        except: vec![format!("10.{n}.0.0/16").parse().expect("cidr")],
+                    })],
+                    vec![port(Protocol::Tcp, PortRef::Number(443))],
+                ),
+            ],
+        });
+    }
+    let mut idx = Index::new();
+    idx.apply(Event::Replace(s));
+    idx
+}
+
+#[test]
+fn the_pair_count_equals_the_count_of_the_pairs() {
+    for n in [1, 2, 5, 12] {
+        let idx = cluster(n);
+        let cc = Compiled::new(&idx);
+        let want = pod_pair_count(&idx, &cc.pod_pairs());
+        assert!(want > 0);
+        assert_eq!(cc.count_pod_pairs(), want, "{n} namespaces");
+    }
+}
