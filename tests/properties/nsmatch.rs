@@ -2,7 +2,8 @@
 //! corrected per namespace, equals a fresh computation after any sequence
 //! of changes (namespaces added, relabelled, deleted or relisted; pods and
 //! policies in listed and unlisted namespaces), on the index and on a fork
-//! that shares the memo; and the pod view's counts of open-ended peers equal
+//! that shares the memo, also when a relist or reload changes many
+//! namespaces at once; and the pod view's counts of open-ended peers equal
 //! the pods the peer matches.
 
 use std::collections::BTreeMap;
@@ -20,22 +21,22 @@ fn ns_name() -> impl Strategy<Value = String> {
     (0..5usize).prop_map(|i| format!("n{i}"))
 }
 
+/// Labels the selectors below look at: an optional team, maybe env=prod.
+fn ns_labels() -> impl Strategy<Value = Labels> {
+    (proptest::option::of(0..3usize), proptest::bool::ANY).prop_map(|(t, env)| {
+        let mut l = Labels::new();
+        if let Some(t) = t {
+            l.insert("team".into(), format!("t{t}"));
+        }
+        if env {
+            l.insert("env".into(), "prod".into());
+        }
+        l
+    })
+}
+
 fn namespace_strategy() -> impl Strategy<Value = Namespace> {
-    (
-        ns_name(),
-        proptest::option::of(0..3usize),
-        proptest::bool::ANY,
-    )
-        .prop_map(|(n, t, env)| {
-            let mut l = Labels::new();
-            if let Some(t) = t {
-                l.insert("team".into(), format!("t{t}"));
-            }
-            if env {
-                l.insert("env".into(), "prod".into());
-            }
-            Namespace::new(n, l)
-        })
+    (ns_name(), ns_labels()).prop_map(|(n, l)| Namespace::new(n, l))
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +187,80 @@ proptest! {
             check_counts(&idx)?;
         }
         // And the same as an index built from scratch on the final state.
+        let fresh = Index::from_snapshot(idx.snapshot());
+        for sel in selectors() {
+            prop_assert_eq!(&idx.namespaces_matching(&sel)[..], &fresh.namespaces_matching(&sel)[..]);
+        }
+    }
+}
+
+/// Namespaces m0..m39, any labels: relisting them changes many namespaces
+/// at once (more than the 16 a relist used to correct before starting over).
+fn many_namespaces() -> impl Strategy<Value = Vec<Namespace>> {
+    proptest::collection::btree_map(0..40usize, ns_labels(), 0..40).prop_map(|m| {
+        (m.into_iter())
+            .map(|(i, l)| Namespace::new(format!("m{i}"), l))
+            .collect()
+    })
+}
+
+/// Pods in m0..m39, one per namespace (unlisted ones exist through them).
+fn many_pods() -> impl Strategy<Value = Vec<Pod>> {
+    proptest::collection::btree_map(0..40usize, pod_strategy(1), 0..40).prop_map(|m| {
+        (m.into_iter())
+            .map(|(i, mut p)| {
+                p.namespace = format!("m{i}");
+                p
+            })
+            .collect()
+    })
+}
+
+#[derive(Debug, Clone)]
+enum ManyStep {
+    Namespaces(Vec<Namespace>),
+    Pods(Vec<Pod>),
+    /// A full reload with these namespaces and pods (policies kept).
+    Reload(Vec<Namespace>, Vec<Pod>),
+    Fork,
+}
+
+fn many_step() -> impl Strategy<Value = ManyStep> {
+    prop_oneof![
+        3 => many_namespaces().prop_map(ManyStep::Namespaces),
+        2 => many_pods().prop_map(ManyStep::Pods),
+        1 => (many_namespaces(), many_pods()).prop_map(|(n, p)| ManyStep::Reload(n, p)),
+        1 => Just(ManyStep::Fork),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn memo_after_relists_of_many_namespaces_equals_a_fresh_computation(
+        s in snapshot_strategy(),
+        steps in proptest::collection::vec(many_step(), 1..8),
+    ) {
+        let mut idx = Index::from_snapshot(s);
+        check_matches(&idx, "start")?;
+        let mut fork = idx.clone();
+        for (i, step) in steps.into_iter().enumerate() {
+            match step {
+                ManyStep::Fork => fork = idx.clone(),
+                ManyStep::Namespaces(l) => idx.apply(Event::ReplaceNamespaces(l)),
+                ManyStep::Pods(pods) => idx.apply(Event::ReplacePods { namespace: None, pods }),
+                ManyStep::Reload(namespaces, pods) => {
+                    let mut s = idx.snapshot();
+                    s.namespaces = namespaces;
+                    s.pods = pods;
+                    idx.apply(Event::Replace(s));
+                }
+            }
+            let what = format!("after step {i}");
+            check_matches(&idx, &what)?;
+            check_matches(&fork, &format!("fork, {what}"))?;
+        }
         let fresh = Index::from_snapshot(idx.snapshot());
         for sel in selectors() {
             prop_assert_eq!(&idx.namespaces_matching(&sel)[..], &fresh.namespaces_matching(&sel)[..]);

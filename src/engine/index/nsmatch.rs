@@ -3,14 +3,14 @@
 //! selection, again after every index change. The answer depends only on
 //! the namespace names and their labels, which most changes (a pod or a
 //! policy in a listed namespace) leave alone: the memo is kept across those
-//! and corrected one namespace at a time for the others (a relist: for the
-//! namespaces it changed).
+//! and corrected for the namespaces it changed otherwise (a relist: those
+//! whose existence or labels differ).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{ClassId, Index};
-use crate::engine::model::{Event, LabelSelector, Namespace, Policy};
+use crate::engine::model::{Event, LabelSelector, Labels, Namespace, Policy};
 
 type Matches = HashMap<LabelSelector, Arc<[String]>>;
 
@@ -63,8 +63,11 @@ pub(super) struct Stores {
 
 type PolicyShard = Arc<BTreeMap<String, Policy>>;
 
-/// Past this many changed namespaces a relist starts the memo over.
-const MAX_RELIST_TOUCHES: usize = 16;
+/// Past this many label matches (changed namespaces x memoised selectors)
+/// a relist starts the memo over rather than correct it: a bound on the
+/// time the event takes (tens of ms); below it, correcting costs at most
+/// what walking every namespace again for each selector would.
+const MAX_RELIST_MATCHES: usize = 2_000_000;
 
 /// The names of `a` (sorted) that are not in `b` (sorted).
 fn not_in<'a>(
@@ -212,7 +215,8 @@ impl Index {
                     let live = |m: &PolicyShard| !m.is_empty();
                     changed(old, &self.policies, |a, b| live(a) == live(b), &mut out);
                 }
-                if out.len() > MAX_RELIST_TOUCHES {
+                let selectors = self.ns_matches.lock().len();
+                if out.len().saturating_mul(selectors) > MAX_RELIST_MATCHES {
                     self.ns_matches = NsMatches::default();
                     return;
                 }
@@ -228,31 +232,44 @@ impl Index {
             Ok(m) => m.into_inner().unwrap_or_else(PoisonError::into_inner),
             Err(shared) => NsMatches(shared).lock().clone(),
         };
-        for name in &names {
-            self.correct(&mut map, name);
-        }
+        self.correct(&mut map, &names);
         self.ns_matches = NsMatches(Arc::new(Mutex::new(map)));
     }
 
-    /// Puts `name` in or out of every memoised list, as it is now.
-    fn correct(&self, map: &mut Matches, name: &str) {
-        let exists = self.ns_exists(name);
-        let labels = self.ns_labels(name);
+    /// Puts each of `names` in or out of every memoised list, as it is now.
+    fn correct(&self, map: &mut Matches, names: &BTreeSet<String>) {
+        // Existence and labels once per name, not per selector.
+        let now: Vec<(&str, Option<std::borrow::Cow<'_, Labels>>)> = (names.iter())
+            .map(|n| (n.as_str(), self.ns_exists(n).then(|| self.ns_labels(n))))
+            .collect();
         for (sel, list) in map.iter_mut() {
-            let want = exists && sel.matches(&labels);
-            match (list.binary_search_by(|n| n.as_str().cmp(name)), want) {
-                (Ok(i), false) => {
-                    let mut v = list.to_vec();
-                    v.remove(i);
-                    *list = v.into();
-                }
-                (Err(i), true) => {
-                    let mut v = list.to_vec();
-                    v.insert(i, name.to_string());
-                    *list = v.into();
-                }
-                _ => {}
+            // The names whose membership differs, sorted.
+            let fix: Vec<&str> = (now.iter())
+                .filter(|(name, labels)| {
+                    let want = labels.as_ref().is_some_and(|l| sel.matches(l));
+                    let has = list.binary_search_by(|n| n.as_str().cmp(name)).is_ok();
+                    want != has
+                })
+                .map(|(name, _)| *name)
+                .collect();
+            if fix.is_empty() {
+                continue;
             }
+            // One new list per selector: a merge of the old one and the
+            // fixes (a fix below a listed name is an addition; one equal to
+            // it, a removal).
+            let mut v = Vec::with_capacity(list.len() + fix.len());
+            let mut fix = fix.into_iter().peekable();
+            for n in list.iter() {
+                while let Some(f) = fix.next_if(|f| *f < n.as_str()) {
+                    v.push(f.to_string());
+                }
+                if fix.next_if(|f| *f == n.as_str()).is_none() {
+                    v.push(n.clone());
+                }
+            }
+            v.extend(fix.map(str::to_string));
+            *list = v.into();
         }
     }
 }
