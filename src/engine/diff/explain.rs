@@ -14,6 +14,9 @@ type SideKey = (Direction, Vec<PolicyKey>, PortSet, Vec<RuleHit>);
 /// A side verdict and the id of its [`SideKey`] (None: tiers, not shared).
 type Side = (Arc<SideVerdict>, Option<u32>);
 
+/// Words said for one pair of sides: (before, after, words).
+type Said = Vec<(PortSet, PortSet, Arc<[String]>)>;
+
 /// Explanations shared by the pairs whose sides read alike: a what-if
 /// explains every changed class pair, and most of them are worded the same
 /// (an open client towards a newly isolated server, say).
@@ -21,7 +24,7 @@ type Side = (Arc<SideVerdict>, Option<u32>);
 pub(super) struct Words {
     /// Words by (egress side, ingress side), then (before, after): few per
     /// side pair, looked up without copying the sets. Sides by key id.
-    memo: FastMap<(u32, u32), Vec<(PortSet, PortSet, Arc<[String]>)>>,
+    memo: FastMap<(u32, u32), Said>,
     keys: FastMap<SideKey, u32>,
     /// Verdicts by key id.
     verdicts: Vec<Arc<SideVerdict>>,
