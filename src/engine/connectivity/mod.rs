@@ -14,7 +14,7 @@ mod tiered;
 mod touching;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use classes::{ClassConnectivity, class_connectivity, class_connectivity_on, pod_pair_count};
 pub use compile::CompiledData;

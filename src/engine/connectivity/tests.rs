@@ -35,7 +35,7 @@ fn port(protocol: Protocol, p: PortRef) -> PolicyPort {
 /// Namespaces of three apps (named ports, IPs in and out of an ipBlock),
 /// with policies of every kind of peer: own namespace, namespaceSelector,
 /// ipBlock, all; ingress-only, egress-only, both; some namespaces open.
-fn cluster(namespaces: usize) -> Index {
+pub(crate) fn cluster(namespaces: usize) -> Index {
     let mut s = Snapshot::default();
     for n in 0..namespaces {
         let ns = format!("n{n}");

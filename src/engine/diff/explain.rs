@@ -4,7 +4,7 @@ use super::FastMap;
 use std::sync::Arc;
 
 use crate::engine::index::{ClassId, Index};
-use crate::engine::model::{Direction, PolicyKey, PortRef};
+use crate::engine::model::{Direction, LabelSelector, Peer, PolicyKey, PortRef};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::{Endpoint, RuleHit, SideVerdict};
 
@@ -14,13 +14,17 @@ type SideKey = (Direction, Vec<PolicyKey>, PortSet, Vec<RuleHit>);
 /// A side verdict and the id of its [`SideKey`] (None: tiers, not shared).
 type Side = (Arc<SideVerdict>, Option<u32>);
 
+/// Words said for one pair of sides: (before, after, words).
+type Said = Vec<(PortSet, PortSet, Arc<[String]>)>;
+
 /// Explanations shared by the pairs whose sides read alike: a what-if
 /// explains every changed class pair, and most of them are worded the same
 /// (an open client towards a newly isolated server, say).
 #[derive(Default)]
 pub(super) struct Words {
-    /// Words by (egress side, ingress side, before, after); sides by key id.
-    memo: FastMap<(u32, u32, PortSet, PortSet), Arc<[String]>>,
+    /// Words by (egress side, ingress side), then (before, after): few per
+    /// side pair, looked up without copying the sets. Sides by key id.
+    memo: FastMap<(u32, u32), Said>,
     keys: FastMap<SideKey, u32>,
     /// Verdicts by key id.
     verdicts: Vec<Arc<SideVerdict>>,
@@ -29,6 +33,22 @@ pub(super) struct Words {
     /// direction); None when the side depends on the other end. Most
     /// sides of a what-if are such (open pods, a default deny).
     fixed: FastMap<(ClassId, Direction), Option<Side>>,
+    /// Sides that depend on the other end, per (class, direction): when
+    /// none of their peers can match a pod of the other end's namespace,
+    /// the side reads the same towards every pod of it (most peers select
+    /// one namespace: a default deny's egress towards the rest).
+    by_ns: FastMap<(ClassId, Direction), NsSides>,
+}
+
+/// [`Words::by_ns`] of one side.
+struct NsSides {
+    /// The (policy namespace, namespaceSelector) of each pod peer of its
+    /// rules; None when the shortcut does not apply (ipBlock peers match
+    /// by pod IP; named egress ports resolve against the other end).
+    peers: Option<Vec<(String, Option<LabelSelector>)>>,
+    /// By the other end's namespace: the side, or None when a peer may
+    /// match there (computed per pair).
+    sides: FastMap<String, Option<Side>>,
 }
 
 impl Words {
@@ -53,10 +73,13 @@ impl Words {
         let (Some(ke), Some(ki)) = (ke, ki) else {
             return words(Some(&egress), Some(&ingress), before, after).into();
         };
-        self.memo
-            .entry((ke, ki, before.clone(), after.clone()))
-            .or_insert_with(|| words(Some(&egress), Some(&ingress), before, after).into())
-            .clone()
+        let said = self.memo.entry((ke, ki)).or_default();
+        if let Some((.., w)) = said.iter().find(|(b, a, _)| b == before && a == after) {
+            return w.clone();
+        }
+        let w: Arc<[String]> = words(Some(&egress), Some(&ingress), before, after).into();
+        said.push((before.clone(), after.clone(), w.clone()));
+        w
     }
 
     /// `subject`'s side towards `other` after the change, with its key id.
@@ -65,6 +88,28 @@ impl Words {
             return s.clone();
         }
         let known = self.fixed.contains_key(&(subject, dir));
+        // A known side that depends on the other end: shared per namespace
+        // that none of its peers can match (no tiers: those read per pair).
+        let blind_ns = match other {
+            Endpoint::Class(o) if known && !idx.has_tiers() => {
+                let ns = idx.class(o).namespace.as_str();
+                let e = self
+                    .by_ns
+                    .entry((subject, dir))
+                    .or_insert_with(|| NsSides::of(idx, subject, dir));
+                match e.sides.get(ns) {
+                    Some(Some(s)) => return s.clone(),
+                    Some(None) => None,
+                    None if e.peers.is_none() => None,
+                    None if e.blind_to(idx, ns) => Some(ns),
+                    None => {
+                        e.sides.insert(ns.to_string(), None);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let v = idx.side_verdict_brief(subject, dir, other);
         let side = match v.tiers {
             Some(_) => (Arc::new(v), None),
@@ -97,7 +142,52 @@ impl Words {
             self.fixed
                 .insert((subject, dir), fixed.then(|| side.clone()));
         }
+        if let (Some(ns), Some(e)) = (blind_ns, self.by_ns.get_mut(&(subject, dir))) {
+            e.sides.insert(ns.to_string(), Some(side.clone()));
+        }
         side
+    }
+}
+
+impl NsSides {
+    fn of(idx: &Index, subject: ClassId, dir: Direction) -> NsSides {
+        let mut peers = Some(Vec::new());
+        for p in idx.isolating_policies(subject, dir) {
+            for r in p.rules(dir) {
+                let named = (r.ports.iter()).any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
+                if dir == Direction::Egress && named {
+                    peers = None;
+                }
+                for peer in &r.peers {
+                    match (peer, peers.as_mut()) {
+                        (
+                            Peer::Pods {
+                                namespace_selector, ..
+                            },
+                            Some(v),
+                        ) => v.push((p.namespace.clone(), namespace_selector.clone())),
+                        _ => peers = None,
+                    }
+                }
+            }
+        }
+        NsSides {
+            peers,
+            sides: FastMap::default(),
+        }
+    }
+
+    /// Whether no peer can match a pod of namespace `ns` (as
+    /// `Index::peer_admits` decides its namespace part).
+    fn blind_to(&self, idx: &Index, ns: &str) -> bool {
+        let Some(peers) = &self.peers else {
+            return false;
+        };
+        let labels = idx.ns_labels(ns);
+        !peers.iter().any(|(policy_ns, sel)| match sel {
+            None => policy_ns == ns,
+            Some(sel) => sel.matches(&labels),
+        })
     }
 }
 
@@ -219,4 +309,49 @@ fn words(
     }
     why.dedup();
     why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::Protocol;
+    use crate::engine::ports::PortRanges;
+
+    /// The shared wording (per side, per namespace the peers cannot match,
+    /// per pair of sides) equals the explanation computed afresh, for every
+    /// class pair, asked twice in two orders so that every memo is hit.
+    #[test]
+    fn shared_words_equal_fresh_explanations() {
+        let idx = crate::engine::connectivity::tests::cluster(8);
+        let tcp = |a: u16, b: u16| PortSet::of(Protocol::Tcp, PortRanges::range(a, b));
+        let sets = [
+            (PortSet::all(), PortSet::none()),
+            (PortSet::none(), PortSet::all()),
+            (tcp(1, 9000), tcp(53, 53)),
+        ];
+        let ids: Vec<ClassId> = idx.classes().map(|(c, _)| c).collect();
+        let mut w = Words::default();
+        for round in 0..2 {
+            for (i, &a) in ids.iter().enumerate() {
+                for (k, &b) in ids.iter().enumerate() {
+                    let (a, b) = if round == 0 {
+                        (a, b)
+                    } else {
+                        (ids[ids.len() - 1 - i], ids[ids.len() - 1 - k])
+                    };
+                    for (before, after) in &sets {
+                        let (x, y) = (Some(Endpoint::Class(a)), Some(Endpoint::Class(b)));
+                        let got = w.explain(&idx, x, y, before, after);
+                        let want = explain_change(&idx, x, y, before, after);
+                        assert_eq!(&got[..], &want[..], "{a:?} -> {b:?}");
+                    }
+                }
+            }
+        }
+        assert!(
+            w.by_ns
+                .values()
+                .any(|e| e.sides.values().any(Option::is_some))
+        );
+    }
 }

@@ -257,10 +257,18 @@ impl<'a> Rows<'a> {
         if workload {
             // Explanations per witness, computed once each.
             let mut said: Vec<Option<Arc<[String]>>> = vec![None; changed.len()];
-            for ((p, q), (b, a, witness)) in wl {
-                if b == a {
-                    continue;
-                }
+            // Rows in name order, sorted as integers: names are interned
+            // (distinct), so ranking them once orders the rows as strings.
+            let mut by_name: Vec<u32> = (0..names.names.len() as u32).collect();
+            by_name
+                .sort_unstable_by(|&x, &y| names.names[x as usize].cmp(&names.names[y as usize]));
+            let mut rank = vec![0u32; by_name.len()];
+            for (r, &n) in by_name.iter().enumerate() {
+                rank[n as usize] = r as u32;
+            }
+            let mut rows: Vec<_> = wl.into_iter().filter(|(_, (b, a, _))| b != a).collect();
+            rows.sort_unstable_by_key(|&((p, q), _)| (rank[p as usize], rank[q as usize]));
+            for ((p, q), (b, a, witness)) in rows {
                 let w = match witness {
                     Some(id) => said[id as usize]
                         .get_or_insert_with(|| {
@@ -278,7 +286,7 @@ impl<'a> Rows<'a> {
                     why: w,
                 });
             }
-            entries.sort_unstable_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+            debug_assert!(entries.is_sorted_by(|a, b| (&a.src, &a.dst) < (&b.src, &b.dst)));
         }
         merge_sorted(entries, ext_entries.collect())
     }
