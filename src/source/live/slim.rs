@@ -215,9 +215,8 @@ mod tests {
         Result<Option<crate::engine::model::Pod>, Vec<crate::source::convert::FieldError>>,
     );
 
-    /// Key and model through the live source's path for `K`.
-    fn converted<K: LiveResource<Model = crate::engine::model::Pod>>(v: &Value) -> Outcome {
-        let obj: K = serde_json::from_value(v.clone()).expect("decodes");
+    /// Key and model through the live source's path.
+    fn converted(obj: LivePod) -> Outcome {
         let key = obj.api_key().to_string();
         let model = match obj.into_model() {
             Converted::Keep(m) => Ok(Some(m)),
@@ -230,14 +229,15 @@ mod tests {
     #[test]
     fn a_slim_pod_converts_as_the_full_one() {
         for v in fixtures() {
+            let slim: LivePod = serde_json::from_value(v.clone()).expect("decodes");
+            let full: core::Pod = serde_json::from_value(v.clone()).expect("decodes");
+            // The same path from the slim and from the full decode.
             assert_eq!(
-                converted::<LivePod>(&v),
-                converted::<core::Pod>(&v),
+                converted(slim.clone()),
+                converted(LivePod(full.clone())),
                 "pod {v}"
             );
             // The conversion itself, warnings included (dropped ports, IPs).
-            let slim: LivePod = serde_json::from_value(v.clone()).expect("decodes");
-            let full: core::Pod = serde_json::from_value(v.clone()).expect("decodes");
             assert_eq!(pod_from_api(&slim.0), pod_from_api(&full), "pod {v}");
         }
         // The fixtures do exercise what they are for.

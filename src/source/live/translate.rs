@@ -118,31 +118,6 @@ impl LiveResource for core::Namespace {
     }
 }
 
-impl LiveResource for core::Pod {
-    type Model = Pod;
-    const KIND: ResourceKind = ResourceKind::Pods;
-
-    fn api(client: Client, namespace: Option<&str>) -> Api<Self> {
-        namespaced_api(client, namespace)
-    }
-    fn convert(&self) -> Converted<Pod> {
-        // Invalid container ports are dropped by the conversion; the pod stays.
-        pod_from_api(self).0.into()
-    }
-    fn into_model(self) -> Converted<Pod> {
-        pod_from_api_owned(self).0.into()
-    }
-    fn upsert(model: Pod) -> Event {
-        Event::UpsertPod(model)
-    }
-    fn delete(key: PodKey) -> Event {
-        Event::DeletePod(key)
-    }
-    fn replace(namespace: Option<String>, pods: Vec<Pod>) -> Event {
-        Event::ReplacePods { namespace, pods }
-    }
-}
-
 /// Pods as the live source reads them: only the fields the model uses.
 impl LiveResource for LivePod {
     type Model = Pod;
@@ -152,10 +127,11 @@ impl LiveResource for LivePod {
         namespaced_api(client, namespace)
     }
     fn convert(&self) -> Converted<Pod> {
-        self.0.convert()
+        // Invalid container ports are dropped by the conversion; the pod stays.
+        pod_from_api(&self.0).0.into()
     }
     fn into_model(self) -> Converted<Pod> {
-        self.0.into_model()
+        pod_from_api_owned(self.0).0.into()
     }
     fn upsert(model: Pod) -> Event {
         Event::UpsertPod(model)
