@@ -4,25 +4,12 @@ use std::net::IpAddr;
 
 use super::classes::pod_pair_count;
 use super::compile::Compiled;
+use crate::engine::flows::fixture::{labels, sel};
 use crate::engine::index::Index;
 use crate::engine::model::{
-    ContainerPort, Event, IpBlock, LabelSelector, Labels, Namespace, Peer, Pod, Policy, PolicyPort,
+    ContainerPort, Event, IpBlock, LabelSelector, Namespace, Peer, Pod, Policy, PolicyPort,
     PortRef, Protocol, Rule, Snapshot,
 };
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn sel(pairs: &[(&str, &str)]) -> LabelSelector {
-    LabelSelector {
-        match_labels: labels(pairs),
-        match_expressions: vec![],
-    }
-}
 
 fn port(protocol: Protocol, p: PortRef) -> PolicyPort {
     PolicyPort {
