@@ -102,13 +102,7 @@ mod tests {
     fn same(sources: &[(String, String)]) -> Manifests {
         let fast = load(sources, false);
         let general = load(sources, true);
-        assert_eq!(
-            format!("{:#?}", fast.snapshot),
-            format!("{:#?}", general.snapshot)
-        );
-        assert_eq!(fast.errors, general.errors);
-        assert_eq!(fast.warnings, general.warnings);
-        assert_eq!(fast.implicit_namespaces, general.implicit_namespaces);
+        fast.assert_same_as(&general);
         fast
     }
 

@@ -345,13 +345,7 @@ mod tests {
 
     fn same(files: &[(&str, String)]) -> super::super::Manifests {
         let (one, two) = (load(files, true), load(files, false));
-        assert_eq!(
-            format!("{:#?}", one.snapshot),
-            format!("{:#?}", two.snapshot)
-        );
-        assert_eq!(one.errors, two.errors);
-        assert_eq!(one.warnings, two.warnings);
-        assert_eq!(one.implicit_namespaces, two.implicit_namespaces);
+        one.assert_same_as(&two);
         one
     }
 

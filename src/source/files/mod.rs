@@ -102,6 +102,22 @@ pub struct Manifests {
     pub implicit_namespaces: Vec<String>,
 }
 
+#[cfg(test)]
+impl Manifests {
+    /// Two loads of the same input agree: state, errors, warnings and the
+    /// implicit namespaces (the tests of each faster path against its
+    /// reference).
+    pub(crate) fn assert_same_as(&self, other: &Manifests) {
+        assert_eq!(
+            format!("{:#?}", self.snapshot),
+            format!("{:#?}", other.snapshot)
+        );
+        assert_eq!(self.errors, other.errors);
+        assert_eq!(self.warnings, other.warnings);
+        assert_eq!(self.implicit_namespaces, other.implicit_namespaces);
+    }
+}
+
 /// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`, in
 /// sorted path order) and `-` (stdin), in the order given.
 pub fn load_paths(paths: &[PathBuf]) -> Manifests {
