@@ -3,8 +3,9 @@
 //! of changes (namespaces added, relabelled, deleted or relisted; pods and
 //! policies in listed and unlisted namespaces), on the index and on a fork
 //! that shares the memo, also when a relist or reload changes many
-//! namespaces at once; and the pod view's counts of open-ended peers equal
-//! the pods the peer matches.
+//! namespaces at once (the namespace store is then exactly the list); and
+//! the pod view's counts of open-ended peers equal the pods the peer
+//! matches.
 
 use std::collections::BTreeMap;
 
@@ -204,6 +205,12 @@ fn many_namespaces() -> impl Strategy<Value = Vec<Namespace>> {
     })
 }
 
+/// In the index's order (m10 before m2).
+fn by_name(mut l: Vec<Namespace>) -> Vec<Namespace> {
+    l.sort_by(|a, b| a.name.cmp(&b.name));
+    l
+}
+
 /// Pods in m0..m39, one per namespace (unlisted ones exist through them).
 fn many_pods() -> impl Strategy<Value = Vec<Pod>> {
     proptest::collection::btree_map(0..40usize, pod_strategy(1), 0..40).prop_map(|m| {
@@ -248,13 +255,19 @@ proptest! {
         for (i, step) in steps.into_iter().enumerate() {
             match step {
                 ManyStep::Fork => fork = idx.clone(),
-                ManyStep::Namespaces(l) => idx.apply(Event::ReplaceNamespaces(l)),
+                ManyStep::Namespaces(l) => {
+                    idx.apply(Event::ReplaceNamespaces(l.clone()));
+                    // Exactly the list (one per name): no stored object
+                    // kept in place of a relabelled one.
+                    prop_assert_eq!(idx.namespaces().cloned().collect::<Vec<_>>(), by_name(l));
+                }
                 ManyStep::Pods(pods) => idx.apply(Event::ReplacePods { namespace: None, pods }),
                 ManyStep::Reload(namespaces, pods) => {
                     let mut s = idx.snapshot();
-                    s.namespaces = namespaces;
+                    s.namespaces = namespaces.clone();
                     s.pods = pods;
                     idx.apply(Event::Replace(s));
+                    prop_assert_eq!(idx.namespaces().cloned().collect::<Vec<_>>(), by_name(namespaces));
                 }
             }
             let what = format!("after step {i}");

@@ -213,12 +213,13 @@ impl Index {
     pub fn apply(&mut self, ev: Event) {
         self.generation += 1;
         self.memo = Memo::default();
-        let touch = self.touch_of(&ev);
-        self.apply_event(ev);
+        let mut touch = self.touch_of(&ev);
+        self.apply_event(ev, &mut touch);
         self.ns_matches_after(touch);
     }
 
-    fn apply_event(&mut self, ev: Event) {
+    /// `touch` receives the namespaces a relist changed.
+    fn apply_event(&mut self, ev: Event, touch: &mut nsmatch::Touch) {
         match ev {
             Event::UpsertNamespace(ns) => {
                 Arc::make_mut(&mut self.namespaces).insert(ns.name.clone(), ns);
@@ -249,9 +250,7 @@ impl Index {
                     self.remove_policy(&k);
                 }
             }
-            Event::ReplaceNamespaces(list) => {
-                self.namespaces = Arc::new(list.into_iter().map(|n| (n.name.clone(), n)).collect());
-            }
+            Event::ReplaceNamespaces(list) => self.replace_namespaces(list, touch.relisted()),
             Event::ReplacePods { namespace, pods } => {
                 match &namespace {
                     None => self.clear_pods(),
@@ -316,12 +315,7 @@ impl Index {
             }
             Event::Replace(s) => {
                 self.services = Arc::new(s.services.into_iter().map(|v| (v.key(), v)).collect());
-                self.namespaces = Arc::new(
-                    s.namespaces
-                        .into_iter()
-                        .map(|n| (n.name.clone(), n))
-                        .collect(),
-                );
+                self.replace_namespaces(s.namespaces, touch.relisted());
                 self.policies = Arc::default();
                 for p in s.policies {
                     self.insert_policy(p);

@@ -52,11 +52,24 @@ pub(super) enum Touch {
     Relist(Box<Stores>),
 }
 
-/// The stores that decide which namespaces exist and their labels; None:
-/// not replaced by the event.
+impl Touch {
+    /// Where a relist of the namespaces puts the names it changed; None
+    /// when the memo needs no names.
+    pub(super) fn relisted(&mut self) -> Option<&mut BTreeSet<String>> {
+        match self {
+            Touch::Relist(stores) => Some(&mut stores.namespaces),
+            _ => None,
+        }
+    }
+}
+
+/// The stores that decide which namespaces exist; None: not replaced by
+/// the event. The namespace store is not kept: its relist edits it in
+/// place and names what it changed (see `replace_namespaces`).
 #[derive(Default)]
 pub(super) struct Stores {
-    namespaces: Option<Arc<BTreeMap<String, Namespace>>>,
+    /// The listed namespaces added, dropped or relabelled.
+    namespaces: BTreeSet<String>,
     ns_classes: Option<Arc<BTreeMap<String, BTreeSet<ClassId>>>>,
     policies: Option<Arc<BTreeMap<String, PolicyShard>>>,
 }
@@ -158,10 +171,7 @@ impl Index {
             // Only the stores a relist replaces are kept (a kept store
             // that the event writes through would be copied).
             _ if self.ns_matches.lock().is_empty() => Touch::Nothing,
-            Event::ReplaceNamespaces(_) => Touch::Relist(Box::new(Stores {
-                namespaces: Some(self.namespaces.clone()),
-                ..Stores::default()
-            })),
+            Event::ReplaceNamespaces(_) => Touch::Relist(Box::default()),
             Event::ReplacePods {
                 namespace: None, ..
             } => Touch::Relist(Box::new(Stores {
@@ -175,7 +185,7 @@ impl Index {
                 ..Stores::default()
             })),
             Event::Replace(_) => Touch::Relist(Box::new(Stores {
-                namespaces: Some(self.namespaces.clone()),
+                namespaces: BTreeSet::new(),
                 ns_classes: Some(self.ns_classes.clone()),
                 policies: Some(self.policies.clone()),
             })),
@@ -201,13 +211,10 @@ impl Index {
             // A listed namespace exists, with its labels, whatever it holds.
             Touch::Holder(name) if self.namespaces.contains_key(&name) => return,
             Touch::Holder(name) | Touch::Namespace(name) => BTreeSet::from([name]),
-            Touch::Relist(before) => {
+            Touch::Relist(mut before) => {
                 // A relist mostly brings back what was there: correct the
                 // namespaces that changed (exists, labels) only.
-                let mut out = BTreeSet::new();
-                if let Some(old) = &before.namespaces {
-                    changed(old, &self.namespaces, |a, b| a.labels == b.labels, &mut out);
-                }
+                let mut out = std::mem::take(&mut before.namespaces);
                 if let Some(old) = &before.ns_classes {
                     changed(old, &self.ns_classes, |_, _| true, &mut out);
                 }
@@ -234,6 +241,63 @@ impl Index {
         };
         self.correct(&mut map, &names);
         self.ns_matches = NsMatches(Arc::new(Mutex::new(map)));
+    }
+
+    /// Replaces the listed namespaces by `list` (of equal names the last
+    /// wins, as when collected into a map) and puts the names it added,
+    /// dropped or relabelled in `report`. A namespace equal to the stored
+    /// one keeps the stored object and the new one is dropped: a relist
+    /// mostly brings back what is stored, and freeing the stored objects
+    /// instead (allocated long ago, scattered) left glibc's malloc ~10k
+    /// namespaces' chunks to sort on the next selection's allocations
+    /// (BENCHMARKS.md, pod view, round 4).
+    pub(super) fn replace_namespaces(
+        &mut self,
+        mut list: Vec<Namespace>,
+        mut report: Option<&mut BTreeSet<String>>,
+    ) {
+        let Some(store) = Arc::get_mut(&mut self.namespaces) else {
+            // Shared with a fork: editing it would copy it whole.
+            let new: BTreeMap<String, Namespace> =
+                list.into_iter().map(|n| (n.name.clone(), n)).collect();
+            if let Some(out) = report {
+                changed(&self.namespaces, &new, |a, b| a.labels == b.labels, out);
+            }
+            self.namespaces = Arc::new(new);
+            return;
+        };
+        // Sorted by name with, of equal names, the last one first (a
+        // stable sort of the reversed list), which `dedup_by` keeps.
+        list.reverse();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list.dedup_by(|later, kept| later.name == kept.name);
+        let mut note = |name: &String| {
+            if let Some(out) = report.as_deref_mut() {
+                out.insert(name.clone());
+            }
+        };
+        let mut new = list.into_iter().peekable();
+        let mut added = Vec::new();
+        // Visits the stored names in order, beside the sorted list.
+        store.retain(|name, stored| {
+            added.extend(std::iter::from_fn(|| new.next_if(|n| n.name < *name)));
+            match new.next_if(|n| n.name == *name) {
+                Some(n) if n == *stored => true,
+                Some(n) => {
+                    note(name);
+                    *stored = n;
+                    true
+                }
+                None => {
+                    note(name);
+                    false
+                }
+            }
+        });
+        for n in added.into_iter().chain(new) {
+            note(&n.name);
+            store.insert(n.name.clone(), n);
+        }
     }
 
     /// Puts each of `names` in or out of every memoised list, as it is now.

@@ -166,3 +166,54 @@ fn replace_equals_upserting_one_by_one() {
         assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
     }
 }
+
+/// A relist keeps the stored object of a namespace it brings back equal;
+/// one it brings back changed under the same name (labels) must be
+/// replaced. The store and the namespaceSelector memo must be those of the
+/// list (of equal names the last one), whether the store is edited in
+/// place or shared with a fork, which must not see the relist.
+#[test]
+fn a_relist_replaces_a_relabelled_namespace_of_the_same_name() {
+    use crate::engine::model::{LabelSelector, Namespace};
+    let ns =
+        |name: &str, team: &str| Namespace::new(name, Labels::from([("team".into(), team.into())]));
+    let team = |t: &str| LabelSelector {
+        match_labels: Labels::from([("team".into(), t.into())]),
+        match_expressions: vec![],
+    };
+    let before = vec![ns("a", "x"), ns("b", "x"), ns("c", "y"), ns("d", "x")];
+    // a relabelled, b repeated (the last wins: relabelled), c the same, d
+    // dropped, e added; unsorted.
+    let list = vec![
+        ns("e", "x"),
+        ns("b", "x"),
+        ns("c", "y"),
+        ns("a", "y"),
+        ns("b", "y"),
+    ];
+    let want = [ns("a", "y"), ns("b", "y"), ns("c", "y"), ns("e", "x")];
+    for with_fork in [false, true] {
+        let mut idx = Index::from_snapshot(Snapshot {
+            namespaces: before.clone(),
+            ..Snapshot::default()
+        });
+        assert_eq!(&idx.namespaces_matching(&team("x"))[..], ["a", "b", "d"]);
+        let fork = with_fork.then(|| idx.clone());
+        idx.apply(Event::ReplaceNamespaces(list.clone()));
+        assert_eq!(idx.namespaces().cloned().collect::<Vec<_>>(), want);
+        assert_eq!(&idx.namespaces_matching(&team("x"))[..], ["e"]);
+        assert_eq!(&idx.namespaces_matching(&team("y"))[..], ["a", "b", "c"]);
+        for t in ["x", "y"] {
+            let fresh = idx.namespaces_matching_fresh(&team(t));
+            assert_eq!(&idx.namespaces_matching(&team(t))[..], fresh);
+        }
+        if let Some(fork) = fork {
+            assert_eq!(fork.namespaces().cloned().collect::<Vec<_>>(), before);
+            assert_eq!(&fork.namespaces_matching(&team("x"))[..], ["a", "b", "d"]);
+        }
+        // A relist of the same list changes nothing.
+        idx.apply(Event::ReplaceNamespaces(want.to_vec()));
+        assert_eq!(idx.namespaces().cloned().collect::<Vec<_>>(), want);
+        assert_eq!(&idx.namespaces_matching(&team("y"))[..], ["a", "b", "c"]);
+    }
+}
