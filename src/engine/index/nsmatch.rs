@@ -256,8 +256,9 @@ impl Index {
         mut list: Vec<Namespace>,
         mut report: Option<&mut BTreeSet<String>>,
     ) {
-        let Some(store) = Arc::get_mut(&mut self.namespaces) else {
-            // Shared with a fork: editing it would copy it whole.
+        let Some(store) = Arc::get_mut(&mut self.namespaces).filter(|s| !s.is_empty()) else {
+            // Shared with a fork (editing it would copy it whole), or a
+            // first load: a new store, built in one go.
             let new: BTreeMap<String, Namespace> =
                 list.into_iter().map(|n| (n.name.clone(), n)).collect();
             if let Some(out) = report {

@@ -211,9 +211,17 @@ fn a_relist_replaces_a_relabelled_namespace_of_the_same_name() {
             assert_eq!(fork.namespaces().cloned().collect::<Vec<_>>(), before);
             assert_eq!(&fork.namespaces_matching(&team("x"))[..], ["a", "b", "d"]);
         }
-        // A relist of the same list changes nothing.
+        // A relist of the same list changes nothing, and keeps the stored
+        // objects (their allocations: see `replace_namespaces`).
+        let stored = |idx: &Index| {
+            idx.namespaces()
+                .map(|n| n.name.as_ptr())
+                .collect::<Vec<_>>()
+        };
+        let kept = stored(&idx);
         idx.apply(Event::ReplaceNamespaces(want.to_vec()));
         assert_eq!(idx.namespaces().cloned().collect::<Vec<_>>(), want);
+        assert_eq!(stored(&idx), kept);
         assert_eq!(&idx.namespaces_matching(&team("y"))[..], ["a", "b", "c"]);
     }
 }
