@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use super::FastMap;
 use std::sync::Arc;
 
-use super::DiffEntry;
 use super::explain::Words;
 use super::external::merge_sorted;
 use super::joint::{Joint, Joints, Side};
+use super::{Change, DiffEntry};
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::Endpoint;
@@ -35,14 +35,15 @@ pub(super) struct PodNames {
     /// Per joint, per member: the rank of its name.
     pub ranks: Vec<Vec<u32>>,
     /// Names by rank.
-    pub full: Vec<String>,
+    pub full: Vec<Arc<str>>,
 }
 
 /// Workload rows: (before, after, witness: index into `changed`).
 type WlRow = (PortSet, PortSet, Option<u32>);
 
-/// A changed joint pair: (x, y, before, after, why; why only for pods).
-type Changed = (usize, usize, PortSet, PortSet, Option<Arc<[String]>>);
+/// A changed joint pair: (x, y, the change; its why only for pods, shared
+/// by the pair's pod rows).
+type Changed = (usize, usize, Arc<Change>);
 
 pub(super) struct Rows<'a> {
     joints: &'a Joints,
@@ -127,7 +128,7 @@ impl<'a> Rows<'a> {
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
         // `ns/`, then pod names) so that entries sort as integers.
         let mut ranks: Vec<Vec<u32>> = joints.iter().map(|j| vec![0; j.members.len()]).collect();
-        let mut full_names: Vec<String> = Vec::new();
+        let mut full_names: Vec<Arc<str>> = Vec::new();
         if !workload {
             let mut by_ns: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for (j, jt) in joints.iter().enumerate() {
@@ -150,7 +151,7 @@ impl<'a> Rows<'a> {
                 pods.sort_unstable();
                 for (m, j, i) in pods {
                     ranks[j][i] = full_names.len() as u32;
-                    full_names.push(format!("{prefix}{m}"));
+                    full_names.push(Arc::from(format!("{prefix}{m}")));
                 }
             }
         }
@@ -198,11 +199,11 @@ impl<'a> Rows<'a> {
                         }
                     }
                 }
-                changed.push((x, y, b, a, Some(w)));
+                changed.push((x, y, Change::new(b, a, w)));
                 continue;
             }
             wl_rows(&mut wl, &distinct, x, y, &b, &a, Some(id));
-            changed.push((x, y, b, a, None));
+            changed.push((x, y, Change::new(b, a, Arc::from([]))));
         }
         Rows {
             joints: all,
@@ -239,9 +240,7 @@ impl<'a> Rows<'a> {
         let mut ext_entries = ext.into_iter().peekable();
         raw.sort_unstable();
         let mut entries = Vec::with_capacity(raw.len() + wl.len());
-        let none: Arc<[String]> = Arc::from([]);
         for (p, q, id) in raw {
-            let (_, _, b, a, w) = &changed[id as usize];
             let (src, dst) = (&full_names[p as usize], &full_names[q as usize]);
             while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
                 entries.push(e);
@@ -249,12 +248,11 @@ impl<'a> Rows<'a> {
             entries.push(DiffEntry {
                 src: src.clone(),
                 dst: dst.clone(),
-                before: b.clone(),
-                after: a.clone(),
-                why: w.clone().unwrap_or_else(|| none.clone()),
+                change: changed[id as usize].2.clone(),
             });
         }
         if workload {
+            let none: Arc<[String]> = Arc::from([]);
             // Explanations per witness, computed once each.
             let mut said: Vec<Option<Arc<[String]>>> = vec![None; changed.len()];
             // Rows in name order, sorted as integers: names are interned
@@ -272,8 +270,8 @@ impl<'a> Rows<'a> {
                 let w = match witness {
                     Some(id) => said[id as usize]
                         .get_or_insert_with(|| {
-                            let (x, y, bx, ax, _) = &changed[id as usize];
-                            why.get(*x, *y, bx, ax)
+                            let (x, y, c) = &changed[id as usize];
+                            why.get(*x, *y, &c.before, &c.after)
                         })
                         .clone(),
                     None => none.clone(),
@@ -281,9 +279,7 @@ impl<'a> Rows<'a> {
                 entries.push(DiffEntry {
                     src: names.names[p as usize].clone(),
                     dst: names.names[q as usize].clone(),
-                    before: b,
-                    after: a,
-                    why: w,
+                    change: Change::new(b, a, w),
                 });
             }
             debug_assert!(entries.is_sorted_by(|a, b| (&a.src, &a.dst) < (&b.src, &b.dst)));
