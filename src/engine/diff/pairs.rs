@@ -50,8 +50,8 @@ pub(super) struct Rows<'a> {
     workload: bool,
     why: Why<'a>,
     pub names: PodNames,
-    /// Changed pod pairs: (src rank, dst rank, index into `changed`).
-    raw: Vec<(u32, u32, u32)>,
+    /// Pods: per joint x, its changed pairs (y, index into `changed`).
+    targets: Vec<Vec<(u32, u32)>>,
     changed: Vec<Changed>,
     wl: FastMap<(u32, u32), WlRow>,
     /// Pod pairs allowed something before whose set changed.
@@ -173,7 +173,8 @@ impl<'a> Rows<'a> {
                 })
                 .collect()
         });
-        let mut raw: Vec<(u32, u32, u32)> = Vec::new();
+        let mut targets: Vec<Vec<(u32, u32)>> =
+            vec![Vec::new(); if workload { 0 } else { joints.len() }];
         let mut changed: Vec<Changed> = Vec::new();
         let mut order: Vec<((usize, usize), (PortSet, PortSet))> = pairs.into_iter().collect();
         order.sort_unstable_by_key(|e| e.0);
@@ -192,13 +193,7 @@ impl<'a> Rows<'a> {
             let id = changed.len() as u32;
             if !workload {
                 let w = why.get(x, y, &b, &a);
-                for (i, &p) in ranks[x].iter().enumerate() {
-                    for (k, &q) in ranks[y].iter().enumerate() {
-                        if x != y || i != k {
-                            raw.push((p, q, id));
-                        }
-                    }
-                }
+                targets[x].push((y as u32, id));
                 changed.push((x, y, Change::new(b, a, w)));
                 continue;
             }
@@ -213,7 +208,7 @@ impl<'a> Rows<'a> {
                 ranks,
                 full: full_names,
             },
-            raw,
+            targets,
             changed,
             wl,
             changed_pod_pairs,
@@ -228,9 +223,10 @@ impl<'a> Rows<'a> {
             workload,
             mut why,
             names: PodNames {
-                full: full_names, ..
+                ranks,
+                full: full_names,
             },
-            mut raw,
+            targets,
             changed,
             wl,
             ..
@@ -238,18 +234,44 @@ impl<'a> Rows<'a> {
         let names = &joints.names;
         // Sorted; pod rows are merged into them as they are made.
         let mut ext_entries = ext.into_iter().peekable();
-        raw.sort_unstable();
-        let mut entries = Vec::with_capacity(raw.len() + wl.len());
-        for (p, q, id) in raw {
-            let (src, dst) = (&full_names[p as usize], &full_names[q as usize]);
-            while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
-                entries.push(e);
+        // Pod rows in (src, dst) order without sorting them all: every
+        // member of a joint has the same changed pairs, so each joint's
+        // (dst rank, change) list is sorted once and replayed for each of
+        // its members, in rank order (a pod's row with itself is skipped).
+        let mut rows_of: Vec<Vec<(u32, u32)>> = vec![Vec::new(); targets.len()];
+        let mut count = 0;
+        for (x, ts) in targets.iter().enumerate() {
+            let list = &mut rows_of[x];
+            for &(y, id) in ts {
+                list.extend(ranks[y as usize].iter().map(|&q| (q, id)));
             }
-            entries.push(DiffEntry {
-                src: src.clone(),
-                dst: dst.clone(),
-                change: changed[id as usize].2.clone(),
-            });
+            list.sort_unstable();
+            let own = ts.iter().any(|&(y, _)| y as usize == x);
+            count += ranks[x].len() * (list.len() - usize::from(own));
+        }
+        // Pods by rank: their joint (workloads: no pod names, no ranks).
+        let mut joint_of = vec![0u32; full_names.len()];
+        for (x, rs) in ranks.iter().enumerate().filter(|_| !workload) {
+            for &p in rs {
+                joint_of[p as usize] = x as u32;
+            }
+        }
+        let mut entries = Vec::with_capacity(count + wl.len() + ext_entries.len());
+        for (p, src) in full_names.iter().enumerate() {
+            for &(q, id) in &rows_of[joint_of[p] as usize] {
+                if q as usize == p {
+                    continue;
+                }
+                let dst = &full_names[q as usize];
+                while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
+                    entries.push(e);
+                }
+                entries.push(DiffEntry {
+                    src: src.clone(),
+                    dst: dst.clone(),
+                    change: changed[id as usize].2.clone(),
+                });
+            }
         }
         if workload {
             let none: Arc<[String]> = Arc::from([]);
