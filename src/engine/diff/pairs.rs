@@ -91,7 +91,12 @@ impl<'a> Rows<'a> {
                 .map(Vec::as_slice)
                 .filter(|s| !s.is_empty())
         }
-        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> = FastMap::default();
+        // About one joint per class: sized for the larger side's rows.
+        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> =
+            FastMap::with_capacity_and_hasher(
+                side_b.rows.len().max(side_a.rows.len()),
+                Default::default(),
+            );
         let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
         for (after, rows, by_j) in [
             (false, &side_b.rows, &by_before[..]),
