@@ -115,6 +115,9 @@ impl<'a> Compiled<'a> {
     }
 }
 
+/// A class and the ipBlock CIDRs containing each of its pod IPs.
+type ClassSig<'i> = (ClassId, &'i [Vec<u32>]);
+
 /// What compiling a policy needs from the index besides the policy, with
 /// the selector and ipBlock matches already made.
 struct Ctx<'i> {
@@ -123,7 +126,7 @@ struct Ctx<'i> {
     /// Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
     /// matching an ipBlock is then a lookup, not an address walk. Made
     /// when a rule first has an ipBlock.
-    class_sigs: OnceCell<Vec<(ClassId, &'i [Vec<u32>])>>,
+    class_sigs: OnceCell<Vec<ClassSig<'i>>>,
     /// namespaceSelector matches already known (a patched copy's parent's).
     ns_known: Option<&'i HashMap<LabelSelector, Vec<u32>>>,
     ns_memo: HashMap<&'i LabelSelector, Vec<u32>>,
