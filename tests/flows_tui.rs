@@ -86,7 +86,7 @@ fn the_what_if_job_counts_and_sorts_lost_rows_with_recorded_traffic_first() {
         })
         .expect("a lost row");
     assert_eq!(o.observed[first], 3);
-    assert_eq!(d.entries[first].src, "payments/api[Deployment]");
+    assert_eq!(&*d.entries[first].src, "payments/api[Deployment]");
     // Without flows: no counts, name order.
     let (o, _) = compute(idx, input(), &keys, false, None);
     assert_eq!(o.observed_lost, None);

@@ -218,7 +218,7 @@ pub fn text(
                     seen(&g)
                 );
             }
-            for w in e.why.iter() {
+            for w in e.why().iter() {
                 let _ = writeln!(s, "      because {w}");
             }
         }

@@ -319,19 +319,18 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
         |r: &Report, n: &str| n.ends_with("[External]") || r.endpoints.iter().any(|e| e == n);
     let mut groups: [Vec<[String; 6]>; 3] = Default::default();
     for e in &entries {
-        let (kind, g) = if e.before.is_empty() {
+        let (kind, g) = if e.before().is_empty() {
             ("added", 1)
-        } else if e.after.is_empty() {
+        } else if e.after().is_empty() {
             ("removed", 2)
         } else {
             ("changed", 0)
         };
         // The row's endpoints that `other` lacks: workloads added or removed.
         let workloads = |other: &Report, verb: &str| {
-            let names: Vec<&str> = [&e.src, &e.dst]
+            let names: Vec<&str> = [&*e.src, &*e.dst]
                 .into_iter()
                 .filter(|n| !is_ep(other, n))
-                .map(String::as_str)
                 .collect();
             match names.as_slice() {
                 [] => String::new(),
@@ -347,10 +346,10 @@ fn render_diff(before: &Report, after: &Report, format: &str, refs: (&str, &str)
         };
         groups[g].push([
             kind.to_string(),
-            e.src.clone(),
-            e.dst.clone(),
-            e.before.to_string(),
-            e.after.to_string(),
+            e.src.to_string(),
+            e.dst.to_string(),
+            e.before().to_string(),
+            e.after().to_string(),
             info,
         ]);
     }

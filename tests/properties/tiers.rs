@@ -290,8 +290,8 @@ proptest! {
         after.apply_all(proposal.events());
         let (before_r, after_r) = report_pair(&idx, &after, g);
         let full = diff_reports(&before_r, &after_r);
-        let got: Vec<(String, String, String, String)> = d.entries.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
-        let want: Vec<(String, String, String, String)> = full.iter().map(|e| (e.src.clone(), e.dst.clone(), e.before.to_string(), e.after.to_string())).collect();
+        let got: Vec<(String, String, String, String)> = d.entries.iter().map(|e| (e.src.to_string(), e.dst.to_string(), e.before().to_string(), e.after().to_string())).collect();
+        let want: Vec<(String, String, String, String)> = full.iter().map(|e| (e.src.to_string(), e.dst.to_string(), e.before().to_string(), e.after().to_string())).collect();
         prop_assert_eq!(got, want);
         if !workload {
             let unchanged = before_r.internal.iter().filter(|r| after_r.internal.iter().any(|x| x.src == r.src && x.dst == r.dst && x.ports == r.ports)).count() as u64;

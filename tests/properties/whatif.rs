@@ -58,10 +58,10 @@ fn check_what_if(s: Snapshot, changes: Vec<Change>, workload: bool) -> Result<()
         .iter()
         .map(|e| {
             (
-                e.src.clone(),
-                e.dst.clone(),
-                e.before.to_string(),
-                e.after.to_string(),
+                e.src.to_string(),
+                e.dst.to_string(),
+                e.before().to_string(),
+                e.after().to_string(),
             )
         })
         .collect();
@@ -69,10 +69,10 @@ fn check_what_if(s: Snapshot, changes: Vec<Change>, workload: bool) -> Result<()
         .iter()
         .map(|e| {
             (
-                e.src.clone(),
-                e.dst.clone(),
-                e.before.to_string(),
-                e.after.to_string(),
+                e.src.to_string(),
+                e.dst.to_string(),
+                e.before().to_string(),
+                e.after().to_string(),
             )
         })
         .collect();

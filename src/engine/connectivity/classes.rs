@@ -71,7 +71,7 @@ pub fn class_connectivity_on(
         ..cc.pod_pairs()
     };
 
-    for &a in &cc.classes {
+    for &a in cc.classes.iter() {
         let (to, from) = cc.external_rows(a, &out.dst_ranges, &out.src_ranges);
         out.to_external.extend(to);
         out.from_external.extend(from);
@@ -113,7 +113,7 @@ impl Compiled<'_> {
         let mut touched: Vec<ClassId> = Vec::new();
         let mut buf = Vec::new();
         let (mut explicit, mut open_e, mut open_i, mut open_both) = (0u64, 0u64, 0u64, 0u64);
-        for &a in &self.classes {
+        for &a in self.classes.iter() {
             let (e, i) = (
                 self.egress[a.index()].is_none(),
                 self.ingress[a.index()].is_none(),
@@ -138,7 +138,7 @@ impl Compiled<'_> {
         let mut out = ClassConnectivity::default();
         let mut acc: Vec<Option<PortSet>> = vec![None; self.idx.class_capacity()];
         let mut touched: Vec<ClassId> = Vec::new();
-        for &a in &self.classes {
+        for &a in self.classes.iter() {
             if self.egress[a.index()].is_none() {
                 out.open_egress.push(a);
             }

@@ -2,6 +2,7 @@
 //! (whole namespaces, explicit classes, ipBlocks), so the pair loop only
 //! does membership tests.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
@@ -16,14 +17,14 @@ use crate::engine::ports::{PortSet, rule_port_set};
 pub(super) struct Target {
     pub(super) all: bool,
     /// Namespace ids whose every pod matches.
-    namespaces: Vec<u32>,
+    pub(super) namespaces: Vec<u32>,
     /// Individually matched classes, sorted.
-    classes: Vec<ClassId>,
+    pub(super) classes: Vec<ClassId>,
     blocks: Vec<IpBlock>,
 }
 
 impl Target {
-    fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
+    pub(super) fn contains_class(&self, c: ClassId, class_ns: &[u32]) -> bool {
         self.all
             || self.namespaces.binary_search(&class_ns[c.index()]).is_ok()
             || self.classes.binary_search(&c).is_ok()
@@ -36,9 +37,9 @@ impl Target {
 #[derive(Debug)]
 pub(super) struct CompiledRule {
     pub(super) target: Target,
-    ports: Vec<PolicyPort>,
+    pub(super) ports: Vec<PolicyPort>,
     /// The port set when it does not depend on the destination (no named ports).
-    fixed: Option<PortSet>,
+    pub(super) fixed: Option<PortSet>,
 }
 
 fn has_named(ports: &[PolicyPort]) -> bool {
@@ -68,10 +69,12 @@ impl std::ops::Deref for Compiled<'_> {
 /// what-if or a view asking again does not compile every policy again.
 #[derive(Debug, Clone)]
 pub struct CompiledData {
-    pub(super) class_ns: Vec<u32>,
-    pub(super) ns_classes: Vec<Vec<ClassId>>,
+    /// The tables of classes and namespaces (`class_ns` to `ns_sel`) are
+    /// shared with a what-if's patched copy, which has the same ones.
+    pub(super) class_ns: Arc<Vec<u32>>,
+    pub(super) ns_classes: Arc<Vec<Vec<ClassId>>>,
     /// Non-hostNetwork classes, sorted.
-    pub(super) classes: Vec<ClassId>,
+    pub(super) classes: Arc<Vec<ClassId>>,
     /// Per class: None = not isolated; Some(rule ids) into `rules`
     /// (shared: a what-if's patched copy clones these tables).
     pub(super) egress: Vec<RuleIds>,
@@ -79,8 +82,11 @@ pub struct CompiledData {
     pub(super) rules: Vec<Arc<CompiledRule>>,
     /// Per rule: the namespace id of its policy.
     rule_ns: Vec<u32>,
-    /// Namespace names by id.
-    ns_names: Vec<String>,
+    /// Namespace names by id (sorted), and ids by name.
+    ns_names: Arc<Vec<String>>,
+    ns_id: Arc<HashMap<String, u32>>,
+    /// The namespaces each namespaceSelector of the compiled rules matches.
+    ns_sel: Arc<HashMap<LabelSelector, Vec<u32>>>,
     /// Reverse indexes of ingress (`ing_`) and egress (`eg_`) rules by who
     /// they admit: everyone, whole namespaces (by ns id), or single classes
     /// (a what-if looks up a server's clients instead of testing each class).
@@ -109,31 +115,31 @@ impl<'a> Compiled<'a> {
     }
 }
 
+/// A class and the ipBlock CIDRs containing each of its pod IPs.
+type ClassSig<'i> = (ClassId, &'i [Vec<u32>]);
+
 /// What compiling a policy needs from the index besides the policy, with
 /// the selector and ipBlock matches already made.
 struct Ctx<'i> {
     idx: &'i Index,
-    ns_id: HashMap<&'i str, u32>,
+    ns_id: &'i HashMap<String, u32>,
     /// Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
-    /// matching an ipBlock is then a lookup, not an address walk.
-    class_sigs: Vec<(ClassId, &'i [Vec<u32>])>,
+    /// matching an ipBlock is then a lookup, not an address walk. Made
+    /// when a rule first has an ipBlock.
+    class_sigs: OnceCell<Vec<ClassSig<'i>>>,
+    /// namespaceSelector matches already known (a patched copy's parent's).
+    ns_known: Option<&'i HashMap<LabelSelector, Vec<u32>>>,
     ns_memo: HashMap<&'i LabelSelector, Vec<u32>>,
     ip_memo: HashMap<&'i IpBlock, Vec<ClassId>>,
 }
 
 impl<'i> Ctx<'i> {
-    fn new(idx: &'i Index, ns_names: &'i [String]) -> Self {
-        let class_sigs = idx
-            .classes()
-            .filter(|(_, c)| !c.host_network && !c.ip_sig.is_empty())
-            .map(|(id, c)| (id, c.ip_sig.as_slice()))
-            .collect();
+    fn new(idx: &'i Index, ns_id: &'i HashMap<String, u32>) -> Self {
         Ctx {
             idx,
-            ns_id: (ns_names.iter().enumerate())
-                .map(|(i, n)| (n.as_str(), i as u32))
-                .collect(),
-            class_sigs,
+            ns_id,
+            class_sigs: OnceCell::new(),
+            ns_known: None,
             ns_memo: HashMap::new(),
             ip_memo: HashMap::new(),
         }
@@ -148,7 +154,10 @@ impl CompiledData {
 
     fn build(idx: &Index) -> Self {
         let ns_names = idx.namespace_names();
-        let mut cx = Ctx::new(idx, &ns_names);
+        let ns_id: HashMap<String, u32> = (ns_names.iter().enumerate())
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        let mut cx = Ctx::new(idx, &ns_id);
         let cap = idx.class_capacity();
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
@@ -168,10 +177,13 @@ impl CompiledData {
         }
         let mut d = CompiledData {
             ing_by_ns: vec![Vec::new(); ns_names.len()],
-            ns_names: ns_names.clone(),
-            class_ns,
-            ns_classes,
-            classes,
+            eg_by_ns: vec![Vec::new(); ns_names.len()],
+            ns_names: Arc::new(ns_names),
+            ns_id: Arc::default(),
+            ns_sel: Arc::default(),
+            class_ns: Arc::new(class_ns),
+            ns_classes: Arc::new(ns_classes),
+            classes: Arc::new(classes),
             egress: vec![None; cap],
             ingress: vec![None; cap],
             rules: Vec::new(),
@@ -179,7 +191,6 @@ impl CompiledData {
             ing_all: Vec::new(),
             ing_by_class: vec![Vec::new(); cap],
             eg_all: Vec::new(),
-            eg_by_ns: vec![Vec::new(); ns_names.len()],
             eg_by_class: vec![Vec::new(); cap],
             owners: Vec::new(),
             pod_pair_total: OnceLock::new(),
@@ -187,19 +198,32 @@ impl CompiledData {
         for p in idx.policies() {
             d.add_policy(p, &mut cx);
         }
+        d.ns_sel = Arc::new(
+            cx.ns_memo
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v))
+                .collect(),
+        );
+        d.ns_id = Arc::new(ns_id);
         d
     }
 
     /// This state's compilation for a fork that differs only by the
     /// NetworkPolicies of `namespaces` (same classes, namespaces and
-    /// ipBlock CIDRs): a copy in which only those namespaces' policies are
-    /// compiled again. None when the fork's namespaces differ.
+    /// ipBlock CIDRs, as [`Index::policy_only_fork`] says): a copy in which
+    /// only those namespaces' policies are compiled again. None when the
+    /// fork's namespace list differs.
     pub fn patched(&self, after: &Index, namespaces: &BTreeSet<String>) -> Option<CompiledData> {
-        let ns_names = after.namespace_names();
-        if ns_names != self.ns_names || after.class_capacity() != self.egress.len() {
+        // Only the changed namespaces can enter or leave the list (by
+        // having policies or none any more).
+        let same = (namespaces.iter())
+            .all(|n| self.ns_names.binary_search(n).is_ok() == after.lists_namespace(n));
+        if !same || after.class_capacity() != self.egress.len() {
             return None;
         }
-        let mut cx = Ctx::new(after, &ns_names);
+        let mut cx = Ctx::new(after, &self.ns_id);
+        // Same namespaces and labels: the parent's selector matches hold.
+        cx.ns_known = Some(&self.ns_sel);
         let mut d = self.clone();
         d.pod_pair_total = OnceLock::new();
         let ids: BTreeSet<u32> = namespaces
@@ -220,7 +244,7 @@ impl CompiledData {
                 d.egress[c.index()] = None;
                 d.ingress[c.index()] = None;
             }
-            for p in after.policies_in(&ns_names[n as usize]) {
+            for p in after.policies_in(&self.ns_names[n as usize]) {
                 d.add_policy(p, &mut cx);
             }
         }
@@ -295,136 +319,6 @@ impl CompiledData {
     }
 }
 
-impl Compiled<'_> {
-    pub(super) fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
-        match &r.fixed {
-            Some(s) => s.clone(),
-            None => rule_port_set(&r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
-        }
-    }
-
-    /// What one side allows: everything when no policy isolates it (None),
-    /// else the union of its rules whose target `admits`; named ports
-    /// resolve against `dest`.
-    pub(super) fn side_ports(
-        &self,
-        side: &RuleIds,
-        admits: impl Fn(&Target) -> bool,
-        dest: Option<ClassId>,
-    ) -> PortSet {
-        let Some(ids) = side else {
-            return PortSet::all();
-        };
-        let mut s = PortSet::none();
-        for &i in ids.iter() {
-            let r = &self.rules[i];
-            if admits(&r.target) {
-                s.union_with(&self.rule_ports(r, dest));
-            }
-        }
-        s
-    }
-
-    /// What `client`'s egress side allows towards class `server`.
-    pub(super) fn egress_to_class(&self, client: ClassId, server: ClassId) -> PortSet {
-        self.side_ports(
-            &self.egress[client.index()],
-            |t| t.contains_class(server, &self.class_ns),
-            Some(server),
-        )
-    }
-
-    /// Every allowed pair with client `a`. With `with_open` false, pairs of
-    /// an egress-open `a` and an ingress-open server are left implicit.
-    pub(super) fn client_pairs(
-        &self,
-        a: ClassId,
-        with_open: bool,
-        acc: &mut [Option<PortSet>],
-        touched: &mut Vec<ClassId>,
-        out: &mut Vec<(ClassId, ClassId, PortSet)>,
-    ) {
-        let add = |b: ClassId,
-                   ports: PortSet,
-                   acc: &mut [Option<PortSet>],
-                   touched: &mut Vec<ClassId>| {
-            if ports.is_empty() {
-                return;
-            }
-            match &mut acc[b.index()] {
-                Some(s) => s.union_with(&ports),
-                slot @ None => {
-                    *slot = Some(ports);
-                    touched.push(b);
-                }
-            }
-        };
-        match &self.egress[a.index()] {
-            None => {
-                // Egress open: ingress-isolated servers admit `a` only
-                // through the ingress rules that name it.
-                let n = self.class_ns[a.index()] as usize;
-                for &ri in self
-                    .ing_all
-                    .iter()
-                    .chain(&self.ing_by_ns[n])
-                    .chain(&self.ing_by_class[a.index()])
-                {
-                    let r = &self.rules[ri];
-                    for &b in self.owners[ri].iter() {
-                        add(b, self.rule_ports(r, Some(b)), acc, touched);
-                    }
-                }
-                if with_open {
-                    for &b in &self.classes {
-                        if self.ingress[b.index()].is_none() {
-                            add(b, PortSet::all(), acc, touched);
-                        }
-                    }
-                }
-                touched.sort_unstable();
-                for b in touched.drain(..) {
-                    if let Some(p) = acc[b.index()].take() {
-                        out.push((a, b, p));
-                    }
-                }
-            }
-            Some(ids) => {
-                for &ri in ids.iter() {
-                    let r = &self.rules[ri];
-                    let mut visit = |b: ClassId| add(b, self.rule_ports(r, Some(b)), acc, touched);
-                    if r.target.all {
-                        self.classes.iter().for_each(|&b| visit(b));
-                    } else {
-                        for &n in &r.target.namespaces {
-                            self.ns_classes[n as usize].iter().for_each(|&b| visit(b));
-                        }
-                        r.target.classes.iter().for_each(|&b| visit(b));
-                    }
-                }
-                touched.sort_unstable();
-                for b in touched.drain(..) {
-                    if let Some(e) = acc[b.index()].take() {
-                        let allowed = e.intersect(&self.ingress_from_class(b, a));
-                        if !allowed.is_empty() {
-                            out.push((a, b, allowed));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// What `server`'s ingress side allows from class `client`.
-    pub(super) fn ingress_from_class(&self, server: ClassId, client: ClassId) -> PortSet {
-        self.side_ports(
-            &self.ingress[server.index()],
-            |t| t.contains_class(client, &self.class_ns),
-            Some(server),
-        )
-    }
-}
-
 fn compile_target<'i>(
     rule: &'i Rule,
     own_ns: u32,
@@ -443,7 +337,12 @@ fn compile_target<'i>(
             Peer::IpBlock(b) => {
                 t.blocks.push(b.clone());
                 // Identical ipBlocks recur across policies: match pods once.
-                let sigs = &cx.class_sigs;
+                let sigs = cx.class_sigs.get_or_init(|| {
+                    (idx.classes())
+                        .filter(|(_, c)| !c.host_network && !c.ip_sig.is_empty())
+                        .map(|(id, c)| (id, c.ip_sig.as_slice()))
+                        .collect()
+                });
                 t.classes.extend(
                     cx.ip_memo
                         .entry(b)
@@ -458,17 +357,17 @@ fn compile_target<'i>(
             } => {
                 let nss: Vec<u32> = match namespace_selector {
                     None => vec![own_ns],
-                    Some(sel) => cx
-                        .ns_memo
-                        .entry(sel)
-                        .or_insert_with(|| {
-                            cx.ns_id
-                                .iter()
-                                .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
-                                .map(|(_, &i)| i)
-                                .collect()
-                        })
-                        .clone(),
+                    Some(sel) => match cx.ns_known.and_then(|k| k.get(sel)) {
+                        Some(v) => v.clone(),
+                        None => (cx.ns_memo.entry(sel))
+                            .or_insert_with(|| {
+                                (cx.ns_id.iter())
+                                    .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
+                                    .map(|(_, &i)| i)
+                                    .collect()
+                            })
+                            .clone(),
+                    },
                 };
                 match pod_selector {
                     None => t.namespaces.extend(nss),

@@ -4,7 +4,7 @@
 use super::compile::Compiled;
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::{Family, IpRange, partition};
-use crate::engine::model::{IpBlock, Peer};
+use crate::engine::model::{IpBlock, Peer, Policy};
 use crate::engine::ports::PortSet;
 
 /// The families external ranges are reported for: IPv4 always, IPv6 when
@@ -30,6 +30,12 @@ pub struct CutBlocks {
 
 impl CutBlocks {
     pub fn of(idx: &Index) -> Self {
+        Self::of_policies(idx, idx.policies())
+    }
+
+    /// [`Self::of`] with only `policies` of the NetworkPolicies of `idx`
+    /// (its cluster-scoped policies all count).
+    pub fn of_policies<'a>(idx: &Index, policies: impl Iterator<Item = &'a Policy>) -> Self {
         let mut out = CutBlocks {
             v6: idx
                 .ip_nets()
@@ -37,7 +43,7 @@ impl CutBlocks {
                 .any(|n| matches!(n, ipnet::IpNet::V6(_))),
             ..Default::default()
         };
-        for p in idx.policies() {
+        for p in policies {
             for (rules, dst) in [(&p.egress, &mut out.egress), (&p.ingress, &mut out.ingress)] {
                 for r in rules {
                     for peer in &r.peers {

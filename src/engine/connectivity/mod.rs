@@ -9,6 +9,7 @@ mod compile;
 mod external;
 mod report;
 mod services;
+mod sides;
 mod tier_groups;
 mod tiered;
 mod touching;

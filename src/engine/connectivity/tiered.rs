@@ -81,7 +81,7 @@ impl<'a> Compiled<'a> {
         let tg = self.tier_groups();
         let cap = self.idx.class_capacity();
         let (mut ne, mut ni) = (vec![false; cap], vec![false; cap]);
-        for &c in &self.classes {
+        for &c in self.classes.iter() {
             ne[c.index()] = tg.neutral(self.idx, c, Direction::Egress);
             ni[c.index()] = tg.neutral(self.idx, c, Direction::Ingress);
         }
@@ -96,7 +96,7 @@ impl<'a> Compiled<'a> {
             .collect();
         let mut acc: Vec<Option<PortSet>> = vec![None; cap];
         let (mut touched, mut np_pairs) = (Vec::new(), Vec::new());
-        for &a in &self.classes {
+        for &a in self.classes.iter() {
             if ne[a.index()] {
                 // NetworkPolicy alone towards tier-neutral servers.
                 self.client_pairs(a, false, &mut acc, &mut touched, &mut np_pairs);
@@ -135,7 +135,7 @@ impl<'a> Compiled<'a> {
         let mut named: Vec<ClassId> = classes.iter().copied().filter(live).collect();
         named.sort_unstable();
         named.dedup();
-        for &a in &self.classes {
+        for &a in self.classes.iter() {
             let a_named = named.binary_search(&a).is_ok();
             let servers = if a_named { &self.classes } else { &named };
             for &b in servers {

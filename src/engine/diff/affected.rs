@@ -36,7 +36,14 @@ impl Scope {
         let touched_all = with_workload_pods(after, &touched, &workloads);
         let touched_all = with_workload_pods(before, &touched_all, &workloads);
         let mut cuts = CutBlocks::of(before);
-        cuts.extend(CutBlocks::of(after));
+        cuts.extend(match before.policy_only_fork(after) {
+            // Ranges are cut at the set of ipBlock bounds: after, only the
+            // changed namespaces' policies can add some.
+            Some(nss) => {
+                CutBlocks::of_policies(after, nss.iter().flat_map(|n| after.policies_in(n)))
+            }
+            None => CutBlocks::of(after),
+        });
         Scope {
             touched,
             touched_all,

@@ -38,6 +38,9 @@ pub(super) struct Words {
     /// the side reads the same towards every pod of it (most peers select
     /// one namespace: a default deny's egress towards the rest).
     by_ns: FastMap<(ClassId, Direction), NsSides>,
+    /// The side of a class no policy isolates, per direction (ingress,
+    /// egress): the same for every such class (no tiers).
+    open: [Option<Side>; 2],
 }
 
 /// [`Words::by_ns`] of one side.
@@ -49,6 +52,9 @@ struct NsSides {
     /// By the other end's namespace: the side, or None when a peer may
     /// match there (computed per pair).
     sides: FastMap<String, Option<Side>>,
+    /// The side towards a namespace no peer can match: the same for all
+    /// of them (the isolating policies, and their rules without peers).
+    blind: Option<Side>,
 }
 
 impl Words {
@@ -88,6 +94,13 @@ impl Words {
             return s.clone();
         }
         let known = self.fixed.contains_key(&(subject, dir));
+        let open = !known && !idx.has_tiers() && !idx.is_isolated(subject, dir);
+        let d = usize::from(dir == Direction::Egress);
+        if open && let Some(s) = &self.open[d] {
+            let s = s.clone();
+            self.fixed.insert((subject, dir), Some(s.clone()));
+            return s;
+        }
         // A known side that depends on the other end: shared per namespace
         // that none of its peers can match (no tiers: those read per pair).
         let blind_ns = match other {
@@ -101,7 +114,14 @@ impl Words {
                     Some(Some(s)) => return s.clone(),
                     Some(None) => None,
                     None if e.peers.is_none() => None,
-                    None if e.blind_to(idx, ns) => Some(ns),
+                    None if e.blind_to(idx, ns) => match &e.blind {
+                        Some(s) => {
+                            let s = s.clone();
+                            e.sides.insert(ns.to_string(), Some(s.clone()));
+                            return s;
+                        }
+                        None => Some(ns),
+                    },
                     None => {
                         e.sides.insert(ns.to_string(), None);
                         None
@@ -144,6 +164,10 @@ impl Words {
         }
         if let (Some(ns), Some(e)) = (blind_ns, self.by_ns.get_mut(&(subject, dir))) {
             e.sides.insert(ns.to_string(), Some(side.clone()));
+            e.blind = Some(side.clone());
+        }
+        if open {
+            self.open[d] = Some(side.clone());
         }
         side
     }
@@ -174,6 +198,7 @@ impl NsSides {
         NsSides {
             peers,
             sides: FastMap::default(),
+            blind: None,
         }
     }
 
@@ -348,10 +373,12 @@ mod tests {
                 }
             }
         }
+        // Some side reads alike towards two namespaces its peers cannot
+        // match (the second one shares the first one's side).
         assert!(
             w.by_ns
                 .values()
-                .any(|e| e.sides.values().any(Option::is_some))
+                .any(|e| e.sides.values().filter(|s| s.is_some()).count() >= 2)
         );
     }
 }

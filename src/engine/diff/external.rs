@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::DiffEntry;
 use super::explain::explain_change;
 use super::joint::{Joints, Side};
 use super::pairs::PodNames;
+use super::{Change, DiffEntry};
 use crate::engine::connectivity::{external_name, parse_external_name};
 use crate::engine::index::Index;
 use crate::engine::ipblock::IpRange;
@@ -25,7 +25,7 @@ pub(super) fn rows(
 ) -> Vec<DiffEntry> {
     // External ranges: only touched pods' rows can change. Workload rows
     // are unions over their pods, all of which are touched.
-    let mut ext: BTreeMap<(String, String), ExtRow> = BTreeMap::new();
+    let mut ext: BTreeMap<(Arc<str>, Arc<str>), ExtRow> = BTreeMap::new();
     let none = BTreeMap::new();
     for (j, jt) in joints
         .list
@@ -68,7 +68,7 @@ pub(super) fn rows(
                 continue;
             }
             // Output names on each side: pods, or the distinct workloads.
-            let side_names = |after: bool| -> Vec<String> {
+            let side_names = |after: bool| -> Vec<Arc<str>> {
                 if !workload {
                     return pod_names.ranks[j]
                         .iter()
@@ -87,7 +87,7 @@ pub(super) fn rows(
             };
             let (names_b, names_a) = (side_names(false), side_names(true));
             for (r, b, a) in runs {
-                let range = external_name(&r);
+                let range: Arc<str> = Arc::from(external_name(&r));
                 let w: Arc<[String]> = if b != a {
                     let pod = jt.key.after.map(Endpoint::Class);
                     let ip = Some(Endpoint::Ip(r));
@@ -132,9 +132,7 @@ pub(super) fn rows(
         .map(|((src, dst), (before, after, why))| DiffEntry {
             src,
             dst,
-            before,
-            after,
-            why: why.unwrap_or_else(|| Arc::from([])),
+            change: Change::new(before, after, why.unwrap_or_else(|| Arc::from([]))),
         })
         .collect();
     merge_external(rows)
@@ -145,13 +143,14 @@ pub(super) fn rows(
 pub(super) fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
     let mut out = Vec::new();
     // (range is the source?, other end, before, after) -> ranges.
-    type Key = (bool, String, PortSet, PortSet);
+    type Key = (bool, Arc<str>, PortSet, PortSet);
     // Ranges merged into one row keep the first one's explanation.
     let mut ext: BTreeMap<Key, (Vec<IpRange>, Arc<[String]>)> = BTreeMap::new();
     for e in entries {
+        let (b, a) = (e.before().clone(), e.after().clone());
         let key = match (parse_external_name(&e.src), parse_external_name(&e.dst)) {
-            (Some(r), None) => ((true, e.dst.clone(), e.before.clone(), e.after.clone()), r),
-            (None, Some(r)) => ((false, e.src.clone(), e.before.clone(), e.after.clone()), r),
+            (Some(r), None) => ((true, e.dst.clone(), b, a), r),
+            (None, Some(r)) => ((false, e.src.clone(), b, a), r),
             _ => {
                 out.push(e);
                 continue;
@@ -159,13 +158,14 @@ pub(super) fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
         };
         let slot = ext
             .entry(key.0)
-            .or_insert_with(|| (Vec::new(), e.why.clone()));
+            .or_insert_with(|| (Vec::new(), e.change.why.clone()));
         slot.0.push(key.1);
         if slot.1.is_empty() {
-            slot.1 = e.why.clone();
+            slot.1 = e.change.why.clone();
         }
     }
     for ((is_src, other, before, after), (mut ranges, why)) in ext {
+        let change = Change::new(before, after, why);
         ranges.sort();
         let mut merged: Vec<IpRange> = Vec::new();
         for r in ranges {
@@ -175,7 +175,7 @@ pub(super) fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
             }
         }
         for r in merged {
-            let name = external_name(&r);
+            let name: Arc<str> = Arc::from(external_name(&r));
             let (src, dst) = if is_src {
                 (name, other.clone())
             } else {
@@ -184,9 +184,7 @@ pub(super) fn merge_external(entries: Vec<DiffEntry>) -> Vec<DiffEntry> {
             out.push(DiffEntry {
                 src,
                 dst,
-                before: before.clone(),
-                after: after.clone(),
-                why: why.clone(),
+                change: change.clone(),
             });
         }
     }

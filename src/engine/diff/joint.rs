@@ -3,6 +3,7 @@
 //! group pair and expanded to pod or workload names only where needed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::FastMap;
 
@@ -96,16 +97,17 @@ type ClassSnapshot = (ClassId, String, Vec<(String, u32)>);
 /// Interns output names (workload granularity).
 #[derive(Default)]
 pub(super) struct Names {
-    ids: FastMap<String, u32>,
-    pub names: Vec<String>,
+    ids: FastMap<Arc<str>, u32>,
+    pub names: Vec<Arc<str>>,
 }
 
 impl Names {
     fn id(&mut self, s: String) -> u32 {
-        if let Some(&i) = self.ids.get(&s) {
+        if let Some(&i) = self.ids.get(s.as_str()) {
             return i;
         }
         let i = self.names.len() as u32;
+        let s: Arc<str> = Arc::from(s);
         self.names.push(s.clone());
         self.ids.insert(s, i);
         i

@@ -33,11 +33,19 @@ use external::merge_external;
 /// output, which is sorted).
 type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
-/// One pair whose allowed set changed.
+/// One pair whose allowed set changed. Rows are cheap to make and to copy
+/// (three pointers): a large what-if lists hundreds of thousands of pod
+/// pairs, each pod's name and each group pair's change shared by its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffEntry {
-    pub src: String,
-    pub dst: String,
+    pub src: Arc<str>,
+    pub dst: Arc<str>,
+    pub change: Arc<Change>,
+}
+
+/// How a pair's allowed set changed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
     pub before: PortSet,
     pub after: PortSet,
     /// Why it changed, in words (what-if only): the policy that now isolates
@@ -46,12 +54,27 @@ pub struct DiffEntry {
     pub why: Arc<[String]>,
 }
 
+impl Change {
+    pub fn new(before: PortSet, after: PortSet, why: Arc<[String]>) -> Arc<Change> {
+        Arc::new(Change { before, after, why })
+    }
+}
+
 impl DiffEntry {
+    pub fn before(&self) -> &PortSet {
+        &self.change.before
+    }
+    pub fn after(&self) -> &PortSet {
+        &self.change.after
+    }
+    pub fn why(&self) -> &[String] {
+        &self.change.why
+    }
     pub fn lost(&self) -> PortSet {
-        self.before.difference(&self.after)
+        self.before().difference(self.after())
     }
     pub fn gained(&self) -> PortSet {
-        self.after.difference(&self.before)
+        self.after().difference(self.before())
     }
 }
 
@@ -78,12 +101,14 @@ impl Diff {
     fn rows(&self, ports: impl Fn(&DiffEntry) -> PortSet) -> Vec<ConnRow> {
         self.entries
             .iter()
-            .map(|e| ConnRow {
-                src: e.src.clone(),
-                dst: e.dst.clone(),
-                ports: ports(e),
+            .filter_map(|e| {
+                let ports = ports(e);
+                (!ports.is_empty()).then(|| ConnRow {
+                    src: e.src.to_string(),
+                    dst: e.dst.to_string(),
+                    ports,
+                })
             })
-            .filter(|r| !r.ports.is_empty())
             .collect()
     }
 }
@@ -113,11 +138,9 @@ fn compare(
             let before = b.get(k).cloned().unwrap_or_default();
             let after = a.get(k).cloned().unwrap_or_default();
             (before != after).then(|| DiffEntry {
-                src: k.0.clone(),
-                dst: k.1.clone(),
-                before,
-                after,
-                why: Arc::from([]),
+                src: Arc::from(k.0.as_str()),
+                dst: Arc::from(k.1.as_str()),
+                change: Change::new(before, after, Arc::from([])),
             })
         })
         .collect()

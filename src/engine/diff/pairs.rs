@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use super::FastMap;
 use std::sync::Arc;
 
-use super::DiffEntry;
 use super::explain::Words;
 use super::external::merge_sorted;
 use super::joint::{Joint, Joints, Side};
+use super::{Change, DiffEntry};
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ports::PortSet;
 use crate::engine::verdict::Endpoint;
@@ -35,22 +35,23 @@ pub(super) struct PodNames {
     /// Per joint, per member: the rank of its name.
     pub ranks: Vec<Vec<u32>>,
     /// Names by rank.
-    pub full: Vec<String>,
+    pub full: Vec<Arc<str>>,
 }
 
 /// Workload rows: (before, after, witness: index into `changed`).
 type WlRow = (PortSet, PortSet, Option<u32>);
 
-/// A changed joint pair: (x, y, before, after, why; why only for pods).
-type Changed = (usize, usize, PortSet, PortSet, Option<Arc<[String]>>);
+/// A changed joint pair: (x, y, the change; its why only for pods, shared
+/// by the pair's pod rows).
+type Changed = (usize, usize, Arc<Change>);
 
 pub(super) struct Rows<'a> {
     joints: &'a Joints,
     workload: bool,
     why: Why<'a>,
     pub names: PodNames,
-    /// Changed pod pairs: (src rank, dst rank, index into `changed`).
-    raw: Vec<(u32, u32, u32)>,
+    /// Pods: per joint x, its changed pairs (y, index into `changed`).
+    targets: Vec<Vec<(u32, u32)>>,
     changed: Vec<Changed>,
     wl: FastMap<(u32, u32), WlRow>,
     /// Pod pairs allowed something before whose set changed.
@@ -90,7 +91,12 @@ impl<'a> Rows<'a> {
                 .map(Vec::as_slice)
                 .filter(|s| !s.is_empty())
         }
-        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> = FastMap::default();
+        // About one joint per class: sized for the larger side's rows.
+        let mut pairs: FastMap<(usize, usize), (PortSet, PortSet)> =
+            FastMap::with_capacity_and_hasher(
+                side_b.rows.len().max(side_a.rows.len()),
+                Default::default(),
+            );
         let relevant = |x: usize, y: usize| joints[x].key.touched || joints[y].key.touched;
         for (after, rows, by_j) in [
             (false, &side_b.rows, &by_before[..]),
@@ -127,7 +133,7 @@ impl<'a> Rows<'a> {
         // Pods: rank every member by its name `ns/pod` (namespaces ordered by
         // `ns/`, then pod names) so that entries sort as integers.
         let mut ranks: Vec<Vec<u32>> = joints.iter().map(|j| vec![0; j.members.len()]).collect();
-        let mut full_names: Vec<String> = Vec::new();
+        let mut full_names: Vec<Arc<str>> = Vec::new();
         if !workload {
             let mut by_ns: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for (j, jt) in joints.iter().enumerate() {
@@ -150,7 +156,7 @@ impl<'a> Rows<'a> {
                 pods.sort_unstable();
                 for (m, j, i) in pods {
                     ranks[j][i] = full_names.len() as u32;
-                    full_names.push(format!("{prefix}{m}"));
+                    full_names.push(Arc::from(format!("{prefix}{m}")));
                 }
             }
         }
@@ -172,7 +178,8 @@ impl<'a> Rows<'a> {
                 })
                 .collect()
         });
-        let mut raw: Vec<(u32, u32, u32)> = Vec::new();
+        let mut targets: Vec<Vec<(u32, u32)>> =
+            vec![Vec::new(); if workload { 0 } else { joints.len() }];
         let mut changed: Vec<Changed> = Vec::new();
         let mut order: Vec<((usize, usize), (PortSet, PortSet))> = pairs.into_iter().collect();
         order.sort_unstable_by_key(|e| e.0);
@@ -191,18 +198,12 @@ impl<'a> Rows<'a> {
             let id = changed.len() as u32;
             if !workload {
                 let w = why.get(x, y, &b, &a);
-                for (i, &p) in ranks[x].iter().enumerate() {
-                    for (k, &q) in ranks[y].iter().enumerate() {
-                        if x != y || i != k {
-                            raw.push((p, q, id));
-                        }
-                    }
-                }
-                changed.push((x, y, b, a, Some(w)));
+                targets[x].push((y as u32, id));
+                changed.push((x, y, Change::new(b, a, w)));
                 continue;
             }
             wl_rows(&mut wl, &distinct, x, y, &b, &a, Some(id));
-            changed.push((x, y, b, a, None));
+            changed.push((x, y, Change::new(b, a, Arc::from([]))));
         }
         Rows {
             joints: all,
@@ -212,7 +213,7 @@ impl<'a> Rows<'a> {
                 ranks,
                 full: full_names,
             },
-            raw,
+            targets,
             changed,
             wl,
             changed_pod_pairs,
@@ -227,9 +228,10 @@ impl<'a> Rows<'a> {
             workload,
             mut why,
             names: PodNames {
-                full: full_names, ..
+                ranks,
+                full: full_names,
             },
-            mut raw,
+            targets,
             changed,
             wl,
             ..
@@ -237,24 +239,47 @@ impl<'a> Rows<'a> {
         let names = &joints.names;
         // Sorted; pod rows are merged into them as they are made.
         let mut ext_entries = ext.into_iter().peekable();
-        raw.sort_unstable();
-        let mut entries = Vec::with_capacity(raw.len() + wl.len());
-        let none: Arc<[String]> = Arc::from([]);
-        for (p, q, id) in raw {
-            let (_, _, b, a, w) = &changed[id as usize];
-            let (src, dst) = (&full_names[p as usize], &full_names[q as usize]);
-            while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
-                entries.push(e);
+        // Pod rows in (src, dst) order without sorting them all: every
+        // member of a joint has the same changed pairs, so each joint's
+        // (dst rank, change) list is sorted once and replayed for each of
+        // its members, in rank order (a pod's row with itself is skipped).
+        let mut rows_of: Vec<Vec<(u32, u32)>> = vec![Vec::new(); targets.len()];
+        let mut count = 0;
+        for (x, ts) in targets.iter().enumerate() {
+            let list = &mut rows_of[x];
+            for &(y, id) in ts {
+                list.extend(ranks[y as usize].iter().map(|&q| (q, id)));
             }
-            entries.push(DiffEntry {
-                src: src.clone(),
-                dst: dst.clone(),
-                before: b.clone(),
-                after: a.clone(),
-                why: w.clone().unwrap_or_else(|| none.clone()),
-            });
+            list.sort_unstable();
+            let own = ts.iter().any(|&(y, _)| y as usize == x);
+            count += ranks[x].len() * (list.len() - usize::from(own));
+        }
+        // Pods by rank: their joint (workloads: no pod names, no ranks).
+        let mut joint_of = vec![0u32; full_names.len()];
+        for (x, rs) in ranks.iter().enumerate().filter(|_| !workload) {
+            for &p in rs {
+                joint_of[p as usize] = x as u32;
+            }
+        }
+        let mut entries = Vec::with_capacity(count + wl.len() + ext_entries.len());
+        for (p, src) in full_names.iter().enumerate() {
+            for &(q, id) in &rows_of[joint_of[p] as usize] {
+                if q as usize == p {
+                    continue;
+                }
+                let dst = &full_names[q as usize];
+                while let Some(e) = ext_entries.next_if(|e| (&e.src, &e.dst) < (src, dst)) {
+                    entries.push(e);
+                }
+                entries.push(DiffEntry {
+                    src: src.clone(),
+                    dst: dst.clone(),
+                    change: changed[id as usize].2.clone(),
+                });
+            }
         }
         if workload {
+            let none: Arc<[String]> = Arc::from([]);
             // Explanations per witness, computed once each.
             let mut said: Vec<Option<Arc<[String]>>> = vec![None; changed.len()];
             // Rows in name order, sorted as integers: names are interned
@@ -272,8 +297,8 @@ impl<'a> Rows<'a> {
                 let w = match witness {
                     Some(id) => said[id as usize]
                         .get_or_insert_with(|| {
-                            let (x, y, bx, ax, _) = &changed[id as usize];
-                            why.get(*x, *y, bx, ax)
+                            let (x, y, c) = &changed[id as usize];
+                            why.get(*x, *y, &c.before, &c.after)
                         })
                         .clone(),
                     None => none.clone(),
@@ -281,9 +306,7 @@ impl<'a> Rows<'a> {
                 entries.push(DiffEntry {
                     src: names.names[p as usize].clone(),
                     dst: names.names[q as usize].clone(),
-                    before: b,
-                    after: a,
-                    why: w,
+                    change: Change::new(b, a, w),
                 });
             }
             debug_assert!(entries.is_sorted_by(|a, b| (&a.src, &a.dst) < (&b.src, &b.dst)));

@@ -33,6 +33,13 @@ impl Index {
         s.into_iter().map(str::to_string).collect()
     }
 
+    /// Whether [`Index::namespace_names`] lists `name`.
+    pub fn lists_namespace(&self, name: &str) -> bool {
+        self.namespaces.contains_key(name)
+            || self.ns_classes.contains_key(name)
+            || self.policies.get(name).is_some_and(|m| !m.is_empty())
+    }
+
     /// A namespace's labels. A namespace that is referenced but unknown (not
     /// listed yet) carries the name label the API server sets on every one.
     pub fn ns_labels(&self, name: &str) -> std::borrow::Cow<'_, Labels> {

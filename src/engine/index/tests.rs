@@ -111,6 +111,56 @@ fn a_policy_only_fork_names_its_changed_namespaces() {
     assert!(idx.policy_only_fork(&moved).is_none());
 }
 
+/// `lists_namespace` answers as `namespace_names` lists, also for a
+/// namespace known only by its policies; the what-if patches a fork's
+/// compilation only when the list is unchanged (else it compiles in full).
+#[test]
+fn a_namespace_known_only_by_policies_enters_and_leaves_the_list() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
+    let deny = |ns: &str| Policy {
+        namespace: ns.into(),
+        name: "deny".into(),
+        pod_selector: Default::default(),
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![],
+        egress: vec![],
+    };
+    idx.apply(Event::UpsertPolicy(deny("only-policies")));
+    let same = |i: &Index| {
+        for n in ["a", "only-policies", "nowhere"] {
+            assert_eq!(
+                i.lists_namespace(n),
+                i.namespace_names().iter().any(|x| x == n),
+                "{n}"
+            );
+        }
+    };
+    same(&idx);
+    assert!(idx.lists_namespace("only-policies"));
+    let _ = crate::engine::connectivity::class_connectivity(&idx);
+    // Leaves the list: the fork is compiled afresh when asked, not patched.
+    let mut gone = idx.clone();
+    gone.apply(Event::DeletePolicy(PolicyKey::new("only-policies", "deny")));
+    same(&gone);
+    assert!(!gone.lists_namespace("only-policies"));
+    assert!(idx.policy_only_fork(&gone).is_some());
+    crate::engine::connectivity::compile_fork(&idx, &gone);
+    assert!(gone.memo().get().is_none(), "namespace list changed");
+    // Enters the list likewise.
+    let mut new = idx.clone();
+    new.apply(Event::UpsertPolicy(deny("new-ns")));
+    same(&new);
+    crate::engine::connectivity::compile_fork(&idx, &new);
+    assert!(new.memo().get().is_none(), "namespace list changed");
+    // A policy replaced in a listed namespace is patched.
+    let mut replaced = idx.clone();
+    replaced.apply(Event::UpsertPolicy(deny("a")));
+    crate::engine::connectivity::compile_fork(&idx, &replaced);
+    assert!(replaced.memo().get().is_some(), "patched");
+}
+
 /// `Replace` builds the pod store in one go for sorted pods: the index must
 /// be exactly the one of upserting the pods one after the other, also when
 /// they come unsorted or repeated.

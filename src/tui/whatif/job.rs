@@ -121,7 +121,9 @@ fn observed(att: &Attributed, proposal: &Proposal, d: &Diff) -> (Vec<u64>, u64) 
         .map(|e| {
             let lost = e.lost();
             cut.iter()
-                .filter(|r| r.from == e.src && r.to == e.dst && lost.contains(r.protocol, r.port))
+                .filter(|r| {
+                    *r.from == *e.src && *r.to == *e.dst && lost.contains(r.protocol, r.port)
+                })
                 .map(|r| r.stats.count())
                 .sum()
         })

@@ -30,8 +30,8 @@ pub fn drill_lines(st: &WhatIfState, theme: &Theme) -> Vec<Line<'static>> {
                 Change::Gained => ("Gained connection", e.gained(), theme.allow),
             };
             v.push(Line::styled(title, bold(style)));
-            v.push(field("from", e.src.clone(), theme.pod));
-            v.push(field("to", e.dst.clone(), theme.pod));
+            v.push(field("from", e.src.to_string(), theme.pod));
+            v.push(field("to", e.dst.to_string(), theme.pod));
             v.push(field(
                 if *change == Change::Lost {
                     "lost"
@@ -41,14 +41,14 @@ pub fn drill_lines(st: &WhatIfState, theme: &Theme) -> Vec<Line<'static>> {
                 ports.to_string(),
                 style,
             ));
-            v.push(field("before", e.before.to_string(), theme.base));
-            v.push(field("after", e.after.to_string(), theme.base));
+            v.push(field("before", e.before().to_string(), theme.base));
+            v.push(field("after", e.after().to_string(), theme.base));
             v.push(Line::default());
             v.push(Line::styled("Why", theme.title));
-            if e.why.is_empty() {
+            if e.why().is_empty() {
                 v.push(Line::styled("  (no explanation recorded)", theme.dim));
             }
-            for w in e.why.iter() {
+            for w in e.why().iter() {
                 v.push(Line::raw(format!("  • {w}")));
             }
         }
