@@ -77,12 +77,9 @@ fn replace_scoped_pods_keeps_other_namespaces() {
     assert_eq!(keys, ["a/p9", "b/p1"]);
 }
 
-#[test]
-fn a_policy_only_fork_names_its_changed_namespaces() {
-    let mut idx = Index::new();
-    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
-    idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
-    let deny = |ns: &str| Policy {
+/// An ingress default deny named "deny" in `ns`.
+fn deny(ns: &str) -> Policy {
+    Policy {
         namespace: ns.into(),
         name: "deny".into(),
         pod_selector: Default::default(),
@@ -90,7 +87,14 @@ fn a_policy_only_fork_names_its_changed_namespaces() {
         egress_type: false,
         ingress: vec![],
         egress: vec![],
-    };
+    }
+}
+
+#[test]
+fn a_policy_only_fork_names_its_changed_namespaces() {
+    let mut idx = Index::new();
+    idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
+    idx.apply(Event::UpsertPod(pod("b", "p1", "web", None)));
     idx.apply(Event::UpsertPolicy(deny("a")));
     let _ = crate::engine::connectivity::class_connectivity(&idx);
     assert!(idx.memo().get().is_some(), "compiled once, kept");
@@ -118,15 +122,6 @@ fn a_policy_only_fork_names_its_changed_namespaces() {
 fn a_namespace_known_only_by_policies_enters_and_leaves_the_list() {
     let mut idx = Index::new();
     idx.apply(Event::UpsertPod(pod("a", "p1", "web", None)));
-    let deny = |ns: &str| Policy {
-        namespace: ns.into(),
-        name: "deny".into(),
-        pod_selector: Default::default(),
-        ingress_type: true,
-        egress_type: false,
-        ingress: vec![],
-        egress: vec![],
-    };
     idx.apply(Event::UpsertPolicy(deny("only-policies")));
     let same = |i: &Index| {
         for n in ["a", "only-policies", "nowhere"] {
