@@ -2,6 +2,7 @@
 //! (whole namespaces, explicit classes, ipBlocks), so the pair loop only
 //! does membership tests.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -9,7 +10,9 @@ use std::sync::{Arc, OnceLock};
 use super::external::block_classes;
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
-use crate::engine::model::{IpBlock, LabelSelector, Peer, Policy, PolicyPort, PortRef, Rule};
+use crate::engine::model::{
+    IpBlock, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Rule,
+};
 use crate::engine::ports::{PortSet, rule_port_set};
 
 /// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
@@ -123,6 +126,12 @@ type ClassSig<'i> = (ClassId, &'i [Vec<u32>]);
 struct Ctx<'i> {
     idx: &'i Index,
     ns_id: &'i HashMap<String, u32>,
+    /// Namespace names by id (sorted).
+    ns_names: &'i [String],
+    /// Each namespace's labels by id, made when a namespaceSelector is
+    /// first matched: each selector then walks a list instead of looking
+    /// every name up.
+    ns_labels: OnceCell<Vec<Cow<'i, Labels>>>,
     /// Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
     /// matching an ipBlock is then a lookup, not an address walk. Made
     /// when a rule first has an ipBlock.
@@ -134,16 +143,34 @@ struct Ctx<'i> {
 }
 
 impl<'i> Ctx<'i> {
-    fn new(idx: &'i Index, ns_id: &'i HashMap<String, u32>) -> Self {
+    fn new(idx: &'i Index, ns_id: &'i HashMap<String, u32>, ns_names: &'i [String]) -> Self {
         Ctx {
             idx,
             ns_id,
+            ns_names,
+            ns_labels: OnceCell::new(),
             class_sigs: OnceCell::new(),
             ns_known: None,
             ns_memo: HashMap::new(),
             ip_memo: HashMap::new(),
         }
     }
+}
+
+/// `idx.ns_labels(n)` for each of `names` (sorted), walking the index's
+/// namespaces (sorted by name too) alongside instead of looking each up.
+pub(super) fn ns_label_table<'i>(idx: &'i Index, names: &[String]) -> Vec<Cow<'i, Labels>> {
+    let mut listed = idx.namespaces().peekable();
+    names
+        .iter()
+        .map(|n| {
+            while listed.next_if(|o| o.name.as_str() < n.as_str()).is_some() {}
+            match listed.next_if(|o| o.name == *n) {
+                Some(o) => Cow::Borrowed(&o.labels),
+                None => idx.ns_labels(n),
+            }
+        })
+        .collect()
 }
 
 impl CompiledData {
@@ -153,20 +180,26 @@ impl CompiledData {
     }
 
     fn build(idx: &Index) -> Self {
-        let ns_names = idx.namespace_names();
+        let ns_names = Arc::new(idx.namespace_names());
         let ns_id: HashMap<String, u32> = (ns_names.iter().enumerate())
             .map(|(i, n)| (n.clone(), i as u32))
             .collect();
-        let mut cx = Ctx::new(idx, &ns_id);
+        let mut cx = Ctx::new(idx, &ns_id, &ns_names);
         let cap = idx.class_capacity();
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
         let mut classes = Vec::new();
+        // Classes come mostly grouped by namespace: look a name up once per run.
+        let mut last: Option<(&str, u32)> = None;
         for (id, c) in idx.classes() {
             if c.host_network {
                 continue;
             }
-            let n = cx.ns_id[c.namespace.as_str()];
+            let n = match last {
+                Some((name, n)) if name == c.namespace => n,
+                _ => cx.ns_id[c.namespace.as_str()],
+            };
+            last = Some((c.namespace.as_str(), n));
             class_ns[id.index()] = n;
             ns_classes[n as usize].push(id);
             classes.push(id);
@@ -178,7 +211,7 @@ impl CompiledData {
         let mut d = CompiledData {
             ing_by_ns: vec![Vec::new(); ns_names.len()],
             eg_by_ns: vec![Vec::new(); ns_names.len()],
-            ns_names: Arc::new(ns_names),
+            ns_names: ns_names.clone(),
             ns_id: Arc::default(),
             ns_sel: Arc::default(),
             class_ns: Arc::new(class_ns),
@@ -195,8 +228,23 @@ impl CompiledData {
             owners: Vec::new(),
             pod_pair_total: OnceLock::new(),
         };
+        // Policies come sorted by namespace, as the names are: walk both
+        // instead of looking each namespace up (a lookup if not found).
+        let mut at = 0;
         for p in idx.policies() {
-            d.add_policy(p, &mut cx);
+            while ns_names
+                .get(at)
+                .is_some_and(|n| n.as_str() < p.namespace.as_str())
+            {
+                at += 1;
+            }
+            let own_ns = match ns_names.get(at) {
+                Some(n) if *n == p.namespace => Some(at as u32),
+                _ => cx.ns_id.get(p.namespace.as_str()).copied(),
+            };
+            if let Some(n) = own_ns {
+                d.add_policy(p, n, &mut cx);
+            }
         }
         d.ns_sel = Arc::new(
             cx.ns_memo
@@ -221,7 +269,7 @@ impl CompiledData {
         if !same || after.class_capacity() != self.egress.len() {
             return None;
         }
-        let mut cx = Ctx::new(after, &self.ns_id);
+        let mut cx = Ctx::new(after, &self.ns_id, &self.ns_names);
         // Same namespaces and labels: the parent's selector matches hold.
         cx.ns_known = Some(&self.ns_sel);
         let mut d = self.clone();
@@ -245,18 +293,16 @@ impl CompiledData {
                 d.ingress[c.index()] = None;
             }
             for p in after.policies_in(&self.ns_names[n as usize]) {
-                d.add_policy(p, &mut cx);
+                d.add_policy(p, n, &mut cx);
             }
         }
         Some(d)
     }
 
-    /// Compiles `p`'s rules and attaches them to the classes it selects.
-    fn add_policy<'i>(&mut self, p: &'i Policy, cx: &mut Ctx<'i>) {
+    /// Compiles `p`'s rules and attaches them to the classes it selects
+    /// (of namespace id `own_ns`, its namespace's).
+    fn add_policy<'i>(&mut self, p: &'i Policy, own_ns: u32, cx: &mut Ctx<'i>) {
         let idx = cx.idx;
-        let Some(&own_ns) = cx.ns_id.get(p.namespace.as_str()) else {
-            return;
-        };
         let selected: Arc<Vec<ClassId>> = Arc::new(
             self.ns_classes[own_ns as usize]
                 .iter()
@@ -359,14 +405,18 @@ fn compile_target<'i>(
                     None => vec![own_ns],
                     Some(sel) => match cx.ns_known.and_then(|k| k.get(sel)) {
                         Some(v) => v.clone(),
-                        None => (cx.ns_memo.entry(sel))
-                            .or_insert_with(|| {
-                                (cx.ns_id.iter())
-                                    .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
-                                    .map(|(_, &i)| i)
-                                    .collect()
-                            })
-                            .clone(),
+                        None => {
+                            let labels =
+                                (cx.ns_labels).get_or_init(|| ns_label_table(idx, cx.ns_names));
+                            (cx.ns_memo.entry(sel))
+                                .or_insert_with(|| {
+                                    (labels.iter().enumerate())
+                                        .filter(|(_, l)| sel.matches(l))
+                                        .map(|(i, _)| i as u32)
+                                        .collect()
+                                })
+                                .clone()
+                        }
                     },
                 };
                 match pod_selector {

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::classes::pod_pair_count;
-use super::compile::Compiled;
+use super::compile::{Compiled, ns_label_table};
 use crate::engine::flows::fixture::{labels, sel};
 use crate::engine::index::Index;
 use crate::engine::model::{
@@ -117,4 +117,64 @@ fn the_pair_count_equals_the_count_of_the_pairs() {
         assert!(want > 0);
         assert_eq!(cc.count_pod_pairs(), want, "{n} namespaces");
     }
+}
+
+/// Namespaces with and without a Namespace object, named to sort before,
+/// between and after each other: the compile's label table (walked
+/// alongside the index's sorted namespaces) reads what `Index::ns_labels`
+/// does, and a namespaceSelector matches by it.
+#[test]
+fn namespace_labels_walked_in_order_equal_the_lookups() {
+    let mut s = Snapshot::default();
+    for ns in ["b", "n1", "y"] {
+        s.namespaces
+            .push(Namespace::new(ns, labels(&[("team", "t")])));
+    }
+    for (i, ns) in ["a", "b", "n0", "n1", "n10", "n2", "z"].iter().enumerate() {
+        s.pods.push(Pod {
+            namespace: ns.to_string(),
+            name: "p".into(),
+            labels: labels(&[("app", "x")]),
+            ports: vec![],
+            ips: vec![format!("10.0.0.{i}").parse().expect("ip")],
+            host_network: false,
+            owner: None,
+        });
+    }
+    let to = |sel_ns: LabelSelector| Rule {
+        peers: vec![Peer::Pods {
+            namespace_selector: Some(sel_ns),
+            pod_selector: None,
+        }],
+        ports: vec![],
+    };
+    s.policies.push(Policy {
+        namespace: "a".into(),
+        name: "out".into(),
+        pod_selector: LabelSelector::default(),
+        ingress_type: false,
+        egress_type: true,
+        ingress: vec![],
+        egress: vec![
+            to(sel(&[("kubernetes.io/metadata.name", "z")])),
+            to(sel(&[("team", "t")])),
+        ],
+    });
+    let mut idx = Index::new();
+    idx.apply(Event::Replace(s));
+    let names = idx.namespace_names();
+    let table = ns_label_table(&idx, &names);
+    assert_eq!(table.len(), names.len());
+    for (n, l) in names.iter().zip(&table) {
+        assert_eq!(**l, *idx.ns_labels(n), "{n}");
+    }
+    let id = |n: &str| names.iter().position(|x| x == n).expect("listed") as u32;
+    let cc = Compiled::new(&idx);
+    let targets: Vec<Vec<u32>> = (cc.rules.iter())
+        .map(|r| r.target.namespaces.clone())
+        .collect();
+    assert_eq!(
+        targets,
+        vec![vec![id("z")], vec![id("b"), id("n1"), id("y")]]
+    );
 }
