@@ -11,7 +11,7 @@ use super::external::block_classes;
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
 use crate::engine::model::{
-    IpBlock, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Rule,
+    IpBlock, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
 };
 use crate::engine::ports::{PortSet, rule_port_set};
 
@@ -43,7 +43,14 @@ pub(super) struct CompiledRule {
     pub(super) ports: Vec<PolicyPort>,
     /// The port set when it does not depend on the destination (no named ports).
     pub(super) fixed: Option<PortSet>,
+    /// Per port of `ports` (named ports only): its name's id in
+    /// `CompiledData::port_names` (None: numbered, or a name a patched
+    /// copy added, resolved by name).
+    pub(super) name_ids: Box<[Option<u32>]>,
 }
+
+/// A class's named container ports: (name id, protocol, port).
+pub(super) type NamedPorts = Box<[(u32, Protocol, u16)]>;
 
 fn has_named(ports: &[PolicyPort]) -> bool {
     ports
@@ -105,6 +112,15 @@ pub struct CompiledData {
     /// Allowed ordered pod pairs of the whole state (see `pod_pair_count`),
     /// counted once when first asked for.
     pub(super) pod_pair_total: OnceLock<u64>,
+    /// The port names the rules use, by id (fixed once the full compile is
+    /// done: a patched copy adds none, so the per-class lists stay valid).
+    /// (A fast hash: every class's port names are looked up here once.)
+    pub(super) port_names: Arc<HashMap<String, u32, foldhash::fast::RandomState>>,
+    /// Per class: its container ports named in `port_names`, made when a
+    /// named rule port is first resolved against it (by either thread of
+    /// a preview; shared with a patched copy, which has the same classes):
+    /// resolving is then a scan of a few integers, not of names.
+    pub(super) class_named: Arc<Vec<OnceLock<NamedPorts>>>,
 }
 
 impl<'a> Compiled<'a> {
@@ -140,6 +156,8 @@ struct Ctx<'i> {
     ns_known: Option<&'i HashMap<LabelSelector, Vec<u32>>>,
     ns_memo: HashMap<&'i LabelSelector, Vec<u32>>,
     ip_memo: HashMap<&'i IpBlock, Vec<ClassId>>,
+    /// Whether rules may add port names (the full compile, not a patch).
+    new_names: bool,
 }
 
 impl<'i> Ctx<'i> {
@@ -153,6 +171,7 @@ impl<'i> Ctx<'i> {
             ns_known: None,
             ns_memo: HashMap::new(),
             ip_memo: HashMap::new(),
+            new_names: false,
         }
     }
 }
@@ -227,10 +246,13 @@ impl CompiledData {
             eg_by_class: vec![Vec::new(); cap],
             owners: Vec::new(),
             pod_pair_total: OnceLock::new(),
+            port_names: Arc::default(),
+            class_named: Arc::new((0..cap).map(|_| OnceLock::new()).collect()),
         };
         // Policies come sorted by namespace, as the names are: walk both
         // instead of looking each namespace up (a lookup if not found).
         let mut at = 0;
+        cx.new_names = true;
         for p in idx.policies() {
             while ns_names
                 .get(at)
@@ -299,6 +321,17 @@ impl CompiledData {
         Some(d)
     }
 
+    /// The id of port name `n`, added if `add` (the full compile only).
+    fn port_name_id(&mut self, n: &str, add: bool) -> Option<u32> {
+        if let Some(&i) = self.port_names.get(n) {
+            return Some(i);
+        }
+        let names = Arc::get_mut(&mut self.port_names).filter(|_| add)?;
+        let i = names.len() as u32;
+        names.insert(n.to_string(), i);
+        Some(i)
+    }
+
     /// Compiles `p`'s rules and attaches them to the classes it selects
     /// (of namespace id `own_ns`, its namespace's).
     fn add_policy<'i>(&mut self, p: &'i Policy, own_ns: u32, cx: &mut Ctx<'i>) {
@@ -341,10 +374,20 @@ impl CompiledData {
                     by_class[c.index()].push(i);
                 }
                 let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
+                let name_ids = match fixed {
+                    Some(_) => Box::default(),
+                    None => (rule.ports.iter())
+                        .map(|pp| match &pp.port {
+                            Some(PortRef::Name(n)) => self.port_name_id(n, cx.new_names),
+                            _ => None,
+                        })
+                        .collect(),
+                };
                 self.rules.push(Arc::new(CompiledRule {
                     target,
                     ports: rule.ports.clone(),
                     fixed,
+                    name_ids,
                 }));
                 self.rule_ns.push(own_ns);
                 self.owners.push(selected.clone());
