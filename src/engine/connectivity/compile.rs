@@ -2,6 +2,7 @@
 //! (whole namespaces, explicit classes, ipBlocks), so the pair loop only
 //! does membership tests.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -9,7 +10,9 @@ use std::sync::{Arc, OnceLock};
 use super::external::block_classes;
 use crate::engine::index::{ClassId, Index};
 use crate::engine::ipblock::IpRange;
-use crate::engine::model::{IpBlock, LabelSelector, Peer, Policy, PolicyPort, PortRef, Rule};
+use crate::engine::model::{
+    IpBlock, LabelSelector, Labels, Peer, Policy, PolicyPort, PortRef, Protocol, Rule,
+};
 use crate::engine::ports::{PortSet, rule_port_set};
 
 /// Who a rule admits: everything (`peers` empty) or a set of pods and IPs.
@@ -40,7 +43,14 @@ pub(super) struct CompiledRule {
     pub(super) ports: Vec<PolicyPort>,
     /// The port set when it does not depend on the destination (no named ports).
     pub(super) fixed: Option<PortSet>,
+    /// Per port of `ports` (named ports only): its name's id in
+    /// `CompiledData::port_names` (None: numbered, or a name a patched
+    /// copy added, resolved by name).
+    pub(super) name_ids: Box<[Option<u32>]>,
 }
+
+/// A class's named container ports: (name id, protocol, port).
+pub(super) type NamedPorts = Box<[(u32, Protocol, u16)]>;
 
 fn has_named(ports: &[PolicyPort]) -> bool {
     ports
@@ -102,6 +112,15 @@ pub struct CompiledData {
     /// Allowed ordered pod pairs of the whole state (see `pod_pair_count`),
     /// counted once when first asked for.
     pub(super) pod_pair_total: OnceLock<u64>,
+    /// The port names the rules use, by id (fixed once the full compile is
+    /// done: a patched copy adds none, so the per-class lists stay valid).
+    /// (A fast hash: every class's port names are looked up here once.)
+    pub(super) port_names: Arc<HashMap<String, u32, foldhash::fast::RandomState>>,
+    /// Per class: its container ports named in `port_names`, made when a
+    /// named rule port is first resolved against it (by either thread of
+    /// a preview; shared with a patched copy, which has the same classes):
+    /// resolving is then a scan of a few integers, not of names.
+    pub(super) class_named: Arc<Vec<OnceLock<NamedPorts>>>,
 }
 
 impl<'a> Compiled<'a> {
@@ -123,6 +142,12 @@ type ClassSig<'i> = (ClassId, &'i [Vec<u32>]);
 struct Ctx<'i> {
     idx: &'i Index,
     ns_id: &'i HashMap<String, u32>,
+    /// Namespace names by id (sorted).
+    ns_names: &'i [String],
+    /// Each namespace's labels by id, made when a namespaceSelector is
+    /// first matched: each selector then walks a list instead of looking
+    /// every name up.
+    ns_labels: OnceCell<Vec<Cow<'i, Labels>>>,
     /// Pod IPs as signatures over the index's CIDRs (see `Class::ip_sig`):
     /// matching an ipBlock is then a lookup, not an address walk. Made
     /// when a rule first has an ipBlock.
@@ -131,19 +156,40 @@ struct Ctx<'i> {
     ns_known: Option<&'i HashMap<LabelSelector, Vec<u32>>>,
     ns_memo: HashMap<&'i LabelSelector, Vec<u32>>,
     ip_memo: HashMap<&'i IpBlock, Vec<ClassId>>,
+    /// Whether rules may add port names (the full compile, not a patch).
+    new_names: bool,
 }
 
 impl<'i> Ctx<'i> {
-    fn new(idx: &'i Index, ns_id: &'i HashMap<String, u32>) -> Self {
+    fn new(idx: &'i Index, ns_id: &'i HashMap<String, u32>, ns_names: &'i [String]) -> Self {
         Ctx {
             idx,
             ns_id,
+            ns_names,
+            ns_labels: OnceCell::new(),
             class_sigs: OnceCell::new(),
             ns_known: None,
             ns_memo: HashMap::new(),
             ip_memo: HashMap::new(),
+            new_names: false,
         }
     }
+}
+
+/// `idx.ns_labels(n)` for each of `names` (sorted), walking the index's
+/// namespaces (sorted by name too) alongside instead of looking each up.
+pub(super) fn ns_label_table<'i>(idx: &'i Index, names: &[String]) -> Vec<Cow<'i, Labels>> {
+    let mut listed = idx.namespaces().peekable();
+    names
+        .iter()
+        .map(|n| {
+            while listed.next_if(|o| o.name.as_str() < n.as_str()).is_some() {}
+            match listed.next_if(|o| o.name == *n) {
+                Some(o) => Cow::Borrowed(&o.labels),
+                None => idx.ns_labels(n),
+            }
+        })
+        .collect()
 }
 
 impl CompiledData {
@@ -153,20 +199,26 @@ impl CompiledData {
     }
 
     fn build(idx: &Index) -> Self {
-        let ns_names = idx.namespace_names();
+        let ns_names = Arc::new(idx.namespace_names());
         let ns_id: HashMap<String, u32> = (ns_names.iter().enumerate())
             .map(|(i, n)| (n.clone(), i as u32))
             .collect();
-        let mut cx = Ctx::new(idx, &ns_id);
+        let mut cx = Ctx::new(idx, &ns_id, &ns_names);
         let cap = idx.class_capacity();
         let mut class_ns = vec![u32::MAX; cap];
         let mut ns_classes = vec![Vec::new(); ns_names.len()];
         let mut classes = Vec::new();
+        // Classes come mostly grouped by namespace: look a name up once per run.
+        let mut last: Option<(&str, u32)> = None;
         for (id, c) in idx.classes() {
             if c.host_network {
                 continue;
             }
-            let n = cx.ns_id[c.namespace.as_str()];
+            let n = match last {
+                Some((name, n)) if name == c.namespace => n,
+                _ => cx.ns_id[c.namespace.as_str()],
+            };
+            last = Some((c.namespace.as_str(), n));
             class_ns[id.index()] = n;
             ns_classes[n as usize].push(id);
             classes.push(id);
@@ -178,7 +230,7 @@ impl CompiledData {
         let mut d = CompiledData {
             ing_by_ns: vec![Vec::new(); ns_names.len()],
             eg_by_ns: vec![Vec::new(); ns_names.len()],
-            ns_names: Arc::new(ns_names),
+            ns_names: ns_names.clone(),
             ns_id: Arc::default(),
             ns_sel: Arc::default(),
             class_ns: Arc::new(class_ns),
@@ -194,9 +246,27 @@ impl CompiledData {
             eg_by_class: vec![Vec::new(); cap],
             owners: Vec::new(),
             pod_pair_total: OnceLock::new(),
+            port_names: Arc::default(),
+            class_named: Arc::new((0..cap).map(|_| OnceLock::new()).collect()),
         };
+        // Policies come sorted by namespace, as the names are: walk both
+        // instead of looking each namespace up (a lookup if not found).
+        let mut at = 0;
+        cx.new_names = true;
         for p in idx.policies() {
-            d.add_policy(p, &mut cx);
+            while ns_names
+                .get(at)
+                .is_some_and(|n| n.as_str() < p.namespace.as_str())
+            {
+                at += 1;
+            }
+            let own_ns = match ns_names.get(at) {
+                Some(n) if *n == p.namespace => Some(at as u32),
+                _ => cx.ns_id.get(p.namespace.as_str()).copied(),
+            };
+            if let Some(n) = own_ns {
+                d.add_policy(p, n, &mut cx);
+            }
         }
         d.ns_sel = Arc::new(
             cx.ns_memo
@@ -221,7 +291,7 @@ impl CompiledData {
         if !same || after.class_capacity() != self.egress.len() {
             return None;
         }
-        let mut cx = Ctx::new(after, &self.ns_id);
+        let mut cx = Ctx::new(after, &self.ns_id, &self.ns_names);
         // Same namespaces and labels: the parent's selector matches hold.
         cx.ns_known = Some(&self.ns_sel);
         let mut d = self.clone();
@@ -245,18 +315,27 @@ impl CompiledData {
                 d.ingress[c.index()] = None;
             }
             for p in after.policies_in(&self.ns_names[n as usize]) {
-                d.add_policy(p, &mut cx);
+                d.add_policy(p, n, &mut cx);
             }
         }
         Some(d)
     }
 
-    /// Compiles `p`'s rules and attaches them to the classes it selects.
-    fn add_policy<'i>(&mut self, p: &'i Policy, cx: &mut Ctx<'i>) {
+    /// The id of port name `n`, added if `add` (the full compile only).
+    fn port_name_id(&mut self, n: &str, add: bool) -> Option<u32> {
+        if let Some(&i) = self.port_names.get(n) {
+            return Some(i);
+        }
+        let names = Arc::get_mut(&mut self.port_names).filter(|_| add)?;
+        let i = names.len() as u32;
+        names.insert(n.to_string(), i);
+        Some(i)
+    }
+
+    /// Compiles `p`'s rules and attaches them to the classes it selects
+    /// (of namespace id `own_ns`, its namespace's).
+    fn add_policy<'i>(&mut self, p: &'i Policy, own_ns: u32, cx: &mut Ctx<'i>) {
         let idx = cx.idx;
-        let Some(&own_ns) = cx.ns_id.get(p.namespace.as_str()) else {
-            return;
-        };
         let selected: Arc<Vec<ClassId>> = Arc::new(
             self.ns_classes[own_ns as usize]
                 .iter()
@@ -295,10 +374,20 @@ impl CompiledData {
                     by_class[c.index()].push(i);
                 }
                 let fixed = (!has_named(&rule.ports)).then(|| rule_port_set(&rule.ports, None));
+                let name_ids = match fixed {
+                    Some(_) => Box::default(),
+                    None => (rule.ports.iter())
+                        .map(|pp| match &pp.port {
+                            Some(PortRef::Name(n)) => self.port_name_id(n, cx.new_names),
+                            _ => None,
+                        })
+                        .collect(),
+                };
                 self.rules.push(Arc::new(CompiledRule {
                     target,
                     ports: rule.ports.clone(),
                     fixed,
+                    name_ids,
                 }));
                 self.rule_ns.push(own_ns);
                 self.owners.push(selected.clone());
@@ -359,14 +448,18 @@ fn compile_target<'i>(
                     None => vec![own_ns],
                     Some(sel) => match cx.ns_known.and_then(|k| k.get(sel)) {
                         Some(v) => v.clone(),
-                        None => (cx.ns_memo.entry(sel))
-                            .or_insert_with(|| {
-                                (cx.ns_id.iter())
-                                    .filter(|(n, _)| sel.matches(&idx.ns_labels(n)))
-                                    .map(|(_, &i)| i)
-                                    .collect()
-                            })
-                            .clone(),
+                        None => {
+                            let labels =
+                                (cx.ns_labels).get_or_init(|| ns_label_table(idx, cx.ns_names));
+                            (cx.ns_memo.entry(sel))
+                                .or_insert_with(|| {
+                                    (labels.iter().enumerate())
+                                        .filter(|(_, l)| sel.matches(l))
+                                        .map(|(i, _)| i as u32)
+                                        .collect()
+                                })
+                                .clone()
+                        }
                     },
                 };
                 match pod_selector {

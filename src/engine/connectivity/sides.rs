@@ -3,14 +3,45 @@
 
 use super::compile::{Compiled, CompiledRule, RuleIds, Target};
 use crate::engine::index::ClassId;
-use crate::engine::ports::{PortSet, rule_port_set};
+use crate::engine::ports::{PortSet, policy_port_set, rule_port_set};
 
 impl Compiled<'_> {
     pub(super) fn rule_ports(&self, r: &CompiledRule, dest: Option<ClassId>) -> PortSet {
-        match &r.fixed {
-            Some(s) => s.clone(),
-            None => rule_port_set(&r.ports, dest.map(|d| self.idx.class(d).ports.as_slice())),
+        if let Some(s) = &r.fixed {
+            return s.clone();
         }
+        let (Some(d), Some(slot)) = (dest, dest.and_then(|d| self.class_named.get(d.index())))
+        else {
+            return rule_port_set(&r.ports, dest.map(|d| self.idx.class(d).ports.as_slice()));
+        };
+        // `rule_port_set` against `d`'s ports, with the names as ids: a
+        // named port resolves to the container ports of that name and
+        // protocol.
+        let named = slot.get_or_init(|| {
+            (self.idx.class(d).ports.iter())
+                .filter_map(|cp| {
+                    let id = *self.port_names.get(cp.name.as_deref()?)?;
+                    Some((id, cp.protocol, cp.port))
+                })
+                .collect()
+        });
+        if r.ports.is_empty() {
+            return PortSet::all();
+        }
+        let mut s = PortSet::none();
+        for (p, id) in r.ports.iter().zip(r.name_ids.iter()) {
+            match id {
+                Some(k) => {
+                    for &(n, protocol, port) in named.iter() {
+                        if n == *k && protocol == p.protocol {
+                            s.union_with(&PortSet::single(protocol, port));
+                        }
+                    }
+                }
+                None => s.union_with(&policy_port_set(p, Some(&self.idx.class(d).ports))),
+            }
+        }
+        s
     }
 
     /// What one side allows: everything when no policy isolates it (None),

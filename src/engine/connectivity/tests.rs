@@ -3,13 +3,15 @@
 use std::net::IpAddr;
 
 use super::classes::pod_pair_count;
-use super::compile::Compiled;
+use super::compile::{Compiled, ns_label_table};
+use super::touching::compile_fork;
 use crate::engine::flows::fixture::{labels, sel};
 use crate::engine::index::Index;
 use crate::engine::model::{
     ContainerPort, Event, IpBlock, LabelSelector, Namespace, Peer, Pod, Policy, PolicyPort,
     PortRef, Protocol, Rule, Snapshot,
 };
+use crate::engine::ports::rule_port_set;
 
 fn port(protocol: Protocol, p: PortRef) -> PolicyPort {
     PolicyPort {
@@ -117,4 +119,135 @@ fn the_pair_count_equals_the_count_of_the_pairs() {
         assert!(want > 0);
         assert_eq!(cc.count_pod_pairs(), want, "{n} namespaces");
     }
+}
+
+/// Namespaces with and without a Namespace object, named to sort before,
+/// between and after each other: the compile's label table (walked
+/// alongside the index's sorted namespaces) reads what `Index::ns_labels`
+/// does, and a namespaceSelector matches by it.
+#[test]
+fn namespace_labels_walked_in_order_equal_the_lookups() {
+    let mut s = Snapshot::default();
+    for ns in ["b", "n1", "y"] {
+        s.namespaces
+            .push(Namespace::new(ns, labels(&[("team", "t")])));
+    }
+    for (i, ns) in ["a", "b", "n0", "n1", "n10", "n2", "z"].iter().enumerate() {
+        s.pods.push(Pod {
+            namespace: ns.to_string(),
+            name: "p".into(),
+            labels: labels(&[("app", "x")]),
+            ports: vec![],
+            ips: vec![format!("10.0.0.{i}").parse().expect("ip")],
+            host_network: false,
+            owner: None,
+        });
+    }
+    let to = |sel_ns: LabelSelector| Rule {
+        peers: vec![Peer::Pods {
+            namespace_selector: Some(sel_ns),
+            pod_selector: None,
+        }],
+        ports: vec![],
+    };
+    s.policies.push(Policy {
+        namespace: "a".into(),
+        name: "out".into(),
+        pod_selector: LabelSelector::default(),
+        ingress_type: false,
+        egress_type: true,
+        ingress: vec![],
+        egress: vec![
+            to(sel(&[("kubernetes.io/metadata.name", "z")])),
+            to(sel(&[("team", "t")])),
+        ],
+    });
+    let mut idx = Index::new();
+    idx.apply(Event::Replace(s));
+    let names = idx.namespace_names();
+    let table = ns_label_table(&idx, &names);
+    assert_eq!(table.len(), names.len());
+    for (n, l) in names.iter().zip(&table) {
+        assert_eq!(**l, *idx.ns_labels(n), "{n}");
+    }
+    let id = |n: &str| names.iter().position(|x| x == n).expect("listed") as u32;
+    let cc = Compiled::new(&idx);
+    let targets: Vec<Vec<u32>> = (cc.rules.iter())
+        .map(|r| r.target.namespaces.clone())
+        .collect();
+    assert_eq!(
+        targets,
+        vec![vec![id("z")], vec![id("b"), id("n1"), id("y")]]
+    );
+}
+
+/// Every rule's ports towards every class (and towards no class), as the
+/// pair loop resolves them, against `rule_port_set` on the class's ports.
+/// Returns how many rule ports were resolved by a name unknown to the
+/// per-class lists (a patched copy's new names).
+fn check_rule_ports(idx: &Index) -> usize {
+    let cc = Compiled::new(idx);
+    for _ in 0..2 {
+        for r in cc.rules.iter() {
+            for (c, class) in idx.classes() {
+                let want = rule_port_set(&r.ports, Some(&class.ports));
+                assert_eq!(cc.rule_ports(r, Some(c)), want, "{:?} to {c}", r.ports);
+            }
+            assert_eq!(cc.rule_ports(r, None), rule_port_set(&r.ports, None));
+        }
+    }
+    (cc.rules.iter())
+        .filter(|r| r.fixed.is_none())
+        .flat_map(|r| r.ports.iter().zip(r.name_ids.iter()))
+        .filter(|(p, id)| matches!(p.port, Some(PortRef::Name(_))) && id.is_none())
+        .count()
+}
+
+/// Named ports resolved through the per-class lists of name ids equal the
+/// resolution by name, in a full compilation and in a patched copy whose
+/// new policy names a port no rule named before and a known name under
+/// another protocol; a pod has one name on two protocols.
+#[test]
+fn named_ports_by_id_equal_the_resolution_by_name() {
+    let mut idx = cluster(5);
+    let cp = |name: Option<&str>, protocol, port| ContainerPort {
+        name: name.map(str::to_string),
+        port,
+        protocol,
+    };
+    idx.apply(Event::UpsertPod(Pod {
+        namespace: "n1".into(),
+        name: "multi".into(),
+        labels: labels(&[("app", "api")]),
+        ports: vec![
+            cp(Some("http"), Protocol::Udp, 9000),
+            cp(Some("http"), Protocol::Tcp, 8100),
+            cp(Some("dns"), Protocol::Udp, 53),
+            cp(None, Protocol::Tcp, 1),
+        ],
+        ips: vec!["10.1.9.9".parse().expect("ip")],
+        host_network: false,
+        owner: None,
+    }));
+    assert_eq!(check_rule_ports(&idx), 0);
+    let mut after = idx.clone();
+    after.apply(Event::UpsertPolicy(Policy {
+        namespace: "n1".into(),
+        name: "named".into(),
+        pod_selector: LabelSelector::default(),
+        ingress_type: true,
+        egress_type: false,
+        ingress: vec![Rule {
+            peers: vec![],
+            ports: vec![
+                port(Protocol::Udp, PortRef::Name("dns".into())),
+                port(Protocol::Udp, PortRef::Name("http".into())),
+                port(Protocol::Tcp, PortRef::Number(80)),
+            ],
+        }],
+        egress: vec![],
+    }));
+    compile_fork(&idx, &after);
+    assert!(after.memo().get().is_some(), "patched, not compiled afresh");
+    assert_eq!(check_rule_ports(&after), 1);
 }
